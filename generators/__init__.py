@@ -1,0 +1,1 @@
+"""Program synthesis: hypothesis strategies that build the fuzzir program model."""

@@ -1,0 +1,1 @@
+"""Oracles: the numpy reference and the IR checks."""
