@@ -1,0 +1,173 @@
+"""Run native IREE tools in a separate, limited process.
+
+The compiler under test crashes, hangs and exhausts memory on some inputs; fuzzir
+must survive all of that, so every native tool runs in its own process group
+with a wall-clock timeout and an address-space limit.
+
+Memory limit: ``RLIMIT_AS`` caps *virtual* memory. LLVM and the Vulkan loader
+reserve generous address space, but iree-compile (llvm-cpu, vmvx, vulkan, cuda,
+rocm) and iree-run-module on local-task and Vulkan/lavapipe were checked to
+work under 1 GiB for small programs; the default of 4096 MiB leaves headroom
+for larger generated programs. GPU runtimes such as CUDA and HIP reserve
+terabytes of address space at start-up, so callers pass ``mem_limit_mb=None``
+for those drivers.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shlex
+import shutil
+import signal as signal_mod
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+STDERR_CAP = 64 * 1024
+DEFAULT_MEM_LIMIT_MB = 4096
+
+_OOM_MARKERS = (
+    "std::bad_alloc",
+    "out of memory",
+    "LLVM ERROR: out of memory",
+    "Cannot allocate memory",
+    "MemoryError",
+    "RESOURCE_EXHAUSTED",
+)
+
+
+@dataclass
+class ToolResult:
+    """Outcome of one native tool invocation, whatever way it ended."""
+
+    argv: list[str]
+    returncode: int | None
+    signal: int | None
+    timed_out: bool
+    out_of_memory: bool
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """True when the tool exited normally with status 0."""
+        return self.returncode == 0
+
+
+def format_command(argv: list[str]) -> str:
+    """Shell-quote argv so it can be pasted into a repro script."""
+    return shlex.join(argv)
+
+
+def tool_path(name: str) -> str:
+    """Locate an IREE tool: next to the running interpreter first, then on PATH.
+
+    The venv's bin directory holds the tools of the wheels fuzzir depends on,
+    which is the compiler we mean to test even when PATH points elsewhere.
+    """
+    candidate = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+        return candidate
+    found = shutil.which(name)
+    if found:
+        return found
+    raise FileNotFoundError(f"tool {name!r} not found next to {sys.executable} or on PATH")
+
+
+def _limit_memory(mem_limit_mb: int | None) -> Callable[[], None] | None:
+    if mem_limit_mb is None:
+        return None
+    limit = mem_limit_mb * 1024 * 1024
+
+    def preexec() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        # No core files: crashes are expected and cores would fill the disk.
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return preexec
+
+
+def _decode(data: bytes | None) -> str:
+    return (data or b"").decode("utf-8", errors="replace")
+
+
+def _cap(text: str, cap: int) -> str:
+    if len(text) <= cap:
+        return text
+    half = cap // 2
+    return text[:half] + "\n... [truncated] ...\n" + text[-half:]
+
+
+def _looks_oom(stderr: str) -> bool:
+    return any(marker in stderr for marker in _OOM_MARKERS)
+
+
+def run_tool(
+    argv: list[str],
+    *,
+    timeout: float,
+    mem_limit_mb: int | None = DEFAULT_MEM_LIMIT_MB,
+    cwd: str | None = None,
+) -> ToolResult:
+    """Run argv in a new session with a timeout and memory limit; never raises on failure.
+
+    A timeout kills the whole process group so helper processes (e.g. lld spawned
+    by iree-compile) do not outlive the run.
+    """
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            start_new_session=True,
+            preexec_fn=_limit_memory(mem_limit_mb),
+        )
+    except OSError as exc:
+        return ToolResult(
+            argv=list(argv),
+            returncode=127,
+            signal=None,
+            timed_out=False,
+            out_of_memory=False,
+            stdout="",
+            stderr=f"error: cannot start {argv[0]}: {exc}",
+            seconds=time.monotonic() - start,
+        )
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        try:
+            os.killpg(proc.pid, signal_mod.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = proc.communicate()
+    finally:
+        # Children left in the group (rare) must not survive the tool itself.
+        try:
+            os.killpg(proc.pid, signal_mod.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    seconds = time.monotonic() - start
+    rc = proc.returncode
+    sig = -rc if rc is not None and rc < 0 else None
+    stderr = _decode(err)
+    oom = not timed_out and rc != 0 and _looks_oom(stderr)
+    return ToolResult(
+        argv=list(argv),
+        returncode=None if timed_out else rc,
+        signal=None if timed_out else sig,
+        timed_out=timed_out,
+        out_of_memory=oom,
+        stdout=_decode(out),
+        stderr=_cap(stderr, STDERR_CAP),
+        seconds=seconds,
+    )
