@@ -1,0 +1,185 @@
+"""Print a `Program` as MLIR text that `iree-compile` accepts.
+
+Ops and constants carry name locations (`loc("op0:linalg.matmul")`,
+`loc("cst1:nonsplat")`) so that IR checks can name the source op and constant
+after IREE has moved them into dispatches. Output is deterministic: the same
+program gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fuzzir.model import (
+    INLINE_CONSTANT_LIMIT_BYTES,
+    NUMPY_DTYPE,
+    Expr,
+    LinalgOp,
+    Literal,
+    LiteralKind,
+    Program,
+    Ref,
+    TensorType,
+    is_float,
+    map_mlir,
+)
+
+_HEX_BITS = {"f32": np.uint32, "f16": np.uint16}
+
+
+def format_scalar(value: float | int, dtype: str) -> str:
+    """An MLIR literal that parses back to exactly this value of `dtype`."""
+    if not is_float(dtype):
+        return str(int(value))
+    v = NUMPY_DTYPE[dtype](value)
+    if not math.isfinite(float(v)):
+        bits = np.array([v], dtype=NUMPY_DTYPE[dtype]).view(_HEX_BITS[dtype])[0]
+        width = 8 if dtype == "f32" else 4
+        return f"0x{int(bits):0{width}X}"
+    text = repr(float(v))
+    if "e" not in text and "." not in text and "inf" not in text:
+        text += ".0"
+    return text
+
+
+def _nested(data: np.ndarray, dtype: str) -> str:
+    if data.ndim == 0:
+        return format_scalar(data.item(), dtype)
+    return "[" + ", ".join(_nested(x, dtype) for x in data) + "]"
+
+
+def dense_attr(lit: Literal) -> str:
+    """`dense<...>` for a literal: splat, nested list, or hex bytes when large."""
+    dtype = lit.type.dtype
+    data = np.asarray(lit.data, dtype=NUMPY_DTYPE[dtype]).reshape(lit.type.shape)
+    flat = data.reshape(-1)
+    if lit.kind is LiteralKind.SPLAT or (flat.size > 0 and np.all(flat == flat[0]) and flat.size == 1):
+        return f"dense<{format_scalar(flat[0].item(), dtype)}>"
+    if lit.type.nbytes > INLINE_CONSTANT_LIMIT_BYTES:
+        raw = np.ascontiguousarray(data).astype(data.dtype.newbyteorder("<")).tobytes()
+        return f'dense<"0x{raw.hex().upper()}">'
+    return f"dense<{_nested(data, dtype)}>"
+
+
+def literal_loc(index: int, lit: Literal) -> str:
+    return f"cst{index}:{lit.init_kind.value}"
+
+
+def op_loc(index: int, op: LinalgOp) -> str:
+    return f"op{index}:{op.name}"
+
+
+def _ref_name(ref: Ref) -> str:
+    return {"arg": "%arg", "lit": "%cst", "op": "%op"}[ref.kind] + str(ref.index)
+
+
+class _Body:
+    """Prints one body expression tree as arith ops in a linalg region."""
+
+    def __init__(self, arg_names: list[str], dtype: str) -> None:
+        self.arg_names = arg_names
+        self.dtype = dtype
+        self.lines: list[str] = []
+        self.counter = 0
+
+    def value(self, e: Expr) -> str:
+        if e.op == "arg":
+            return self.arg_names[e.index]
+        name = f"%b{self.counter}"
+        self.counter += 1
+        if e.op == "const":
+            self.lines.append(
+                f"    {name} = arith.constant {format_scalar(e.value, self.dtype)} : {self.dtype}"
+            )
+            return name
+        operands = [self.value(a) for a in e.args]
+        self.lines.append(f"    {name} = arith.{e.op} {', '.join(operands)} : {self.dtype}")
+        return name
+
+
+def _attrs(op: LinalgOp) -> str:
+    if not op.strides:
+        return ""
+    n = len(op.strides)
+    dil = ", ".join(str(d) for d in op.dilations)
+    st = ", ".join(str(s) for s in op.strides)
+    return (
+        f" {{dilations = dense<[{dil}]> : tensor<{n}xi64>, "
+        f"strides = dense<[{st}]> : tensor<{n}xi64>}}"
+    )
+
+
+def emit_op(program: Program, index: int) -> list[str]:
+    op = program.ops[index]
+    in_types = [program.type_of(r).mlir() for r in op.ins]
+    ins = ", ".join(_ref_name(r) for r in op.ins)
+    out_t = op.result_type.mlir()
+    loc = f'loc("{op_loc(index, op)}")'
+    head = f"  %op{index} = "
+    operands = f"ins({ins} : {', '.join(in_types)}) outs({_ref_name(op.init)} : {out_t})"
+    if op.is_named:
+        return [f"{head}{op.name}{_attrs(op)} {operands} -> {out_t} {loc}"]
+    ndims = len(op.bounds)
+    maps = ", ".join(map_mlir(ndims, m) for m in op.maps)
+    iters = ", ".join(f'"{it}"' for it in op.iterators)
+    dtypes = [program.type_of(r).dtype for r in op.ins] + [op.result_type.dtype]
+    names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"]
+    body = _Body(names, op.result_type.dtype)
+    result = body.value(op.body)
+    block_args = ", ".join(f"{n}: {t}" for n, t in zip(names, dtypes, strict=True))
+    return [
+        f"{head}linalg.generic {{indexing_maps = [{maps}], iterator_types = [{iters}]}} {operands} {{",
+        f"  ^bb0({block_args}):",
+        *body.lines,
+        f"    linalg.yield {result} : {op.result_type.dtype}",
+        f"  }} -> {out_t} {loc}",
+    ]
+
+
+def _emit_literal(index: int, lit: Literal) -> list[str]:
+    t = lit.type.mlir()
+    name = f"%cst{index}"
+    if lit.kind is LiteralKind.EMPTY:
+        return [f"  {name} = tensor.empty() : {t}"]
+    if lit.kind is LiteralKind.FILL:
+        value = format_scalar(np.asarray(lit.data).reshape(-1)[0].item(), lit.type.dtype)
+        return [
+            f"  {name}_s = arith.constant {value} : {lit.type.dtype}",
+            f"  {name}_e = tensor.empty() : {t}",
+            f"  {name} = linalg.fill ins({name}_s : {lit.type.dtype}) outs({name}_e : {t}) -> {t}",
+        ]
+    loc = f'loc("{literal_loc(index, lit)}")'
+    if lit.kind is LiteralKind.GLOBAL:
+        return [f"  {name} = util.global.load @cst{index} : {t} {loc}"]
+    return [f"  {name} = arith.constant {dense_attr(lit)} : {t} {loc}"]
+
+
+def _tensor_list(types: list[TensorType]) -> str:
+    return ", ".join(t.mlir() for t in types)
+
+
+def emit(program: Program) -> str:
+    """The MLIR text of `program`."""
+    lines: list[str] = []
+    for i, lit in enumerate(program.literals):
+        if lit.kind is LiteralKind.GLOBAL:
+            lines.append(
+                f"util.global private @cst{i} = {dense_attr(lit)} : {lit.type.mlir()} "
+                f'loc("{literal_loc(i, lit)}")'
+            )
+    args = ", ".join(f"%arg{i}: {t.mlir()}" for i, t in enumerate(program.args))
+    results = list(program.result_types())
+    res_sig = _tensor_list(results)
+    if len(results) != 1:
+        res_sig = f"({res_sig})"
+    lines.append(f"func.func @main({args}) -> {res_sig} {{")
+    for i, lit in enumerate(program.literals):
+        lines.extend(_emit_literal(i, lit))
+    for i in range(len(program.ops)):
+        lines.extend(emit_op(program, i))
+    rets = ", ".join(_ref_name(r) for r in program.results)
+    lines.append(f"  return {rets} : {_tensor_list(results)}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,314 @@
+"""The program model: the one description of a program that every stage reads.
+
+Generators build it, `fuzzir.emit` prints it as MLIR, `oracles.reference`
+evaluates it, `fuzzir.parse` rebuilds it from MLIR text and the minimizer
+rewrites it. Every linalg op carries its *generic form* (loop bounds, indexing
+maps, iterator types, body expression) even when it is emitted as a named op,
+so the numpy reference needs one interpreter, not one per op.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+DTYPES: tuple[str, ...] = ("f32", "f16", "i32", "i8")
+NUMPY_DTYPE: dict[str, type] = {
+    "f32": np.float32,
+    "f16": np.float16,
+    "i32": np.int32,
+    "i8": np.int8,
+}
+#: Largest integer magnitude each float type holds exactly (2**(mantissa bits + 1)).
+EXACT_INTEGER_LIMIT: dict[str, int] = {"f32": 2**24, "f16": 2**11}
+#: IREE clones constants up to this many bytes into dispatches (flag default).
+INLINE_CONSTANT_LIMIT_BYTES = 256
+
+
+def is_float(dtype: str) -> bool:
+    return dtype.startswith("f")
+
+
+def dtype_class(dtype: str) -> str:
+    """The coarse type class used in finding signatures."""
+    return "float" if is_float(dtype) else "int"
+
+
+@dataclass(frozen=True)
+class TensorType:
+    shape: tuple[int, ...]
+    dtype: str
+
+    def mlir(self) -> str:
+        dims = "".join(f"{d}x" for d in self.shape)
+        return f"tensor<{dims}{self.dtype}>"
+
+    @property
+    def numel(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel * np.dtype(NUMPY_DTYPE[self.dtype]).itemsize
+
+
+class InitKind(str, Enum):
+    """What an op's `outs` operand is; the first four are the constants under test."""
+
+    SPLAT = "splat"
+    NONSPLAT = "nonsplat"
+    GLOBAL = "global"
+    LARGE = "large"
+    FILL = "fill"
+    RESULT = "result"
+    ARG = "arg"
+    EMPTY = "empty"
+
+
+CONSTANT_INIT_KINDS = frozenset({InitKind.SPLAT, InitKind.NONSPLAT, InitKind.GLOBAL, InitKind.LARGE})
+
+
+class LiteralKind(str, Enum):
+    """How a literal tensor is materialized in MLIR."""
+
+    SPLAT = "splat"  # arith.constant dense<c>
+    DENSE = "dense"  # arith.constant dense<[...]> (hex when over the inline limit)
+    GLOBAL = "global"  # util.global private + util.global.load
+    FILL = "fill"  # tensor.empty + linalg.fill
+    EMPTY = "empty"  # tensor.empty (shape-only operand, e.g. a pooling window)
+
+
+@dataclass(frozen=True, eq=False)
+class Literal:
+    """A tensor whose value is known at compile time (or is don't-care, for EMPTY)."""
+
+    kind: LiteralKind
+    type: TensorType
+    data: np.ndarray = field(repr=False)
+
+    @property
+    def init_kind(self) -> InitKind:
+        if self.kind is LiteralKind.SPLAT:
+            return InitKind.SPLAT
+        if self.kind is LiteralKind.GLOBAL:
+            return InitKind.GLOBAL
+        if self.kind is LiteralKind.FILL:
+            return InitKind.FILL
+        if self.kind is LiteralKind.EMPTY:
+            return InitKind.EMPTY
+        if self.type.nbytes > INLINE_CONSTANT_LIMIT_BYTES:
+            return InitKind.LARGE
+        return InitKind.NONSPLAT
+
+    def same(self, other: Literal) -> bool:
+        return (
+            self.kind == other.kind
+            and self.type == other.type
+            and np.array_equal(self.data, other.data)
+        )
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A use of a value: a function argument, a literal, or an op's result."""
+
+    kind: str  # "arg" | "lit" | "op"
+    index: int
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("arg", "lit", "op"):
+            raise ValueError(f"bad ref kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class AffineExpr:
+    """sum(coef * d[dim]) + const: every map linalg ops here need is linear."""
+
+    terms: tuple[tuple[int, int], ...]  # (dim, coef)
+    const: int = 0
+
+    @staticmethod
+    def dim(d: int) -> AffineExpr:
+        return AffineExpr(((d, 1),))
+
+    def mlir(self) -> str:
+        parts = []
+        for d, c in self.terms:
+            parts.append(f"d{d}" if c == 1 else f"d{d} * {c}")
+        if self.const or not parts:
+            parts.append(str(self.const))
+        return " + ".join(parts)
+
+    def evaluate(self, grid: list[np.ndarray]) -> np.ndarray | int:
+        acc: np.ndarray | int = self.const
+        for d, c in self.terms:
+            acc = acc + grid[d] * c
+        return acc
+
+    def is_dim(self) -> bool:
+        return self.const == 0 and len(self.terms) == 1 and self.terms[0][1] == 1
+
+
+AffineMap = tuple[AffineExpr, ...]
+
+
+def map_mlir(ndims: int, amap: AffineMap) -> str:
+    dims = ", ".join(f"d{i}" for i in range(ndims))
+    return f"affine_map<({dims}) -> ({', '.join(e.mlir() for e in amap)})>"
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A linalg body: a tree over the block arguments (ins first, then the out)."""
+
+    op: str  # "arg", "const", or an arith op name without the dialect, e.g. "addf"
+    args: tuple[Expr, ...] = ()
+    index: int = 0
+    value: float | int = 0
+
+    @staticmethod
+    def arg(i: int) -> Expr:
+        return Expr("arg", index=i)
+
+    @staticmethod
+    def const(v: float | int) -> Expr:
+        return Expr("const", value=v)
+
+    def walk(self) -> Iterator[Expr]:
+        yield self
+        for a in self.args:
+            yield from a.walk()
+
+    def reads(self, i: int) -> bool:
+        return any(e.op == "arg" and e.index == i for e in self.walk())
+
+    def size(self) -> int:
+        return sum(1 for _ in self.walk())
+
+
+#: arith ops a body may use, by element type class, with their arity.
+BINARY_FLOAT = ("addf", "subf", "mulf", "maximumf", "minimumf")
+BINARY_INT = ("addi", "subi", "muli", "maxsi", "minsi", "andi", "ori", "xori")
+#: Reduction combiners: associative and commutative, so any order gives the same result.
+COMBINERS = {
+    "float": ("addf", "mulf", "maximumf", "minimumf"),
+    "int": ("addi", "muli", "maxsi", "minsi", "andi", "ori", "xori"),
+}
+
+
+@dataclass(frozen=True)
+class LinalgOp:
+    """One linalg op in generic form, plus how to print it.
+
+    `name` is what the emitter prints (`linalg.generic` or a named op such as
+    `linalg.matmul`); `family` groups ops for signatures and statistics.
+    """
+
+    name: str
+    family: str
+    ins: tuple[Ref, ...]
+    init: Ref
+    bounds: tuple[int, ...]
+    maps: tuple[AffineMap, ...]  # one per operand: ins..., then init
+    iterators: tuple[str, ...]
+    body: Expr
+    result_type: TensorType
+    strides: tuple[int, ...] = ()
+    dilations: tuple[int, ...] = ()
+
+    @property
+    def reduction_dims(self) -> tuple[int, ...]:
+        return tuple(i for i, it in enumerate(self.iterators) if it == "reduction")
+
+    @property
+    def reads_out(self) -> bool:
+        return self.body.reads(len(self.ins))
+
+    @property
+    def is_named(self) -> bool:
+        return self.name != "linalg.generic"
+
+
+@dataclass(frozen=True)
+class Program:
+    """A `func.func @main` over ranked tensors; the unit fuzzir generates and judges."""
+
+    args: tuple[TensorType, ...]
+    literals: tuple[Literal, ...]
+    ops: tuple[LinalgOp, ...]
+    results: tuple[Ref, ...]
+
+    def type_of(self, ref: Ref) -> TensorType:
+        if ref.kind == "arg":
+            return self.args[ref.index]
+        if ref.kind == "lit":
+            return self.literals[ref.index].type
+        return self.ops[ref.index].result_type
+
+    def init_kind(self, op: LinalgOp) -> InitKind:
+        ref = op.init
+        if ref.kind == "arg":
+            return InitKind.ARG
+        if ref.kind == "op":
+            return InitKind.RESULT
+        return self.literals[ref.index].init_kind
+
+    def result_types(self) -> tuple[TensorType, ...]:
+        return tuple(self.type_of(r) for r in self.results)
+
+    def constant_init_ops(self) -> list[int]:
+        """Indices of ops whose `outs` is a constant: what the fuzzer is about."""
+        return [i for i, op in enumerate(self.ops) if self.init_kind(op) in CONSTANT_INIT_KINDS]
+
+    def dtypes(self) -> list[str]:
+        seen: list[str] = []
+        for t in [*self.args, *(op.result_type for op in self.ops)]:
+            if t.dtype not in seen:
+                seen.append(t.dtype)
+        return seen
+
+    def num_elements(self) -> int:
+        """A size measure for minimization: elements in all tensors."""
+        return (
+            sum(t.numel for t in self.args)
+            + sum(lit.type.numel for lit in self.literals)
+            + sum(op.result_type.numel for op in self.ops)
+        )
+
+    def replace(self, **changes: object) -> Program:
+        return dataclasses.replace(self, **changes)
+
+    def validate(self) -> None:
+        """Raise ValueError if refs point forward or types do not line up."""
+        for i, op in enumerate(self.ops):
+            operands = [*op.ins, op.init]
+            if len(op.maps) != len(operands):
+                raise ValueError(f"op {i}: {len(op.maps)} maps for {len(operands)} operands")
+            if len(op.iterators) != len(op.bounds):
+                raise ValueError(f"op {i}: iterator count does not match bounds")
+            for ref in operands:
+                if ref.kind == "op" and ref.index >= i:
+                    raise ValueError(f"op {i} uses op {ref.index} before it is defined")
+                if ref.kind == "lit" and ref.index >= len(self.literals):
+                    raise ValueError(f"op {i} uses a missing literal")
+                if ref.kind == "arg" and ref.index >= len(self.args):
+                    raise ValueError(f"op {i} uses a missing argument")
+            for ref, amap in zip(operands, op.maps, strict=True):
+                t = self.type_of(ref)
+                if len(amap) != len(t.shape):
+                    raise ValueError(f"op {i}: map rank {len(amap)} != operand rank {len(t.shape)}")
+                for e, size in zip(amap, t.shape, strict=True):
+                    hi = e.const + sum(c * (op.bounds[d] - 1) for d, c in e.terms if c > 0)
+                    lo = e.const + sum(c * (op.bounds[d] - 1) for d, c in e.terms if c < 0)
+                    if lo < 0 or hi >= size:
+                        raise ValueError(f"op {i}: an index runs outside {t.mlir()}")
+            if self.type_of(op.init) != op.result_type:
+                raise ValueError(f"op {i}: init type differs from result type")
+        for r in self.results:
+            self.type_of(r)
+        if not self.results:
+            raise ValueError("program returns nothing")

@@ -1,0 +1,256 @@
+"""The numpy reference: what a program must compute, without IREE.
+
+One interpreter evaluates every op in its generic form (named ops carry theirs
+in the model). It runs in three modes over the same code:
+
+- ``native``: in the program's own element types. Integers wrap as in MLIR.
+  Used as the expected value when the program is *exact*.
+- ``float64``: floats widened to float64, the expected value for general floats.
+- ``abs``: float64 on |inputs| with every op replaced by an abs-monotone one
+  (sub -> add, min -> max). It bounds the magnitude of every intermediate
+  value, which decides exactness and sizes the tolerance.
+
+Exactness: a float program whose inputs are integers and whose intermediate
+values never exceed 2**(mantissa bits + 1) in magnitude computes every value
+exactly in any summation order, so IREE must match bit for bit. Otherwise the
+tolerance is the standard forward error bound for a sum of n rounded terms
+(Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1):
+``|err| <= gamma(n) * S + n * tiny`` with ``gamma(n) = n*u / (1 - n*u)``,
+``S`` the abs-mode value, ``u`` the unit roundoff of the type and ``tiny`` its
+smallest normal (a flushed denormal per rounding). ``n`` counts roundings on
+the longest dependency chain: each op adds its reduction length plus the arith
+ops in its body.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from fuzzir.model import (
+    COMBINERS,
+    EXACT_INTEGER_LIMIT,
+    NUMPY_DTYPE,
+    Expr,
+    LinalgOp,
+    LiteralKind,
+    Program,
+    Ref,
+    dtype_class,
+    is_float,
+)
+
+_UFUNC = {
+    "addf": np.add, "addi": np.add,
+    "subf": np.subtract, "subi": np.subtract,
+    "mulf": np.multiply, "muli": np.multiply,
+    "maximumf": np.maximum, "maxsi": np.maximum,
+    "minimumf": np.minimum, "minsi": np.minimum,
+    "andi": np.bitwise_and, "ori": np.bitwise_or, "xori": np.bitwise_xor,
+}
+_ABS_UFUNC = {"subf": np.add, "subi": np.add, "minimumf": np.maximum, "minsi": np.maximum}
+
+UNIT_ROUNDOFF = {"f32": 2.0**-24, "f16": 2.0**-11}
+SMALLEST_NORMAL = {"f32": float(np.finfo(np.float32).tiny), "f16": float(np.finfo(np.float16).tiny)}
+
+
+class UnsupportedOp(ValueError):
+    """The body uses an op the reference does not model."""
+
+
+class _Eval:
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.peak = 0.0  # abs mode: the largest intermediate magnitude seen
+
+    def ufunc(self, name: str) -> np.ufunc:
+        if name not in _UFUNC:
+            raise UnsupportedOp(f"arith.{name} is not modelled by the numpy reference")
+        if self.mode == "abs":
+            return _ABS_UFUNC.get(name, _UFUNC[name])
+        return _UFUNC[name]
+
+    def cast(self, value: np.ndarray | float | int, dtype: str) -> np.ndarray:
+        if self.mode == "native":
+            return np.asarray(value, dtype=NUMPY_DTYPE[dtype])
+        out = np.asarray(value, dtype=np.float64)
+        return np.abs(out) if self.mode == "abs" else out
+
+    def body(self, e: Expr, args: list[np.ndarray], dtype: str) -> np.ndarray:
+        if e.op == "arg":
+            return args[e.index]
+        if e.op == "const":
+            return self.cast(e.value, dtype)
+        vals = [self.body(a, args, dtype) for a in e.args]
+        out = self.cast(self.ufunc(e.op)(*vals), dtype)
+        self._note(out)
+        return out
+
+    def _note(self, value: np.ndarray) -> None:
+        if self.mode == "abs" and value.size:
+            self.peak = max(self.peak, float(np.max(value)))
+
+    def op(self, op: LinalgOp, operands: list[np.ndarray]) -> np.ndarray:
+        dtype = op.result_type.dtype
+        grid = list(np.ogrid[tuple(slice(0, b) for b in op.bounds)]) if op.bounds else []
+        idx = [tuple(e.evaluate(grid) for e in amap) for amap in op.maps]
+        ins = [arr[ix] for arr, ix in zip(operands[:-1], idx[:-1], strict=True)]
+        out = np.array(operands[-1], copy=True)
+        out_ix = idx[-1]
+        red = op.reduction_dims
+        if not red:
+            value = self.body(op.body, [*ins, out[out_ix]], dtype)
+            out[out_ix] = np.broadcast_to(value, np.broadcast_shapes(*(g.shape for g in grid)) if grid else ())
+            self._note(out)
+            return out
+        fast = self._combiner_form(op)
+        if fast is not None:
+            combiner, expr = fast
+            full = np.broadcast_shapes(*(g.shape for g in grid))
+            value = np.broadcast_to(self.body(expr, [*ins, out[out_ix]], dtype), full)
+            reduced = self.cast(self.ufunc(combiner).reduce(value, axis=red, keepdims=True), dtype)
+            self._note(reduced)
+            out[out_ix] = self.cast(self.ufunc(combiner)(out[out_ix], reduced), dtype)
+            self._note(out)
+            return out
+        return self._sequential(op, operands, out, dtype)
+
+    def _combiner_form(self, op: LinalgOp) -> tuple[str, Expr] | None:
+        """combiner(E, out) or combiner(out, E) with E free of out: reducible in any order."""
+        b = op.body
+        out_arg = len(op.ins)
+        if b.op not in COMBINERS[dtype_class(op.result_type.dtype)] or len(b.args) != 2:
+            return None
+        for mine, other in ((b.args[1], b.args[0]), (b.args[0], b.args[1])):
+            if mine.op == "arg" and mine.index == out_arg and not other.reads(out_arg):
+                return b.op, other
+        return None
+
+    def _sequential(self, op: LinalgOp, operands: list[np.ndarray], out: np.ndarray,
+                    dtype: str) -> np.ndarray:
+        """Exact linalg semantics for any body: fold reduction points in loop order."""
+        red = op.reduction_dims
+        par_grid = list(np.ogrid[tuple(slice(0, b) if it == "parallel" else slice(0, 1)
+                                       for b, it in zip(op.bounds, op.iterators, strict=True))])
+        out_ix = tuple(e.evaluate(par_grid) for e in op.maps[-1])
+        acc = out[out_ix]
+        for point in itertools.product(*(range(op.bounds[d]) for d in red)):
+            grid = list(par_grid)
+            for d, v in zip(red, point, strict=True):
+                grid[d] = np.asarray(v)
+            ins = [arr[tuple(e.evaluate(grid) for e in amap)]
+                   for arr, amap in zip(operands[:-1], op.maps[:-1], strict=True)]
+            acc = self.body(op.body, [*ins, acc], dtype)
+        out[out_ix] = acc
+        self._note(out)
+        return out
+
+    def program(self, program: Program, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        values: dict[Ref, np.ndarray] = {}
+        for i, t in enumerate(program.args):
+            values[Ref("arg", i)] = self.cast(inputs[i], t.dtype)
+        for i, lit in enumerate(program.literals):
+            data = lit.data if lit.kind is not LiteralKind.EMPTY else np.zeros(lit.type.shape)
+            values[Ref("lit", i)] = self.cast(
+                np.broadcast_to(np.asarray(data), lit.type.shape), lit.type.dtype
+            )
+        for i, op in enumerate(program.ops):
+            operands = [values[r] for r in (*op.ins, op.init)]
+            values[Ref("op", i)] = self.op(op, operands)
+        return [np.array(values[r]) for r in program.results]
+
+
+def evaluate(program: Program, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """The program's outputs, in its own element types (exact when the program is)."""
+    with np.errstate(all="ignore"):
+        return _Eval("native").program(program, inputs)
+
+
+def rounding_depth(program: Program) -> list[int]:
+    """Roundings on the longest chain to each result: the n in gamma(n)."""
+    depth: dict[Ref, int] = {}
+    for i, op in enumerate(program.ops):
+        before = max((depth.get(r, 0) for r in (*op.ins, op.init)), default=0)
+        red = int(np.prod([op.bounds[d] for d in op.reduction_dims], dtype=np.int64))
+        arith = sum(1 for e in op.body.walk() if e.op not in ("arg", "const"))
+        depth[Ref("op", i)] = before + max(red, 1) * arith
+    return [depth.get(r, 0) for r in program.results]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Expected outputs and, per output, the allowed absolute error (0 means bit-exact)."""
+
+    outputs: list[np.ndarray]
+    tolerances: list[np.ndarray | None]
+    exact: bool
+
+
+def _integral(values: list[np.ndarray]) -> bool:
+    return all(np.all(np.isfinite(v)) and np.all(np.floor(v) == v) for v in values)
+
+
+def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
+    """What IREE must produce for `inputs`, with a derived tolerance where one is needed."""
+    with np.errstate(all="ignore"):
+        native = _Eval("native").program(program, inputs)
+        float_types = {t.dtype for t in program.result_types() if is_float(t.dtype)}
+        float_types |= {t for t in program.dtypes() if is_float(t)}
+        if not float_types:
+            return Expectation(native, [None] * len(native), True)
+        absolute = _Eval("abs")
+        abs_out = absolute.program(program, inputs)
+        lits = [np.asarray(lit.data, dtype=np.float64) for lit in program.literals
+                if is_float(lit.type.dtype) and lit.kind is not LiteralKind.EMPTY]
+        ins = [np.asarray(x, dtype=np.float64) for x, t in zip(inputs, program.args, strict=True)
+               if is_float(t.dtype)]
+        limit = min(EXACT_INTEGER_LIMIT[t] for t in float_types)
+        if _integral(ins + lits) and absolute.peak <= limit and all(
+            np.all(np.isfinite(v)) for v in native
+        ):
+            return Expectation(native, [None] * len(native), True)
+        wide = _Eval("float64").program(program, inputs)
+        tols: list[np.ndarray | None] = []
+        outputs: list[np.ndarray] = []
+        for t, n, w, a, nat in zip(program.result_types(), rounding_depth(program), wide, abs_out,
+                                   native, strict=True):
+            if not is_float(t.dtype):
+                tols.append(None)
+                outputs.append(nat)
+                continue
+            worst = max(UNIT_ROUNDOFF[d] for d in float_types)
+            tiny = max(SMALLEST_NORMAL[d] for d in float_types)
+            steps = n + 1  # the final rounding to the result type
+            gamma = steps * worst / (1 - steps * worst)
+            tols.append(gamma * a + steps * tiny)
+            outputs.append(w)
+        return Expectation(outputs, tols, False)
+
+
+def compare(expected: np.ndarray, actual: np.ndarray, tolerance: np.ndarray | None) -> str | None:
+    """None when `actual` is right, else a one-line description of the first mismatch."""
+    if tuple(expected.shape) != tuple(actual.shape):
+        return f"shape {tuple(actual.shape)} != expected {tuple(expected.shape)}"
+    e = np.asarray(expected)
+    a = np.asarray(actual)
+    if tolerance is None:
+        if np.issubdtype(e.dtype, np.floating):
+            e64, a64 = e.astype(np.float64), a.astype(np.float64)
+            bad = ~((e64 == a64) | (np.isnan(e64) & np.isnan(a64)))
+        else:
+            bad = e != a.astype(e.dtype)
+    else:
+        e64, a64 = e.astype(np.float64), a.astype(np.float64)
+        both_nan = np.isnan(e64) & np.isnan(a64)
+        same_inf = np.isinf(e64) & (e64 == a64)
+        with np.errstate(invalid="ignore"):
+            close = np.abs(e64 - a64) <= tolerance
+        bad = ~(both_nan | same_inf | close)
+    if not np.any(bad):
+        return None
+    where = tuple(int(i) for i in np.argwhere(bad)[0])
+    count = int(np.count_nonzero(bad))
+    return (f"{count} of {e.size} elements differ; first at {list(where)}: "
+            f"expected {e[where]!r}, got {a[where]!r}")
