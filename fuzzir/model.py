@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
@@ -56,7 +56,7 @@ class TensorType:
         return self.numel * np.dtype(NUMPY_DTYPE[self.dtype]).itemsize
 
 
-class InitKind(str, Enum):
+class InitKind(StrEnum):
     """What an op's `outs` operand is; the first four are the constants under test."""
 
     SPLAT = "splat"
@@ -72,7 +72,7 @@ class InitKind(str, Enum):
 CONSTANT_INIT_KINDS = frozenset({InitKind.SPLAT, InitKind.NONSPLAT, InitKind.GLOBAL, InitKind.LARGE})
 
 
-class LiteralKind(str, Enum):
+class LiteralKind(StrEnum):
     """How a literal tensor is materialized in MLIR."""
 
     SPLAT = "splat"  # arith.constant dense<c>

@@ -102,7 +102,8 @@ class _Eval:
         red = op.reduction_dims
         if not red:
             value = self.body(op.body, [*ins, out[out_ix]], dtype)
-            out[out_ix] = np.broadcast_to(value, np.broadcast_shapes(*(g.shape for g in grid)) if grid else ())
+            full = np.broadcast_shapes(*(g.shape for g in grid)) if grid else ()
+            out[out_ix] = np.broadcast_to(value, full)
             self._note(out)
             return out
         fast = self._combiner_form(op)
