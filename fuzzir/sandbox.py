@@ -112,11 +112,13 @@ def run_tool(
     timeout: float,
     mem_limit_mb: int | None = DEFAULT_MEM_LIMIT_MB,
     cwd: str | None = None,
+    stderr_cap: int | None = STDERR_CAP,
 ) -> ToolResult:
     """Run argv in a new session with a timeout and memory limit; never raises on failure.
 
     A timeout kills the whole process group so helper processes (e.g. lld spawned
-    by iree-compile) do not outlive the run.
+    by iree-compile) do not outlive the run. ``stderr_cap=None`` keeps all of
+    stderr, for callers that parse large diagnostic dumps.
     """
     start = time.monotonic()
     try:
@@ -168,6 +170,6 @@ def run_tool(
         timed_out=timed_out,
         out_of_memory=oom,
         stdout=_decode(out),
-        stderr=_cap(stderr, STDERR_CAP),
+        stderr=stderr if stderr_cap is None else _cap(stderr, stderr_cap),
         seconds=seconds,
     )
