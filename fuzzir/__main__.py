@@ -1,0 +1,5 @@
+import sys
+
+from fuzzir.cli import main
+
+sys.exit(main())

@@ -1,0 +1,209 @@
+"""A fuzzing campaign: generate, check in parallel, store every finding at once.
+
+Programs are checked by `--jobs` worker threads; each thread spends its time
+waiting on compiler and runtime subprocesses, so threads are enough and a
+crashing compiler only ever kills its own subprocess. Findings are written
+(atomically) as soon as their program is checked, so Ctrl-C or a crash of
+fuzzir itself loses nothing already found.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fuzzir import __version__, corpus, repro
+from fuzzir.driver import CaseResult, Settings, check_program
+from fuzzir.emit import emit
+from fuzzir.findings import Finding, group
+from fuzzir.model import Program
+from fuzzir.pipeline import iree_compiler_version
+from generators.programs import generate
+
+
+def program_seed(campaign_seed: int, index: int) -> int:
+    """Seed of program `index`: `fuzzir gen --seed` with it regenerates the program."""
+    return (campaign_seed * 1_000_003 + index) % (2**63)
+
+
+def finding_meta(finding: Finding, case: CaseResult, program: Program, *, seed: int | None,
+                 elapsed: float | None, commands: list[str], source: str) -> dict:
+    o = repro.pick_observation(finding)
+    return {
+        "kind": finding.kind,
+        "signature": finding.signature,
+        "signature_key": finding.key,
+        "status": "open",
+        "message": o.message,
+        "variants": finding.variants,
+        "targets": finding.targets,
+        "flags": finding.flag_sets,
+        "repro_cell": {"target": o.target, "variant": o.variant, "flags": list(o.flags)},
+        "op": o.op,
+        "ops": [op.name for op in program.ops],
+        "families": sorted({op.family for op in program.ops}),
+        "init_kinds": [str(program.init_kind(op)) for op in program.ops],
+        "element_types": program.dtypes(),
+        "exact": case.expectation.exact,
+        "iree_version": iree_compiler_version(),
+        "fuzzir_version": __version__,
+        "seed": seed,
+        "source": source,
+        "found_after_seconds": None if elapsed is None else round(elapsed, 2),
+        "size": {"ops": len(program.ops), "elements": program.num_elements()},
+        "hits": 1,
+        "observations": [ob.to_json() for ob in finding.observations],
+        "commands": commands,
+    }
+
+
+def store_case(out: Path, case: CaseResult, settings: Settings, *, seed: int | None,
+               elapsed: float | None, source: str) -> list[tuple[Finding, Path, str]]:
+    """Write each finding of a checked case; returns (finding, directory, outcome) per finding."""
+    stored = []
+    for finding in group(case.observations):
+        script, commands = repro.build(
+            finding, n_inputs=len(case.inputs), n_outputs=len(case.expectation.outputs),
+            exact=case.expectation.exact, tolerances=case.expectation.tolerances,
+            pass_name=settings.pass_name, iree_version=iree_compiler_version())
+        meta = finding_meta(finding, case, case.program, seed=seed, elapsed=elapsed,
+                            commands=commands, source=source)
+        path, outcome = corpus.store(out, meta, case.text, case.inputs, case.expectation.outputs, script)
+        stored.append((finding, path, outcome))
+    return stored
+
+
+@dataclass
+class Stats:
+    programs: int = 0
+    cells: int = 0
+    compile_seconds: float = 0.0
+    run_seconds: float = 0.0
+    new: int = 0
+    duplicates: int = 0
+    by_kind: dict[str, dict] = field(default_factory=dict)
+    first_finding_seconds: float | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def rate(self) -> float:
+        return self.programs / self.elapsed * 60 if self.elapsed > 0 else 0.0
+
+
+class Campaign:
+    def __init__(self, settings: Settings, out: Path, seed: int, jobs: int = 2,
+                 time_limit: float | None = None, count: int | None = None,
+                 progress: bool = True, on_stored: Callable[[Finding, Path, str], None] | None = None,
+                 generator_options: dict | None = None) -> None:
+        self.settings = settings
+        self.out = out
+        self.seed = seed
+        self.jobs = max(1, jobs)
+        self.time_limit = time_limit
+        self.count = count
+        self.progress = progress
+        self.on_stored = on_stored
+        self.generator_options = generator_options or {}
+        self.stats = Stats()
+        self.stop = threading.Event()
+
+    def _done(self, index: int) -> bool:
+        if self.stop.is_set():
+            return True
+        if self.count is not None and index >= self.count:
+            return True
+        return self.time_limit is not None and self.stats.elapsed >= self.time_limit
+
+    def _check(self, index: int) -> CaseResult:
+        seed = program_seed(self.seed, index)
+        program = generate(seed, **self.generator_options)
+        return check_program(program, emit(program), seed, self.settings, index)
+
+    def _record(self, index: int, case: CaseResult) -> None:
+        st = self.stats
+        st.programs += 1
+        st.cells += case.cells
+        st.compile_seconds += case.compile_seconds
+        st.run_seconds += case.run_seconds
+        for finding, path, outcome in store_case(self.out, case, self.settings,
+                                                 seed=program_seed(self.seed, index),
+                                                 elapsed=st.elapsed, source="fuzz"):
+            row = st.by_kind.setdefault(finding.kind, {"new": 0, "hits": 0, "first": None})
+            row["hits"] += 1
+            if outcome == "new":
+                st.new += 1
+                row["new"] += 1
+                if row["first"] is None:
+                    row["first"] = round(st.elapsed, 1)
+                if st.first_finding_seconds is None:
+                    st.first_finding_seconds = st.elapsed
+            else:
+                st.duplicates += 1
+            if self.on_stored:
+                self.on_stored(finding, path, outcome)
+
+    def _show(self) -> None:
+        if not self.progress:
+            return
+        st = self.stats
+        share = st.compile_seconds / (st.elapsed * self.jobs) * 100 if st.elapsed else 0
+        sys.stderr.write(
+            f"\r[{st.elapsed:7.1f}s] programs {st.programs} ({st.rate():.1f}/min)  "
+            f"findings {st.new} new, {st.duplicates} repeats  compiler {share:.0f}% of worker time "
+        )
+        sys.stderr.flush()
+
+    def run(self) -> Stats:
+        """Run until the time or count is spent or Ctrl-C; findings are already on disk."""
+        index = 0
+        pending: dict[Future, int] = {}
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="fuzzir") as pool:
+            try:
+                while True:
+                    while len(pending) < self.jobs and not self._done(index):
+                        pending[pool.submit(self._check, index)] = index
+                        index += 1
+                    if not pending:
+                        break
+                    done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        i = pending.pop(fut)
+                        self._record(i, fut.result())
+                    self._show()
+            except KeyboardInterrupt:
+                self.stop.set()
+                if self.progress:
+                    sys.stderr.write("\nstopping: finishing the programs in flight (Ctrl-C again to quit now)\n")
+                try:
+                    for fut, i in list(pending.items()):
+                        self._record(i, fut.result())
+                except KeyboardInterrupt:
+                    pool.shutdown(wait=False, cancel_futures=True)
+        if self.progress:
+            self._show()
+            sys.stderr.write("\n")
+        return self.stats
+
+
+def summary_table(stats: Stats, jobs: int) -> str:
+    lines = [f"{'kind':<20}{'new':>6}{'seen':>6}{'first at (s)':>14}"]
+    for kind, row in sorted(stats.by_kind.items()):
+        first = "-" if row["first"] is None else f"{row['first']:.1f}"
+        lines.append(f"{kind:<20}{row['new']:>6}{row['hits']:>6}{first:>14}")
+    if not stats.by_kind:
+        lines.append("(no findings)")
+    share = stats.compile_seconds / (stats.elapsed * jobs) * 100 if stats.elapsed else 0
+    ttff = "-" if stats.first_finding_seconds is None else f"{stats.first_finding_seconds:.1f}s"
+    lines.append(
+        f"programs {stats.programs} in {stats.elapsed:.1f}s ({stats.rate():.1f}/min), "
+        f"{stats.cells} compile cells, compiler {share:.0f}% of worker time, first new finding at {ttff}"
+    )
+    return "\n".join(lines)

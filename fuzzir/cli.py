@@ -1,0 +1,180 @@
+"""The `fuzzir` command line. Exit codes: 0 clean, 1 findings (or a regression), 2 bad input."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from fuzzir import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input or usage: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + traceback
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _common(p: argparse.ArgumentParser, default_targets: str) -> None:
+    p.add_argument("--targets", default=default_targets,
+                   help=f"comma-separated targets (default: {default_targets})")
+    p.add_argument("--pass", dest="pass_name", default="iree-global-opt-detach-elementwise-from-named-ops",
+                   help="the pass the 'without' variant removes")
+    p.add_argument("--compile-timeout", type=float, default=60.0, help="seconds per compile (default 60)")
+    p.add_argument("--run-timeout", type=float, default=30.0, help="seconds per run (default 30)")
+    p.add_argument("--values", choices=("exact", "float"), default="exact",
+                   help="small-integer inputs compared exactly, or general floats with a derived tolerance")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="fuzzir", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"fuzzir {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    fz = sub.add_parser("fuzz", help="run a fuzzing campaign")
+    limit = fz.add_mutually_exclusive_group()
+    limit.add_argument("--time", type=float, help="seconds to fuzz (default 60 when no --count)")
+    limit.add_argument("--count", type=int, help="number of programs to check")
+    fz.add_argument("--seed", type=int, default=0, help="campaign seed (default 0)")
+    fz.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="programs checked at once")
+    fz.add_argument("--out", default="crashes", help="finding directory (default crashes/)")
+    fz.add_argument("--matrix", choices=("sample", "full"), default="sample",
+                    help="cells per program: a rotating sample (default) or every cell")
+    fz.add_argument("--flag-set", action="append", default=None, metavar="FLAGS",
+                    help="add a set of iree-compile flags (quoted, space-separated) to the rotation")
+    fz.add_argument("--max-ops", type=int, default=4, help="ops per program at most (default 4)")
+    fz.add_argument("--quiet", action="store_true", help="no progress line")
+    _common(fz, "llvm-cpu,vmvx,vulkan,cuda,rocm")
+
+    ck = sub.add_parser("check", help="run every oracle on one .mlir file")
+    ck.add_argument("file", help="a .mlir file: func.func @main over ranked tensors")
+    ck.add_argument("--iree-flag", action="append", default=[], metavar="FLAG",
+                    help="an extra iree-compile flag (repeatable)")
+    ck.add_argument("--json", action="store_true", help="print findings as JSON")
+    ck.add_argument("--out", help="also store findings in this directory")
+    ck.add_argument("--seed", type=int, default=0, help="seed for the inputs (default 0)")
+    _common(ck, "llvm-cpu,vmvx,vulkan,cuda,rocm")
+
+    gen = sub.add_parser("gen", help="print the program a seed generates")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--max-ops", type=int, default=4)
+    return parser
+
+
+def _targets(text: str) -> tuple:
+    from fuzzir.targets import device_available, parse_targets
+
+    try:
+        targets = parse_targets(text)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    for t in targets:
+        if t.name in ("vulkan", "cuda", "rocm") and not device_available(t):
+            print(f"note: no {t.name} device here: {t.name} is compiled, not run", file=sys.stderr)
+    return targets
+
+
+def _settings(args: argparse.Namespace, flag_sets: tuple[tuple[str, ...], ...]):
+    from fuzzir.driver import Settings
+    from fuzzir.pipeline import PassNotFound, ablated_pipeline
+
+    targets = _targets(args.targets)
+    try:
+        ablated_pipeline(targets[0], flag_sets[0], args.pass_name)
+    except PassNotFound as e:
+        raise UsageError(str(e)) from None
+    except Exception as e:  # the probe compile failed: most likely a bad flag
+        raise UsageError(f"cannot build the pipeline with these flags: {str(e).splitlines()[0]}") from None
+    return Settings(targets=targets, flag_sets=flag_sets, matrix=getattr(args, "matrix", "full"),
+                    pass_name=args.pass_name, compile_timeout=args.compile_timeout,
+                    run_timeout=args.run_timeout, values=args.values)
+
+
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from fuzzir.campaign import Campaign, summary_table
+    from fuzzir.driver import DEFAULT_FLAG_SETS
+
+    if args.count is not None and args.count < 1:
+        raise UsageError("fuzzir fuzz: --count must be at least 1")
+    if args.jobs < 1 or args.max_ops < 1:
+        raise UsageError("fuzzir fuzz: --jobs and --max-ops must be at least 1")
+    extra = tuple(tuple(shlex.split(s)) for s in (args.flag_set or []))
+    settings = _settings(args, DEFAULT_FLAG_SETS + extra)
+    time_limit = args.time if args.time is not None else (None if args.count else 60.0)
+    campaign = Campaign(settings, Path(args.out), args.seed, jobs=args.jobs, time_limit=time_limit,
+                        count=args.count, progress=not args.quiet,
+                        generator_options={"max_ops": args.max_ops, "values": args.values})
+    stats = campaign.run()
+    print(summary_table(stats, args.jobs))
+    print(f"findings are in {args.out}/")
+    return EXIT_FINDINGS if stats.new else EXIT_CLEAN
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from fuzzir.campaign import store_case
+    from fuzzir.driver import check_program, plan_cells
+    from fuzzir.parse import ParseError, parse_program
+    from fuzzir.pipeline import iree_compiler_version
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"fuzzir check: no such file: {args.file}")
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"fuzzir check: cannot read {args.file}: {e.__class__.__name__}") from None
+    try:
+        program = parse_program(text, filename=str(path))
+    except ParseError as e:
+        raise UsageError(f"fuzzir check: {e}") from None
+    flags = tuple(args.iree_flag)
+    settings = _settings(args, (flags,))
+    case = check_program(program, text, args.seed, settings, cells=plan_cells(settings, 0))
+    if args.out:
+        store_case(Path(args.out), case, settings, seed=None, elapsed=None, source=str(path))
+    rows = [{"kind": o.kind, "variant": o.variant, "target": o.target, "flags": list(o.flags),
+             "op": o.op, "message": o.message} for o in case.observations]
+    if args.json:
+        print(json.dumps({"findings": rows, "iree_version": iree_compiler_version(),
+                          "file": str(path), "exact": case.expectation.exact}, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['kind']:<19} {r['target']:<9} {r['variant']:<8} {r['op']}: {r['message']}")
+        print(f"{len(rows)} finding(s) in {case.cells} cells" if rows else f"clean in {case.cells} cells")
+    return EXIT_FINDINGS if rows else EXIT_CLEAN
+
+
+def cmd_gen(args: argparse.Namespace) -> int:
+    from fuzzir.emit import emit
+    from generators.programs import generate
+
+    sys.stdout.write(emit(generate(args.seed, max_ops=args.max_ops)))
+    return EXIT_CLEAN
+
+
+COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "gen": cmd_gen}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
