@@ -19,7 +19,8 @@ tolerance is the standard forward error bound for a sum of n rounded terms
 ``S`` the abs-mode value, ``u`` the unit roundoff of the type and ``tiny`` its
 smallest normal (a flushed denormal per rounding). ``n`` counts roundings on
 the longest dependency chain: each op adds its reduction length plus the arith
-ops in its body.
+ops in its body. When ``n*u >= 1`` the bound says nothing and the output is not
+judged (infinite tolerance), rather than judged wrongly.
 """
 
 from __future__ import annotations
@@ -113,7 +114,9 @@ class _Eval:
             value = np.broadcast_to(self.body(expr, [*ins, out[out_ix]], dtype), full)
             reduced = self.cast(self.ufunc(combiner).reduce(value, axis=red, keepdims=True), dtype)
             self._note(reduced)
-            out[out_ix] = self.cast(self.ufunc(combiner)(out[out_ix], reduced), dtype)
+            target = out[out_ix]
+            combined = self.cast(self.ufunc(combiner)(target, reduced), dtype)
+            out[out_ix] = np.reshape(combined, np.shape(target))
             self._note(out)
             return out
         return self._sequential(op, operands, out, dtype)
@@ -224,8 +227,11 @@ def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
             worst = max(UNIT_ROUNDOFF[d] for d in float_types)
             tiny = max(SMALLEST_NORMAL[d] for d in float_types)
             steps = n + 1  # the final rounding to the result type
-            gamma = steps * worst / (1 - steps * worst)
-            tols.append(gamma * a + steps * tiny)
+            if steps * worst >= 1:  # the bound is vacuous: nothing finite can be judged
+                tols.append(np.full(np.shape(a), np.inf))
+            else:
+                gamma = steps * worst / (1 - steps * worst)
+                tols.append(gamma * a + steps * tiny)
             outputs.append(w)
         return Expectation(outputs, tols, False)
 
