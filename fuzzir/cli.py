@@ -139,7 +139,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args, (flags,))
     case = check_program(program, text, args.seed, settings, cells=plan_cells(settings, 0))
     if args.out:
-        store_case(Path(args.out), case, settings, seed=None, elapsed=None, source=str(path))
+        store_case(Path(args.out), case, settings, seed=args.seed, elapsed=None, source=str(path))
     rows = [{"kind": o.kind, "variant": o.variant, "target": o.target, "flags": list(o.flags),
              "op": o.op, "message": o.message} for o in case.observations]
     if args.json:

@@ -131,3 +131,19 @@ def write_meta(path: Path, meta: dict) -> None:
     with os.fdopen(fd, "w") as f:
         f.write(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path / "meta.json")
+
+
+def replace(path: Path, meta: dict, program_text: str, inputs: list[np.ndarray],
+            expected: list[np.ndarray], repro: str, extra: dict[str, str] | None = None) -> None:
+    """Rewrite an entry in place (after minimization), atomically."""
+    meta = {**meta, "meta_version": META_VERSION}
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
+    try:
+        _write_dir(tmp, meta, program_text, inputs, expected, repro, extra or {})
+        trash = Path(tempfile.mkdtemp(prefix=".old-", dir=path.parent))
+        os.replace(path, trash / "entry")
+        os.replace(tmp, path)
+        shutil.rmtree(trash, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
