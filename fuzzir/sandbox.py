@@ -15,6 +15,8 @@ for those drivers.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 import resource
 import shlex
@@ -63,12 +65,40 @@ def format_command(argv: list[str]) -> str:
     return shlex.join(argv)
 
 
-def tool_path(name: str) -> str:
-    """Locate an IREE tool: next to the running interpreter first, then on PATH.
+_WHEEL_TOOL_DIRS = (
+    ("iree.compiler", "_mlir_libs"),  # iree-compile, iree-opt (iree-base-compiler)
+    ("iree._runtime_libs", ""),  # iree-run-module, iree-dump-module (iree-base-runtime)
+)
 
-    The venv's bin directory holds the tools of the wheels fuzzir depends on,
-    which is the compiler we mean to test even when PATH points elsewhere.
+
+def _wheel_tool(name: str) -> str | None:
+    for package, sub in _WHEEL_TOOL_DIRS:
+        try:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for base in spec.submodule_search_locations:
+            candidate = os.path.join(base, sub, name)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return None
+
+
+@functools.cache
+def tool_path(name: str) -> str:
+    """Locate an IREE tool: the wheel's native binary, else next to the interpreter, else PATH.
+
+    The ``bin/iree-*`` entries of the wheels are Python wrappers that run the
+    native binary with ``subprocess.call`` and exit with its status: they cost
+    ~80 ms of interpreter start-up per call and turn a SIGSEGV into exit status
+    245, hiding the signal. So the native binary inside the installed wheel
+    (the compiler fuzzir depends on) is preferred.
     """
+    wheel = _wheel_tool(name)
+    if wheel:
+        return wheel
     candidate = os.path.join(os.path.dirname(sys.executable), name)
     if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
         return candidate
