@@ -88,6 +88,8 @@ class Stats:
     duplicates: int = 0
     by_kind: dict[str, dict] = field(default_factory=dict)
     first_finding_seconds: float | None = None
+    minimized: int = 0
+    minimize_log: list[tuple[str, dict]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -102,7 +104,7 @@ class Campaign:
     def __init__(self, settings: Settings, out: Path, seed: int, jobs: int = 2,
                  time_limit: float | None = None, count: int | None = None,
                  progress: bool = True, on_stored: Callable[[Finding, Path, str], None] | None = None,
-                 generator_options: dict | None = None) -> None:
+                 generator_options: dict | None = None, minimize_seconds: float = 0.0) -> None:
         self.settings = settings
         self.out = out
         self.seed = seed
@@ -112,8 +114,10 @@ class Campaign:
         self.progress = progress
         self.on_stored = on_stored
         self.generator_options = generator_options or {}
+        self.minimize_seconds = minimize_seconds
         self.stats = Stats()
         self.stop = threading.Event()
+        self.to_minimize: list[Path] = []
 
     def _done(self, index: int) -> bool:
         if self.stop.is_set():
@@ -126,6 +130,16 @@ class Campaign:
         seed = program_seed(self.seed, index)
         program = generate(seed, **self.generator_options)
         return check_program(program, emit(program), seed, self.settings, index)
+
+    def _minimize(self, path: Path) -> None:
+        from fuzzir.minimize import minimize_entry
+
+        try:
+            record = minimize_entry(path, time_budget=self.minimize_seconds, settings=self.settings)
+            self.stats.minimized += 1
+            self.stats.minimize_log.append((path.name, record))
+        except Exception as e:  # a failed reduction keeps the stored (unminimized) finding
+            self.stats.minimize_log.append((path.name, {"error": str(e).splitlines()[0][:200]}))
 
     def _record(self, index: int, case: CaseResult) -> None:
         st = self.stats
@@ -140,6 +154,8 @@ class Campaign:
             row["hits"] += 1
             if outcome == "new":
                 st.new += 1
+                if self.minimize_seconds > 0:
+                    self.to_minimize.append(path)
                 row["new"] += 1
                 if row["first"] is None:
                     row["first"] = round(st.elapsed, 1)
@@ -165,19 +181,29 @@ class Campaign:
         """Run until the time or count is spent or Ctrl-C; findings are already on disk."""
         index = 0
         pending: dict[Future, int] = {}
+        minimizing: dict[Future, Path] = {}
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="fuzzir") as pool:
             try:
                 while True:
-                    while len(pending) < self.jobs and not self._done(index):
+                    # Minimizing new findings goes first: a finding is worth more than a program.
+                    while self.to_minimize and len(pending) + len(minimizing) < self.jobs and not self.stop.is_set():
+                        path = self.to_minimize.pop(0)
+                        minimizing[pool.submit(self._minimize, path)] = path
+                    while len(pending) + len(minimizing) < self.jobs and not self._done(index):
                         pending[pool.submit(self._check, index)] = index
                         index += 1
-                    if not pending:
+                    if not pending and (not minimizing or self._done(index)):
                         break
-                    done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                    done, _ = wait([*pending, *minimizing], timeout=0.5, return_when=FIRST_COMPLETED)
                     for fut in done:
+                        if fut in minimizing:
+                            minimizing.pop(fut)
+                            continue
                         i = pending.pop(fut)
                         self._record(i, fut.result())
                     self._show()
+                for fut in list(minimizing):  # bounded by minimize_seconds each
+                    fut.result()
             except KeyboardInterrupt:
                 self.stop.set()
                 if self.progress:

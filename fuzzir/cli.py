@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="add a set of iree-compile flags (quoted, space-separated) to the rotation")
     fz.add_argument("--max-ops", type=int, default=4, help="ops per program at most (default 4)")
     fz.add_argument("--quiet", action="store_true", help="no progress line")
+    fz.add_argument("--minimize-time", type=float, default=30.0,
+                    help="seconds to minimize each new finding during the campaign (default 30)")
+    fz.add_argument("--no-minimize", action="store_true", help="store findings unminimized")
     _common(fz, "llvm-cpu,vmvx,vulkan,cuda,rocm")
 
     ck = sub.add_parser("check", help="run every oracle on one .mlir file")
@@ -62,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--out", help="also store findings in this directory")
     ck.add_argument("--seed", type=int, default=0, help="seed for the inputs (default 0)")
     _common(ck, "llvm-cpu,vmvx,vulkan,cuda,rocm")
+
+    mn = sub.add_parser("minimize", help="reduce a finding to the smallest program with the same signature")
+    mn.add_argument("finding", help="a finding directory (holding meta.json and program.mlir)")
+    mn.add_argument("--time", type=float, default=120.0, help="seconds to spend at most (default 120)")
 
     gen = sub.add_parser("gen", help="print the program a seed generates")
     gen.add_argument("--seed", type=int, default=0)
@@ -111,7 +118,8 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     time_limit = args.time if args.time is not None else (None if args.count else 60.0)
     campaign = Campaign(settings, Path(args.out), args.seed, jobs=args.jobs, time_limit=time_limit,
                         count=args.count, progress=not args.quiet,
-                        generator_options={"max_ops": args.max_ops, "values": args.values})
+                        generator_options={"max_ops": args.max_ops, "values": args.values},
+                        minimize_seconds=0.0 if args.no_minimize else args.minimize_time)
     stats = campaign.run()
     print(summary_table(stats, args.jobs))
     print(f"findings are in {args.out}/")
@@ -160,7 +168,24 @@ def cmd_gen(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "gen": cmd_gen}
+def cmd_minimize(args: argparse.Namespace) -> int:
+    from fuzzir.corpus import CorpusError
+    from fuzzir.minimize import minimize_entry
+
+    path = Path(args.finding)
+    if not path.is_dir():
+        raise UsageError(f"fuzzir minimize: no such finding directory: {args.finding}")
+    try:
+        record = minimize_entry(path, time_budget=args.time)
+    except CorpusError as e:
+        raise UsageError(f"fuzzir minimize: {e}") from None
+    b, a = record["before"], record["after"]
+    print(f"{path}: {b['ops']} ops / {b['elements']} elements -> {a['ops']} ops / {a['elements']} elements "
+          f"in {record['seconds']:.1f}s ({record['checks']} checks); original kept as original.mlir")
+    return EXIT_CLEAN
+
+
+COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "gen": cmd_gen, "minimize": cmd_minimize}
 
 
 def main(argv: list[str] | None = None) -> int:
