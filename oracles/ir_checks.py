@@ -35,8 +35,7 @@ _ACCESS_WRITE = 2
 _STRING_RE = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _FILE_SUFFIX_RE = re.compile(r":(\d+):(\d+)")
 _DISPATCH_TENSOR_RE = re.compile(r"dispatch\.tensor<(readonly|writeonly|readwrite):tensor<([^>]*)>")
-_ELEMENT_BYTES = {"i1": 1, "i8": 1, "i16": 2, "f16": 2, "bf16": 2, "i32": 4, "f32": 4,
-                  "i64": 8, "f64": 8}
+_ELEMENT_BYTES = {"i1": 1, "i8": 1, "i16": 2, "f16": 2, "bf16": 2, "i32": 4, "f32": 4, "i64": 8, "f64": 8}
 
 
 class IRParseError(ValueError):
@@ -221,9 +220,16 @@ def _global_const(mod: _Module, sym: str, load: ir.Operation) -> _Const | None:
 
 # Ops whose (first) result is its first operand's data, reshaped or moved.
 _PASS_THROUGH = {
-    "flow.tensor.reshape", "flow.tensor.bitcast", "flow.tensor.transfer", "flow.tensor.clone",
-    "tensor.cast", "tensor.reshape", "tensor.collapse_shape", "tensor.expand_shape",
-    "iree_tensor_ext.compute_barrier.start", "iree_tensor_ext.compute_barrier.end",
+    "flow.tensor.reshape",
+    "flow.tensor.bitcast",
+    "flow.tensor.transfer",
+    "flow.tensor.clone",
+    "tensor.cast",
+    "tensor.reshape",
+    "tensor.collapse_shape",
+    "tensor.expand_shape",
+    "iree_tensor_ext.compute_barrier.start",
+    "iree_tensor_ext.compute_barrier.end",
     "util.optimization_barrier",
 }
 
@@ -267,8 +273,14 @@ def _trace_block_arg(mod: _Module, value: ir.Value, depth: int) -> _Const | None
     return None
 
 
-def _const_label(const: _Const, op_names: tuple[str, ...], recovered: str | None) -> str:
-    """Name loc, else (recovered source name), else user global symbol, else type."""
+def _const_label(
+    const: _Const, op_names: tuple[str, ...], recovered: str | None, tensor_type: str | None = None
+) -> str:
+    """Name loc, else recovered source name, else user global symbol, else tensor type.
+
+    Stream constants are untyped resources; ``tensor_type`` (the dispatch binding's
+    tensor) keeps their fallback name equal to the flow phase's, so they dedupe.
+    """
     names = [n for n in const.loc.names if n not in op_names]
     if names:
         return names[0]
@@ -276,7 +288,9 @@ def _const_label(const: _Const, op_names: tuple[str, ...], recovered: str | None
         return recovered
     if const.symbol and not const.symbol.startswith("__"):
         return f"@{const.symbol}"
-    return const.type if not const.type.startswith("!stream") else (const.symbol or const.type)
+    if not const.type.startswith("!stream"):
+        return const.type
+    return tensor_type or const.symbol or const.type
 
 
 # --------------------------------------------------------------------------- op naming
@@ -309,8 +323,9 @@ class _OpLabel:
     where: str  # file:line:col of the dispatch, or ""
 
 
-def _op_label(dispatch: ir.Operation, entry_name: str, writer: tuple[str, ...],
-              const_names: tuple[str, ...]) -> _OpLabel:
+def _op_label(
+    dispatch: ir.Operation, entry_name: str, writer: tuple[str, ...], const_names: tuple[str, ...]
+) -> _OpLabel:
     loc = _parse_loc(dispatch.location)
     # The op writing the binding is the source op even when IREE gave a
     # re-created constant that op's location; the dispatch's own (possibly fused)
@@ -380,8 +395,11 @@ def _check_flow(mod: _Module, sources: _SourceNames, report: Report) -> None:
             if op.name != "flow.dispatch":
                 continue
             args = _segment(op, 1)
-            written = {i for i in _int_list(op.attributes["tied_operands"]) if i >= 0} \
-                if "tied_operands" in op.attributes else set()
+            written = (
+                {i for i in _int_list(op.attributes["tied_operands"]) if i >= 0}
+                if "tied_operands" in op.attributes
+                else set()
+            )
             entry_name = _flat_symbol(ir.ArrayAttr(op.attributes["entry_points"])[0])
             entry = mod.entries.get(entry_name)
             if entry is not None and entry.regions and entry.regions[0].blocks:
@@ -397,9 +415,13 @@ def _check_flow(mod: _Module, sources: _SourceNames, report: Report) -> None:
                     continue
                 label = _op_label(op, entry_name, _writer_names(entry, i), const.loc.names)
                 cname = _const_label(const, label.names, sources.lookup(label.names))
-                report(READWRITE_CONSTANT, label, cname,
-                       f"constant {cname} reaches dispatch {label.entry} ({label.label}) "
-                       "through a readwrite binding")
+                report(
+                    READWRITE_CONSTANT,
+                    label,
+                    cname,
+                    f"constant {cname} reaches dispatch {label.entry} ({label.label}) "
+                    "through a readwrite binding",
+                )
 
 
 # --------------------------------------------------------------------------- stream
@@ -466,8 +488,11 @@ def _stream_const(mod: _Module, value: ir.Value) -> _Const | None:
                 continue
             break
         if op.name in ("stream.timepoint.await", "stream.resource.subview"):
-            value = (_segment(op, 0)[list(op.results).index(value)]
-                     if op.name == "stream.timepoint.await" else op.operands[0])
+            value = (
+                _segment(op, 0)[list(op.results).index(value)]
+                if op.name == "stream.timepoint.await"
+                else op.operands[0]
+            )
             op = _defining_op(value)
             continue
         if op.name == "util.global.load":
@@ -479,12 +504,24 @@ def _stream_const(mod: _Module, value: ir.Value) -> _Const | None:
     return None
 
 
+def _binding_tensor_type(entry: ir.Operation | None, binding: int) -> str | None:
+    """The tensor type a dispatch writes through its ``binding``-th !stream.binding."""
+    if entry is None or not entry.regions or not entry.regions[0].blocks:
+        return None
+    arg = entry.regions[0].blocks[0].arguments[_binding_arg(entry, binding)]
+    for op in _walk(entry):
+        if op.name == "stream.binding.subspan" and op.operands[0] == arg:
+            m = _DISPATCH_TENSOR_RE.search(str(op.results[0].type))
+            if m and m.group(1) != "readonly":
+                return f"tensor<{m.group(2)}>"
+    return None
+
+
 def _binding_span(entry: ir.Operation | None, binding: int) -> tuple[int, int] | None:
     """(offset, bytes) a dispatch writes in its ``binding``-th !stream.binding, if static."""
     if entry is None or not entry.regions or not entry.regions[0].blocks:
         return None
-    bargs = [a for a in entry.regions[0].blocks[0].arguments
-             if str(a.type) == "!stream.binding"]
+    bargs = [a for a in entry.regions[0].blocks[0].arguments if str(a.type) == "!stream.binding"]
     if binding >= len(bargs):
         return None
     spans = []
@@ -542,12 +579,20 @@ def _check_stream(mod: _Module, sources: _SourceNames, report: Report) -> None:
                     rw_uses.append(_RwUse(_Range(root, base, length), op, entry_name, i))
                     const = _stream_const(mod, res)
                     if const is not None:
-                        label = _op_label(op, entry_name, _writer_names(entry, i),
-                                          const.loc.names)
-                        cname = _const_label(const, label.names, sources.lookup(label.names))
-                        report(READWRITE_CONSTANT, label, cname,
-                               f"constant {cname} is bound read-write by dispatch "
-                               f"{label.entry} ({label.label})")
+                        writer = _writer_names(entry, _binding_arg(entry, i))
+                        label = _op_label(op, entry_name, writer, const.loc.names)
+                        cname = _const_label(
+                            const,
+                            label.names,
+                            sources.lookup(label.names),
+                            _binding_tensor_type(entry, i),
+                        )
+                        report(
+                            READWRITE_CONSTANT,
+                            label,
+                            cname,
+                            f"constant {cname} is bound read-write by dispatch {label.entry} ({label.label})",
+                        )
             elif op.name == "stream.cmd.copy":
                 src, dst = op.operands[0], op.operands[3]
                 if "!stream.resource<constant>" in str(dst.type):
@@ -562,16 +607,32 @@ def _check_stream(mod: _Module, sources: _SourceNames, report: Report) -> None:
                 if not use.range.overlaps(target):
                     continue
                 entry = mod.entries.get(use.entry_name)
-                label = _op_label(use.dispatch, use.entry_name,
-                                  _writer_names(entry, _binding_arg(entry, use.binding)),
-                                  const.loc.names)
-                cname = _const_label(const, label.names, sources.lookup(label.names))
-                report(CONSTANT_COPY, label, cname,
-                       f"constant {cname} is copied for dispatch {label.entry} "
-                       f"({label.label}) to write it in place")
-                report(READWRITE_CONSTANT, label, cname,
-                       f"constant {cname} reaches dispatch {label.entry} ({label.label}) "
-                       "through a readwrite binding (after a copy-on-write)")
+                label = _op_label(
+                    use.dispatch,
+                    use.entry_name,
+                    _writer_names(entry, _binding_arg(entry, use.binding)),
+                    const.loc.names,
+                )
+                cname = _const_label(
+                    const,
+                    label.names,
+                    sources.lookup(label.names),
+                    _binding_tensor_type(entry, use.binding),
+                )
+                report(
+                    CONSTANT_COPY,
+                    label,
+                    cname,
+                    f"constant {cname} is copied for dispatch {label.entry} "
+                    f"({label.label}) to write it in place",
+                )
+                report(
+                    READWRITE_CONSTANT,
+                    label,
+                    cname,
+                    f"constant {cname} reaches dispatch {label.entry} ({label.label}) "
+                    "through a readwrite binding (after a copy-on-write)",
+                )
 
 
 def _binding_arg(entry: ir.Operation | None, binding: int) -> int:
@@ -607,8 +668,8 @@ def check_ir(phase_ir: dict[str, str]) -> list[IRViolation]:
             key = (kind, label.label, constant)
             if key not in found:
                 where = f" at {label.where}" if label.where else ""
-                found[key] = IRViolation(kind, label.label, constant, phase,
-                                         f"[{phase}] {message}{where}")
+                found[key] = IRViolation(kind, label.label, constant, phase, f"[{phase}] {message}{where}")
+
         return report
 
     for phase, check in (("flow", _check_flow), ("stream", _check_stream)):
