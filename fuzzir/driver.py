@@ -23,8 +23,8 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from oracles.ir_checks import check_ir
 
+from fuzzir import filters
 from fuzzir import findings as fnd
 from fuzzir.compiler import VARIANTS, CompileResult, compile_program
 from fuzzir.model import Program, dtype_class
@@ -32,6 +32,7 @@ from fuzzir.pipeline import DETACH_PASS
 from fuzzir.runner import run_module
 from fuzzir.targets import Target, device_available
 from oracles.inputs import draw_inputs
+from oracles.ir_checks import check_ir
 from oracles.reference import Expectation, compare
 
 DEFAULT_FLAG_SETS: tuple[tuple[str, ...], ...] = (
@@ -155,6 +156,7 @@ def check_program(program: Program, text: str, seed: int, settings: Settings, in
     finally:
         if own:
             shutil.rmtree(work, ignore_errors=True)
+    case.observations = filters.tag(program, case.observations)
     case.wall_seconds = time.monotonic() - start
     return case
 

@@ -15,7 +15,8 @@ locations, shapes and constant values):
 - `miscompile`: the op family, init kind and element type class of the op producing the
   wrong output, per target (different backends are different bugs);
 - `readwrite-constant`, `constant-copy`: op family, init kind and element type class;
-  dispatch formation is target-independent, so the targets merge into one finding.
+  dispatch formation is target-independent, so the targets merge into one finding;
+- a symptom a known-issue filter recognizes (`fuzzir.filters`): the kind and the filter's tag.
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ class Observation:
     diagnostic: str = ""  # normalized first diagnostic, for compile errors and crashes
     signal: int | None = None
     constant: str = ""
+    known: str = ""  # a known-issue tag from fuzzir.filters
 
     def signature_key(self) -> str:
+        if self.known:
+            return "|".join([self.kind, "known", self.known])
         if self.kind in IR_KINDS:
             parts = [self.kind, self.family, self.init_kind, self.dtype_class]
         elif self.kind == "miscompile":
