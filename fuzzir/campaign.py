@@ -118,6 +118,7 @@ class Campaign:
         self.stats = Stats()
         self.stop = threading.Event()
         self.to_minimize: list[Path] = []
+        self._last_line = 0.0
 
     def _done(self, index: int) -> bool:
         if self.stop.is_set():
@@ -166,14 +167,20 @@ class Campaign:
             if self.on_stored:
                 self.on_stored(finding, path, outcome)
 
-    def _show(self) -> None:
+    def _show(self, final: bool = False) -> None:
+        """A live line on a terminal; a plain line every 15 s otherwise (CI logs)."""
         if not self.progress:
             return
         st = self.stats
+        tty = sys.stderr.isatty()
+        if not tty and not final and st.elapsed - self._last_line < 15:
+            return
+        self._last_line = st.elapsed
         share = st.compile_seconds / (st.elapsed * self.jobs) * 100 if st.elapsed else 0
         sys.stderr.write(
-            f"\r[{st.elapsed:7.1f}s] programs {st.programs} ({st.rate():.1f}/min)  "
-            f"findings {st.new} new, {st.duplicates} repeats  compiler {share:.0f}% of worker time "
+            f"{chr(13) if tty else ''}[{st.elapsed:7.1f}s] programs {st.programs} ({st.rate():.1f}/min)  "
+            f"findings {st.new} new, {st.duplicates} repeats, {st.minimized} minimized  "
+            f"compiler {share:.0f}% of worker time {'' if tty else chr(10)}"
         )
         sys.stderr.flush()
 
@@ -214,8 +221,9 @@ class Campaign:
                 except KeyboardInterrupt:
                     pool.shutdown(wait=False, cancel_futures=True)
         if self.progress:
-            self._show()
-            sys.stderr.write("\n")
+            self._show(final=True)
+            if sys.stderr.isatty():
+                sys.stderr.write("\n")
         return self.stats
 
 
