@@ -160,7 +160,10 @@ def compile_program(
         result.first_error = first_error_line(res.stderr) or _first_line(res.stderr)
         return None
 
-    dump_args = [f"--dump-compilation-phases-to={dump_dir}", "--mlir-print-debuginfo"]
+    # Dumps elide large constants: the IR checks need structure, not values, and printing a
+    # few MiB of hex per phase costs more than the compile. Only runs whose -o is a .vmfb get it.
+    dump_args = [f"--dump-compilation-phases-to={dump_dir}", "--mlir-print-debuginfo",
+                 "--mlir-elide-elementsattrs-if-larger=16"]
     try:
         if variant == "with":
             argv = ["iree-compile", *target.compile_flags, *flags]

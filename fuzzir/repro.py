@@ -14,6 +14,7 @@ import numpy as np
 
 from fuzzir.findings import IR_KINDS, Finding, Observation
 from fuzzir.pipeline import ablated_pipeline
+from fuzzir.runner import EXACT_VALUE_FLAGS
 from fuzzir.targets import TARGETS, Target
 
 
@@ -47,7 +48,7 @@ def run_command(target: Target, n_inputs: int, n_outputs: int, exact: bool,
     argv += [f"--input=@$HERE/input{i}.npy" for i in range(n_inputs)]
     argv += [f"--expected_output=@$HERE/expected{i}.npy" for i in range(n_outputs)]
     if exact:
-        argv.append("--equality_mode=exact")
+        argv += list(EXACT_VALUE_FLAGS)  # zero tolerance; -0.0 == 0.0 and NaN == NaN, as the oracle judges
     elif tolerance is not None:
         argv += [f"--expected_f32_threshold={tolerance:.3g}", f"--expected_f16_threshold={tolerance:.3g}",
                  "--expected_rtol=0"]
