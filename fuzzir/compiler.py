@@ -39,7 +39,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from fuzzir.pipeline import DETACH_PASS, ablated_pipeline
+from fuzzir.pipeline import DETACH_PASS, PassNotFound, PipelineError, ablated_pipeline
 from fuzzir.sandbox import ToolResult, run_tool, tool_path
 from fuzzir.targets import Target
 
@@ -180,7 +180,12 @@ def compile_program(
             )
             if ok:
                 result.phase_ir["preprocessing"] = os.path.join(workdir, pre)
-                pipeline = ablated_pipeline(target, flags, pass_name)
+                try:
+                    pipeline = ablated_pipeline(target, flags, pass_name)
+                except (PipelineError, PassNotFound) as e:
+                    # The probe compile failed under these flags: the stock compiler fails too.
+                    result.status, result.first_error = "error", str(e).splitlines()[0][:300]
+                    return result
                 opt_flags = [f for f in flags if _iree_opt_accepts(f)]
                 ok = step(
                     [
