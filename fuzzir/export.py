@@ -309,7 +309,7 @@ def _quote(argv: list[str], src: str | None = None) -> str:
     for a in argv:
         if a == "%s" and src is None:
             words.append("%s")
-        elif a.startswith("--input=") or a.startswith("--expected_output="):
+        elif a.startswith(("--input=", "--expected_output=")) and "=@" not in a:
             flag, value = a.split("=", 1)
             words.append(f'{flag}="{value}"')  # values are digits, signs, dots and letters only
         else:
@@ -414,7 +414,8 @@ def run_lit(path: str | os.PathLike, *, timeout: float = 600.0, echo: bool = Tru
             if proc.returncode != 0:
                 if echo:
                     print(f"RUN line failed (exit {proc.returncode}): {cmd[:300]}", file=sys.stderr)
-                    sys.stderr.write((proc.stdout + proc.stderr)[-4000:])
+                    out = proc.stdout + proc.stderr
+                    sys.stderr.write(out if len(out) <= 6000 else out[:3000] + "\n[...]\n" + out[-3000:])
                 return proc.returncode
     return 0
 
