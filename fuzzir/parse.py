@@ -1,0 +1,539 @@
+"""MLIR text -> `Program`, for the subset of MLIR that fuzzir itself emits.
+
+`fuzzir check FILE.mlir` needs the numpy reference of a user's program and the
+minimizer needs a model it can rewrite, so both go through `parse_program`.
+Structure is read with IREE's own MLIR Python bindings (never with regular
+expressions): the module is parsed and verified by MLIR, named linalg ops are
+given their generic form by `linalg-generalize-named-ops` on a clone, and the
+indexing maps, iterator types and region bodies are read from that form. So the
+model carries exactly the semantics MLIR assigns, while keeping the named op's
+name and strides/dilations so it prints as the same named op again.
+
+Anything outside the subset is a `ParseError` with a one-line message that names
+the problem and, where the op has one, its `file:line:col`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fuzzir import families
+from fuzzir.model import (
+    BINARY_FLOAT,
+    BINARY_INT,
+    DTYPES,
+    NUMPY_DTYPE,
+    AffineExpr,
+    AffineMap,
+    Expr,
+    LinalgOp,
+    Literal,
+    LiteralKind,
+    Program,
+    Ref,
+    TensorType,
+    is_float,
+)
+
+__all__ = ["ParseError", "parse_program"]
+
+NAMED_OPS = (*families.NAMED_CONTRACTIONS, *families.CONVOLUTIONS, *families.POOLINGS)
+LINALG_OPS = ("linalg.generic", *NAMED_OPS)
+_GENERALIZE = "builtin.module(func.func(linalg-generalize-named-ops))"
+_ITERATORS = {
+    "#linalg.iterator_type<parallel>": "parallel",
+    "#linalg.iterator_type<reduction>": "reduction",
+}
+#: Largest body expression tree accepted: shared subexpressions are duplicated in the tree.
+_MAX_BODY_NODES = 10_000
+
+
+class ParseError(ValueError):
+    """The input is not MLIR in the subset fuzzir models; the message is one line."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+@dataclass
+class _State:
+    """What is known while walking `@main`: SSA values and the model parts built so far."""
+
+    filename: str
+    ir: object  # the `iree.compiler.ir` module, imported lazily
+    globals: dict[str, object] = field(default_factory=dict)  # sym name -> util.global op
+    values: dict[object, Ref] = field(default_factory=dict)  # ir.Value -> Ref
+    scalars: dict[object, tuple[float | int, str]] = field(default_factory=dict)  # value -> (v, type)
+    empties: dict[object, TensorType] = field(default_factory=dict)  # tensor.empty results
+    literals: list[Literal] = field(default_factory=list)
+    ops: list[LinalgOp] = field(default_factory=list)
+    keep: list[object] = field(default_factory=list)  # IR that must outlive the walk (the clone)
+
+    def where(self, location: object) -> str:
+        """`file:line:col` for a location, or the best description of it there is."""
+        ir = self.ir
+        loc = location
+        while isinstance(loc, ir.NameLoc):  # emitted programs name their ops; look inside
+            child = loc.child_loc
+            if isinstance(child, ir.FileLineColLoc):
+                loc = child
+                break
+            return f"{self.filename}: at {_one_line(str(location))}"
+        if isinstance(loc, ir.FileLineColLoc):
+            return f"{self.filename}:{loc.start_line}:{loc.start_col}"
+        return f"{self.filename}: at {_one_line(str(location))}" if str(location) else self.filename
+
+    def error(self, op: object, message: str) -> ParseError:
+        return ParseError(_one_line(f"{self.where(op.location)}: {message}"))
+
+    def add_literal(self, value: object, lit: Literal) -> None:
+        self.values[value] = Ref("lit", len(self.literals))
+        self.literals.append(lit)
+
+
+def parse_program(text: str, *, filename: str = "<input>") -> Program:
+    """Parse MLIR text into the program model; raise `ParseError` for anything else."""
+    from iree.compiler import ir
+
+    with ir.Context() as ctx:
+        try:
+            module = ir.Module.parse(text)
+        except ir.MLIRError as e:
+            raise _mlir_error(e, filename, "invalid MLIR") from None
+        state = _State(filename, ir)
+        main = _find_main(state, module)
+        generic_block = None
+        block = main.regions[0].blocks[0]
+        if any(op.operation.name in NAMED_OPS for op in block.operations):
+            generic_block = _generalized_main_block(state, module, ctx)
+        program = _walk_main(state, main, generic_block)
+    try:
+        program.validate()
+    except ValueError as e:
+        raise ParseError(_one_line(f"{filename}: inconsistent program: {e}")) from None
+    return program
+
+
+def _mlir_error(e: Exception, filename: str, what: str) -> ParseError:
+    """One line from an MLIR diagnostic, located in `filename` rather than MLIR's `-`."""
+    diags = getattr(e, "error_diagnostics", None) or []
+    if not diags:
+        return ParseError(_one_line(f"{filename}: {what}: {e}"))
+    d = diags[0]
+    loc = d.location
+    from iree.compiler import ir
+
+    if isinstance(loc, ir.FileLineColLoc):
+        where = f"{filename}:{loc.start_line}:{loc.start_col}"
+    else:
+        where = filename
+    return ParseError(_one_line(f"{where}: {what}: {d.message}"))
+
+
+def _find_main(state: _State, module: object) -> object:
+    """The `func.func @main` with a body; other top-level ops must be globals or declarations."""
+    ir = state.ir
+    main = None
+    for op in module.body.operations:
+        name = op.operation.name
+        if name == "util.global":
+            state.globals[ir.StringAttr(op.attributes["sym_name"]).value] = op
+        elif name == "func.func":
+            sym = ir.StringAttr(op.attributes["sym_name"]).value
+            has_body = len(op.regions[0].blocks) > 0
+            if sym == "main" and has_body:
+                main = op
+            elif has_body:
+                raise state.error(op, f"only func.func @main may have a body; found @{sym}")
+        else:
+            raise state.error(op, f"unsupported top-level op {name}")
+    if main is None:
+        raise ParseError(f"{state.filename}: no func.func @main with a body")
+    if len(main.regions[0].blocks) != 1:
+        raise state.error(main, "@main must have a single block")
+    return main
+
+
+def _generalized_main_block(state: _State, module: object, ctx: object) -> object:
+    """`@main`'s block after `linalg-generalize-named-ops` on a clone (same op positions)."""
+    from iree.compiler.passmanager import PassManager
+
+    ir = state.ir
+    clone = module.operation.clone()
+    state.keep.append(clone)  # the returned block dies with the clone
+    try:
+        PassManager.parse(_GENERALIZE, context=ctx).run(clone)
+    except ir.MLIRError as e:
+        raise _mlir_error(e, state.filename, "cannot generalize named ops") from None
+    for op in clone.regions[0].blocks[0].operations:
+        if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == "main":
+            return op.regions[0].blocks[0]
+    raise ParseError(f"{state.filename}: @main vanished while generalizing named ops")
+
+
+def _tensor_type(state: _State, op: object, t: object, what: str) -> TensorType:
+    """A static ranked tensor of a supported element type, or a ParseError saying which part fails."""
+    ir = state.ir
+    if not isinstance(t, ir.RankedTensorType):
+        raise state.error(op, f"{what} has type {t}; only ranked tensors are supported")
+    if not t.has_static_shape:
+        raise state.error(op, f"{what} has dynamic shape {t}; only static shapes are supported")
+    dtype = str(t.element_type)
+    if dtype not in DTYPES:
+        raise state.error(op, f"{what} has unsupported element type {dtype} (supported: {', '.join(DTYPES)})")
+    return TensorType(tuple(int(d) for d in t.shape), dtype)
+
+
+def _walk_main(state: _State, main: object, generic_block: object | None) -> Program:
+    block = main.regions[0].blocks[0]
+    args = tuple(
+        _tensor_type(state, main, a.type, f"argument #{i} of @main") for i, a in enumerate(block.arguments)
+    )
+    for i, a in enumerate(block.arguments):
+        state.values[a] = Ref("arg", i)
+    generic_ops = list(generic_block.operations) if generic_block is not None else []
+    results: tuple[Ref, ...] | None = None
+    for pos, op in enumerate(block.operations):
+        name = op.operation.name
+        if name == "arith.constant":
+            _constant(state, op)
+        elif name == "tensor.empty":
+            t = _tensor_type(state, op, op.result.type, "tensor.empty")
+            state.empties[op.result] = t
+            if any(not _is_fill_init(use) for use in op.result.uses):
+                zeros = np.zeros(t.shape, NUMPY_DTYPE[t.dtype])
+                state.add_literal(op.result, Literal(LiteralKind.EMPTY, t, zeros))
+        elif name == "linalg.fill":
+            _fill(state, op)
+        elif name == "util.global.load":
+            _global_load(state, op)
+        elif name in LINALG_OPS:
+            generic = generic_ops[pos] if name != "linalg.generic" else op
+            if generic.operation.name != "linalg.generic":
+                raise state.error(op, f"{name} did not generalize to linalg.generic")
+            state.ops.append(_linalg(state, op, generic))
+            state.values[op.result] = Ref("op", len(state.ops) - 1)
+        elif name == "func.return":
+            results = tuple(_ref(state, op, v, "func.return operand") for v in op.operands)
+        else:
+            raise state.error(op, f"unsupported op {name}")
+    if not results:
+        raise state.error(main, "@main returns nothing")
+    return Program(args=args, literals=tuple(state.literals), ops=tuple(state.ops), results=results)
+
+
+def _is_fill_init(use: object) -> bool:
+    """Whether a use of a tensor.empty is the `outs` of a linalg.fill (which makes it a FILL)."""
+    return use.owner.name == "linalg.fill" and use.operand_number == 1
+
+
+def _ref(state: _State, op: object, value: object, what: str) -> Ref:
+    ref = state.values.get(value)
+    if ref is None:
+        if value in state.scalars:
+            raise state.error(op, f"{what} is a scalar; only tensors are supported there")
+        raise state.error(op, f"{what} is not a function argument, constant or linalg result")
+    return ref
+
+
+def _dense_data(state: _State, op: object, attr: object, t: TensorType, what: str) -> tuple[np.ndarray, bool]:
+    """The values of a dense elements attribute as a numpy array of `t`, and whether it is a splat."""
+    ir = state.ir
+    if not isinstance(attr, ir.DenseElementsAttr):
+        if "dense_resource" in str(attr.type) or "dense_resource" in _attr_head(attr):
+            raise state.error(
+                op,
+                f"{what} is a dense_resource blob; the MLIR Python bindings give no access to its "
+                'bytes, write it as dense<"0x..."> instead',
+            )
+        raise state.error(op, f"{what} is {_attr_head(attr)}; only dense<...> values are supported")
+    data = np.array(attr)
+    dtype = NUMPY_DTYPE[t.dtype]
+    if data.dtype != np.dtype(dtype) or data.size != t.numel:
+        raise state.error(op, f"{what}: cannot read {t.mlir()} data from {_attr_head(attr)}")
+    return np.ascontiguousarray(data.reshape(t.shape)), bool(attr.is_splat)
+
+
+def _attr_head(attr: object) -> str:
+    text = _one_line(str(attr))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _constant(state: _State, op: object) -> None:
+    """A tensor constant becomes a SPLAT or DENSE literal; a scalar is kept for fills and bodies."""
+    ir = state.ir
+    attr = op.attributes["value"]
+    rtype = op.result.type
+    if isinstance(rtype, ir.ShapedType):
+        t = _tensor_type(state, op, rtype, "arith.constant")
+        data, splat = _dense_data(state, op, attr, t, "arith.constant")
+        state.add_literal(op.result, Literal(LiteralKind.SPLAT if splat else LiteralKind.DENSE, t, data))
+        return
+    scalar = _scalar_value(state, attr)
+    if scalar is not None:
+        state.scalars[op.result] = scalar
+
+
+def _scalar_value(state: _State, attr: object) -> tuple[float | int, str] | None:
+    """(value, type) of a scalar float or integer attribute; None for other scalars (index, ...)."""
+    ir = state.ir
+    if isinstance(attr, ir.FloatAttr):
+        return float(attr.value), str(attr.type)
+    if isinstance(attr, ir.IntegerAttr):
+        return int(attr.value), str(attr.type)
+    return None
+
+
+def _fill(state: _State, op: object) -> None:
+    """`linalg.fill ins(scalar const) outs(tensor.empty)` is a FILL literal; anything else is rejected."""
+    scalar_v, init_v = op.operands[0], op.operands[1]
+    t = _tensor_type(state, op, op.result.type, "linalg.fill")
+    if init_v not in state.empties:
+        raise state.error(op, "linalg.fill must fill a tensor.empty")
+    scalar = state.scalars.get(scalar_v)
+    if scalar is None:
+        raise state.error(op, "linalg.fill must fill with a scalar arith.constant")
+    value, stype = scalar
+    if stype != t.dtype:
+        raise state.error(op, f"linalg.fill of {t.mlir()} with a {stype} scalar mixes element types")
+    data = np.full(t.shape, value, dtype=NUMPY_DTYPE[t.dtype])
+    state.add_literal(op.result, Literal(LiteralKind.FILL, t, data))
+
+
+def _global_load(state: _State, op: object) -> None:
+    """A load of an immutable `util.global` initialized with a dense attribute is a GLOBAL literal."""
+    ir = state.ir
+    sym = ir.FlatSymbolRefAttr(op.attributes["global"]).value
+    glob = state.globals.get(sym)
+    if glob is None:
+        raise state.error(op, f"util.global.load of unknown global @{sym}")
+    if "is_mutable" in glob.attributes:
+        raise state.error(glob, f"util.global @{sym} is mutable; only immutable globals are supported")
+    if "initial_value" not in glob.attributes:
+        raise state.error(glob, f"util.global @{sym} has no initial value")
+    t = _tensor_type(state, op, op.result.type, f"util.global @{sym}")
+    gtype = _tensor_type(state, glob, ir.TypeAttr(glob.attributes["type"]).value, f"util.global @{sym}")
+    if gtype != t:
+        raise state.error(op, f"util.global.load of @{sym} changes its type")
+    data, _ = _dense_data(state, glob, glob.attributes["initial_value"], t, f"util.global @{sym}")
+    state.add_literal(op.result, Literal(LiteralKind.GLOBAL, t, data))
+
+
+def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
+    """One linalg op (named or generic) in the model's generic form."""
+    name = op.operation.name
+    if len(op.results) != 1:
+        raise state.error(op, f"{name} with {len(op.results)} results; only one output is supported")
+    n_operands = len(op.operands)
+    ins = tuple(_ref(state, op, v, f"{name} input") for v in list(op.operands)[: n_operands - 1])
+    init = _ref(state, op, op.operands[n_operands - 1], f"{name} output")
+    types = [_tensor_type(state, op, v.type, f"{name} operand #{i}") for i, v in enumerate(op.operands)]
+    result_type = _tensor_type(state, op, op.result.type, f"{name} result")
+    dtypes = sorted({t.dtype for t in (*types, result_type)})
+    if len(dtypes) != 1:
+        raise state.error(op, f"{name} mixes element types {', '.join(dtypes)}; all operands must share one")
+    dtype = result_type.dtype
+    maps = tuple(_affine_map(state, op, a) for a in generic.attributes["indexing_maps"])
+    iterators = tuple(_iterator(state, op, a) for a in generic.attributes["iterator_types"])
+    if len(maps) != len(types):
+        raise state.error(op, f"{name} has {len(maps)} indexing maps for {len(types)} operands")
+    bounds = _bounds(state, op, maps, types, len(iterators))
+    body = _body(state, op, generic, dtype)
+    model = LinalgOp(
+        name="linalg.generic",
+        family=families.family_of("linalg.generic", iterators, maps),
+        ins=ins,
+        init=init,
+        bounds=bounds,
+        maps=maps,
+        iterators=iterators,
+        body=body,
+        result_type=result_type,
+    )
+    if name == "linalg.generic":
+        return model
+    named = _named_form(state, op, model, dtype)
+    if named is None:
+        raise state.error(op, f"{name} has non-default indexing maps or body; write it as linalg.generic")
+    return named
+
+
+def _named_form(state: _State, op: object, model: LinalgOp, dtype: str) -> LinalgOp | None:
+    """The families' constructor for a named op, if it gives exactly the generic form MLIR gave."""
+    name = op.operation.name
+    a, b = model.ins if len(model.ins) == 2 else (None, None)
+    if a is None or b is None:
+        return None
+    bounds = model.bounds
+    build: Callable[[], LinalgOp]
+    if name == "linalg.matmul" and len(bounds) == 3:
+        def build() -> LinalgOp:
+            return families.matmul(a, b, model.init, *bounds, dtype)
+    elif name == "linalg.batch_matmul" and len(bounds) == 4:
+        def build() -> LinalgOp:
+            return families.batch_matmul(a, b, model.init, *bounds, dtype)
+    elif name == "linalg.matvec" and len(bounds) == 2:
+        def build() -> LinalgOp:
+            return families.matvec(a, b, model.init, *bounds, dtype)
+    elif name in (*families.CONVOLUTIONS, *families.POOLINGS):
+        strides = _int_pair(state, op, "strides")
+        dilations = _int_pair(state, op, "dilations")
+        if name == "linalg.conv_2d_nhwc_hwcf" and len(bounds) == 7:
+            def build() -> LinalgOp:
+                return families.conv_2d_nhwc_hwcf(
+                    a, b, model.init, *bounds, dtype, strides=strides, dilations=dilations
+                )
+        elif name == "linalg.depthwise_conv_2d_nhwc_hwc" and len(bounds) == 6:
+            def build() -> LinalgOp:
+                return families.depthwise_conv_2d_nhwc_hwc(
+                    a, b, model.init, *bounds, dtype, strides=strides, dilations=dilations
+                )
+        elif name in families.POOLINGS and len(bounds) == 6:
+            kind = name.rsplit("_", 1)[1]
+
+            def build() -> LinalgOp:
+                return families.pooling_nhwc(
+                    kind, a, b, model.init, *bounds, dtype, strides=strides, dilations=dilations
+                )
+        else:
+            return None
+    else:
+        return None
+    named = build()
+    same = (
+        named.maps == model.maps
+        and named.iterators == model.iterators
+        and named.body == model.body
+        and named.result_type == model.result_type
+    )
+    return named if same else None
+
+
+def _int_pair(state: _State, op: object, attr_name: str) -> tuple[int, int]:
+    """A conv/pooling `strides` or `dilations` attribute; (1, 1) when absent, as MLIR defaults it."""
+    if attr_name not in op.attributes:
+        return (1, 1)
+    values = tuple(int(v) for v in np.array(op.attributes[attr_name]).reshape(-1))
+    if len(values) != 2:
+        raise state.error(op, f"{op.operation.name} {attr_name} must have two values")
+    return (values[0], values[1])
+
+
+def _iterator(state: _State, op: object, attr: object) -> str:
+    it = _ITERATORS.get(str(attr))
+    if it is None:
+        raise state.error(op, f"unsupported iterator type {attr}")
+    return it
+
+
+def _affine_map(state: _State, op: object, attr: object) -> AffineMap:
+    ir = state.ir
+    amap = ir.AffineMapAttr(attr).value
+    if amap.n_symbols:
+        raise state.error(op, f"indexing map {amap} uses symbols; only dims are supported")
+    return tuple(_affine_expr(state, op, e) for e in amap.results)
+
+
+def _affine_expr(state: _State, op: object, expr: object) -> AffineExpr:
+    """A linear map result as sum(coef * dim) + const, terms in order of first appearance."""
+    ir = state.ir
+    coefs: dict[int, int] = {}
+    const = 0
+
+    def visit(e: object, scale: int) -> None:
+        nonlocal const
+        if isinstance(e, ir.AffineDimExpr):
+            coefs[e.position] = coefs.get(e.position, 0) + scale
+        elif isinstance(e, ir.AffineConstantExpr):
+            const += scale * e.value
+        elif isinstance(e, ir.AffineAddExpr):
+            visit(e.lhs, scale)
+            visit(e.rhs, scale)
+        elif isinstance(e, ir.AffineMulExpr):
+            lhs, rhs = e.lhs, e.rhs
+            if isinstance(rhs, ir.AffineConstantExpr):
+                visit(lhs, scale * rhs.value)
+            elif isinstance(lhs, ir.AffineConstantExpr):
+                visit(rhs, scale * lhs.value)
+            else:
+                raise state.error(op, f"indexing map expression {expr} is not linear")
+        else:
+            raise state.error(op, f"indexing map expression {expr} is not supported (only + and * constant)")
+
+    visit(expr, 1)
+    return AffineExpr(tuple((d, c) for d, c in coefs.items() if c != 0), const)
+
+
+def _bounds(
+    state: _State, op: object, maps: Sequence[AffineMap], types: Sequence[TensorType], ndims: int
+) -> tuple[int, ...]:
+    """Loop bounds from the operand dimensions that some map indexes with a bare loop dim."""
+    bounds: list[int | None] = [None] * ndims
+    for amap, t in zip(maps, types, strict=True):
+        if len(amap) != len(t.shape):
+            raise state.error(op, f"indexing map of rank {len(amap)} for operand {t.mlir()}")
+        for e, size in zip(amap, t.shape, strict=True):
+            if e.is_dim():
+                d = e.terms[0][0]
+                if d >= ndims:
+                    raise state.error(op, f"indexing map uses d{d} but there are {ndims} loops")
+                if bounds[d] is None:
+                    bounds[d] = size
+                elif bounds[d] != size:
+                    raise state.error(op, f"loop d{d} has extents {bounds[d]} and {size} in two operands")
+    missing = [f"d{d}" for d, b in enumerate(bounds) if b is None]
+    if missing:
+        raise state.error(
+            op, f"cannot infer the loop bound of {', '.join(missing)}: no operand is indexed by it alone"
+        )
+    return tuple(int(b) for b in bounds if b is not None)
+
+
+def _body(state: _State, op: object, generic: object, dtype: str) -> Expr:
+    """The region of a linalg.generic as one expression tree over its block arguments."""
+    region = generic.regions[0]
+    if len(region.blocks) != 1:
+        raise state.error(op, "linalg body must have exactly one block")
+    block = region.blocks[0]
+    exprs: dict[object, Expr] = {}
+    for i, a in enumerate(block.arguments):
+        if str(a.type) != dtype:
+            raise state.error(op, f"linalg body argument #{i} has type {a.type}, expected {dtype}")
+        exprs[a] = Expr.arg(i)
+    allowed = BINARY_FLOAT if is_float(dtype) else BINARY_INT
+
+    def operand(body_op: object, v: object) -> Expr:
+        if v in exprs:
+            return exprs[v]
+        scalar = state.scalars.get(v)
+        if scalar is not None and scalar[1] == dtype:  # a constant captured from @main
+            return Expr.const(scalar[0])
+        raise state.error(body_op, f"{body_op.operation.name} in linalg body uses a value it cannot model")
+
+    for body_op in block.operations:
+        bname = body_op.operation.name
+        if bname == "linalg.yield":
+            if len(body_op.operands) != 1:
+                raise state.error(op, "linalg.yield must yield one value")
+            result = operand(body_op, body_op.operands[0])
+            if result.size() > _MAX_BODY_NODES:
+                raise state.error(op, f"linalg body expands to over {_MAX_BODY_NODES} nodes")
+            return result
+        if len(body_op.results) != 1 or str(body_op.result.type) != dtype:
+            raise state.error(body_op, f"unsupported body op {bname} (only {dtype} arith ops are modelled)")
+        if bname == "arith.constant":
+            scalar = _scalar_value(state, body_op.attributes["value"])
+            if scalar is None:
+                raise state.error(body_op, f"unsupported body constant {body_op.attributes['value']}")
+            exprs[body_op.result] = Expr.const(scalar[0])
+            continue
+        short = bname.removeprefix("arith.")
+        if not bname.startswith("arith.") or short not in allowed or len(body_op.operands) != 2:
+            supported = ", ".join(f"arith.{a}" for a in allowed)
+            raise state.error(body_op, f"unsupported body op {bname} for {dtype} (supported: {supported})")
+        exprs[body_op.result] = Expr(short, tuple(operand(body_op, v) for v in body_op.operands))
+    raise state.error(op, "linalg body has no linalg.yield")
