@@ -1,0 +1,11 @@
+// A reduction accumulating into a function argument: tied readwrite is normal here.
+#map = affine_map<(d0, d1) -> (d0, d1)>
+#map1 = affine_map<(d0, d1) -> (d1)>
+func.func @main(%arg0: tensor<4x32xi32>, %acc: tensor<32xi32>) -> tensor<32xi32> {
+  %0 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["reduction", "parallel"]} ins(%arg0 : tensor<4x32xi32>) outs(%acc : tensor<32xi32>) {
+  ^bb0(%in: i32, %out: i32):
+    %1 = arith.addi %in, %out : i32
+    linalg.yield %1 : i32
+  } -> tensor<32xi32>
+  return %0 : tensor<32xi32>
+}

@@ -1,0 +1,127 @@
+"""`fuzzir check` and the CLI contract, against the real compiler and runtime.
+
+Clean programs (IREE is known to be right on them) must give no finding: a
+false positive is the worst defect a fuzzer can have. Each bug program must
+give exactly the finding kind it is known to show on IREE 3.13.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fuzzir.cli import main
+from fuzzir.targets import TARGETS, device_available
+
+DATA = Path(__file__).parent / "data" / "programs"
+INLINE0 = "--iree-flag=--iree-flow-inline-constants-max-byte-length=0"
+HAVE_VULKAN = device_available(TARGETS["vulkan"])
+
+
+def run_check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
+    code = main(["check", *args, "--json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+@pytest.mark.parametrize("name", ["clean_matmul_fill", "clean_matmul_splat_bias", "clean_reduction_arg_init",
+                                  "clean_pooling_chain"])
+@pytest.mark.parametrize("flags", [(), (INLINE0,)])
+def test_clean_programs_give_no_finding(capsys: pytest.CaptureFixture[str], name: str, flags: tuple) -> None:
+    targets = "llvm-cpu,vmvx,vulkan" if HAVE_VULKAN else "llvm-cpu,vmvx"
+    code, report = run_check(capsys, str(DATA / f"{name}.mlir"), "--targets", targets, *flags)
+    assert report["findings"] == [], report
+    assert code == 0
+    assert report["iree_version"].startswith("3.")
+
+
+def test_nonsplat_reduction_init_is_a_compile_error_with_and_without_the_pass(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = run_check(capsys, str(DATA / "bug_reduction_nonsplat_init.mlir"), "--targets", "llvm-cpu")
+    assert code == 1
+    kinds = {(f["kind"], f["variant"]) for f in report["findings"]}
+    assert kinds == {("compile-error", "with"), ("compile-error", "without")}
+    assert all("global resources" in f["message"] and f["op"] == "linalg.generic" for f in report["findings"])
+
+
+def test_nonsplat_reduction_init_is_written_in_place_without_inlining(capsys: pytest.CaptureFixture[str],
+                                                                     tmp_path: Path) -> None:
+    code, report = run_check(capsys, str(DATA / "bug_reduction_nonsplat_init.mlir"), "--targets", "llvm-cpu",
+                             INLINE0, "--out", str(tmp_path))
+    assert code == 1
+    kinds = {f["kind"] for f in report["findings"]}
+    assert kinds == {"readwrite-constant", "constant-copy"}
+    assert all(f["flags"] == ["--iree-flow-inline-constants-max-byte-length=0"] for f in report["findings"])
+    # Stored: one directory per signature, each with a reproducer that shows the bug today.
+    stored = sorted(p.name.split("-")[0] for p in tmp_path.iterdir())
+    assert stored == ["constant", "readwrite"]
+    for entry in tmp_path.iterdir():
+        meta = json.loads((entry / "meta.json").read_text())
+        assert meta["variants"] == ["with", "without"] and meta["status"] == "open"
+        assert (entry / "input0.npy").exists() and (entry / "expected0.npy").exists()
+        proc = subprocess.run(["bash", str(entry / "repro.sh")], capture_output=True, text=True,
+                              env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"})
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+
+
+@pytest.mark.vulkan
+@pytest.mark.skipif(not HAVE_VULKAN, reason="no Vulkan device")
+def test_vulkan_f16_miscompile_is_found_and_tagged(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, report = run_check(capsys, str(DATA / "bug_vulkan_f16_add.mlir"), "--targets", "llvm-cpu,vulkan",
+                             "--out", str(tmp_path))
+    assert code == 1
+    assert {(f["kind"], f["target"]) for f in report["findings"]} == {("miscompile", "vulkan")}
+    (entry,) = tmp_path.iterdir()
+    meta = json.loads((entry / "meta.json").read_text())
+    assert meta["signature_key"] == "miscompile|known|vulkan-baseline-f16-emulation"
+
+
+def test_compile_timeout_is_a_finding_not_a_crash(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = run_check(capsys, str(DATA / "clean_matmul_fill.mlir"), "--targets", "llvm-cpu",
+                             "--compile-timeout", "0.05")
+    assert code == 1
+    assert {f["kind"] for f in report["findings"]} == {"timeout"}
+
+
+@pytest.mark.parametrize("args,words", [
+    (["check", str(DATA / "malformed.mlir")], "malformed"),
+    (["check", "/nonexistent/x.mlir"], "no such file"),
+    (["check", str(DATA / "clean_matmul_fill.mlir"), "--targets", "llvm-cpu,tpu"], "tpu"),
+    (["check", str(DATA / "clean_matmul_fill.mlir"), "--targets", "llvm-cpu",
+      "--iree-flag=--no-such-iree-flag"], "flag"),
+    (["fuzz", "--count", "0"], "--count"),
+    (["fuzz", "--bogus"], "unrecognized"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], args: list[str], words: str) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert words.lower() in err.lower()
+    assert "Traceback" not in err
+
+
+def test_gen_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["gen", "--seed", "7"])
+    first = capsys.readouterr().out
+    main(["gen", "--seed", "7"])
+    assert capsys.readouterr().out == first and "func.func @main" in first
+
+
+def test_fuzz_campaign_end_to_end(tmp_path: Path) -> None:
+    """The installed entry point: a short campaign stores findings and prints the summary."""
+    exe = Path(sys.executable).parent / "fuzzir"
+    proc = subprocess.run([str(exe), "fuzz", "--count", "4", "--seed", "0", "--targets", "llvm-cpu",
+                           "--out", str(tmp_path), "--jobs", "2", "--no-minimize"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "programs 4" in proc.stdout
+    entries = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    assert (proc.returncode == 1) == bool(entries)
+    for entry in entries:
+        meta = json.loads((entry / "meta.json").read_text())
+        assert entry.name == meta["signature"] and meta["seed"] is not None
