@@ -615,8 +615,11 @@ def export_issue(f: FindingData, program_file: str = "program.mlir", recompute: 
             f"`without` is the stock global-optimization pipeline minus `{DETACH_PASS}`.", "",
             *_variant_table(f), "", "## Reproduces on", ""]
     for t in targets:
-        flag_sets = [o for o in (m.get("flags") or [])]
-        shown = "; ".join(" ".join(fl) or "default flags" for fl in flag_sets) or "default flags"
+        seen = [o for o in m.get("observations") or [] if o.get("target") == t]
+        flag_sets = list(dict.fromkeys(" ".join(o.get("flags") or []) for o in seen))
+        variants = sorted({o.get("variant", "?") for o in seen})
+        shown = "; ".join(fl or "default flags" for fl in flag_sets) or "default flags"
+        shown += f" (variants: {', '.join(variants)})" if variants else ""
         out.append(f"- {t} (`{' '.join(TARGETS[t].compile_flags) if t in TARGETS else t}`), flags: {shown}")
     out.append("")
     return "\n".join(out)
