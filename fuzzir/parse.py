@@ -43,6 +43,7 @@ __all__ = ["ParseError", "parse_program"]
 NAMED_OPS = (*families.NAMED_CONTRACTIONS, *families.CONVOLUTIONS, *families.POOLINGS)
 LINALG_OPS = ("linalg.generic", *NAMED_OPS)
 _GENERALIZE = "builtin.module(func.func(linalg-generalize-named-ops))"
+_TAG = "fuzzir.position"  # marks a named op in the clone that is generalized
 _ITERATORS = {
     "#linalg.iterator_type<parallel>": "parallel",
     "#linalg.iterator_type<reduction>": "reduction",
@@ -74,18 +75,7 @@ class _State:
     keep: list[object] = field(default_factory=list)  # IR that must outlive the walk (the clone)
 
     def where(self, location: object) -> str:
-        """`file:line:col` for a location, or the best description of it there is."""
-        ir = self.ir
-        loc = location
-        while isinstance(loc, ir.NameLoc):  # emitted programs name their ops; look inside
-            child = loc.child_loc
-            if isinstance(child, ir.FileLineColLoc):
-                loc = child
-                break
-            return f"{self.filename}: at {_one_line(str(location))}"
-        if isinstance(loc, ir.FileLineColLoc):
-            return f"{self.filename}:{loc.start_line}:{loc.start_col}"
-        return f"{self.filename}: at {_one_line(str(location))}" if str(location) else self.filename
+        return _where(self.ir, self.filename, location)
 
     def error(self, op: object, message: str) -> ParseError:
         return ParseError(_one_line(f"{self.where(op.location)}: {message}"))
@@ -106,11 +96,10 @@ def parse_program(text: str, *, filename: str = "<input>") -> Program:
             raise _mlir_error(e, filename, "invalid MLIR") from None
         state = _State(filename, ir)
         main = _find_main(state, module)
-        generic_block = None
-        block = main.regions[0].blocks[0]
-        if any(op.operation.name in NAMED_OPS for op in block.operations):
-            generic_block = _generalized_main_block(state, module, ctx)
-        program = _walk_main(state, main, generic_block)
+        generics: dict[int, object] = {}
+        if any(op.operation.name in NAMED_OPS for op in main.regions[0].blocks[0].operations):
+            generics = _generalized_named_ops(state, module, ctx)
+        program = _walk_main(state, main, generics)
     try:
         program.validate()
     except ValueError as e:
@@ -118,20 +107,39 @@ def parse_program(text: str, *, filename: str = "<input>") -> Program:
     return program
 
 
+def _cast(cls: type, loc: object) -> object | None:
+    try:
+        return cls(loc)
+    except ValueError:
+        return None
+
+
+def _where(ir: object, filename: str, location: object) -> str:
+    """`file:line:col` for a location, or the best description of it there is.
+
+    Emitted programs name their ops (`loc("op3:linalg.matmul")`): those have
+    no line, so the name is what points at the op.
+    """
+    loc = _cast(ir.FileLineColLoc, location)
+    name = _cast(ir.NameLoc, location)
+    if loc is None and name is not None:
+        loc = _cast(ir.FileLineColLoc, name.child_loc)
+    if loc is not None:
+        return f"{filename}:{loc.start_line}:{loc.start_col}"
+    if name is not None:
+        return f"{filename}: at {_one_line(str(location))}"
+    return filename
+
+
 def _mlir_error(e: Exception, filename: str, what: str) -> ParseError:
     """One line from an MLIR diagnostic, located in `filename` rather than MLIR's `-`."""
+    from iree.compiler import ir
+
     diags = getattr(e, "error_diagnostics", None) or []
     if not diags:
         return ParseError(_one_line(f"{filename}: {what}: {e}"))
     d = diags[0]
-    loc = d.location
-    from iree.compiler import ir
-
-    if isinstance(loc, ir.FileLineColLoc):
-        where = f"{filename}:{loc.start_line}:{loc.start_col}"
-    else:
-        where = filename
-    return ParseError(_one_line(f"{where}: {what}: {d.message}"))
+    return ParseError(_one_line(f"{_where(ir, filename, d.location)}: {what}: {d.message}"))
 
 
 def _find_main(state: _State, module: object) -> object:
@@ -158,21 +166,43 @@ def _find_main(state: _State, module: object) -> object:
     return main
 
 
-def _generalized_main_block(state: _State, module: object, ctx: object) -> object:
-    """`@main`'s block after `linalg-generalize-named-ops` on a clone (same op positions)."""
+def _generalized_named_ops(state: _State, module: object, ctx: object) -> dict[int, object]:
+    """The generic form of each named op in `@main`, by its position in `@main`'s block.
+
+    The pass runs on a clone whose named ops are tagged with their position: its
+    greedy rewriter hoists constants and would erase unused ops, so positions are
+    not kept. A side-effecting `util.optimization_barrier` on every named result
+    keeps even unused ops alive.
+    """
     from iree.compiler.passmanager import PassManager
 
     ir = state.ir
     clone = module.operation.clone()
-    state.keep.append(clone)  # the returned block dies with the clone
+    state.keep.append(clone)  # the generic ops returned die with the clone
+    main = next(
+        op for op in clone.regions[0].blocks[0].operations
+        if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == "main"
+    )
+    ops = list(main.regions[0].blocks[0].operations)
+    i64 = ir.IntegerType.get_signless(64)
+    named = []
+    for pos, op in enumerate(ops):
+        if op.operation.name in NAMED_OPS:
+            op.attributes[_TAG] = ir.IntegerAttr.get(i64, pos)
+            named.extend(op.results)
+    with ir.InsertionPoint(ops[-1]), ir.Location.unknown():
+        ir.Operation.create(
+            "util.optimization_barrier", results=[v.type for v in named], operands=named
+        )
     try:
         PassManager.parse(_GENERALIZE, context=ctx).run(clone)
     except ir.MLIRError as e:
         raise _mlir_error(e, state.filename, "cannot generalize named ops") from None
-    for op in clone.regions[0].blocks[0].operations:
-        if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == "main":
-            return op.regions[0].blocks[0]
-    raise ParseError(f"{state.filename}: @main vanished while generalizing named ops")
+    found: dict[int, object] = {}
+    for op in main.regions[0].blocks[0].operations:
+        if op.operation.name == "linalg.generic" and _TAG in op.attributes:
+            found[ir.IntegerAttr(op.attributes[_TAG]).value] = op
+    return found
 
 
 def _tensor_type(state: _State, op: object, t: object, what: str) -> TensorType:
@@ -188,14 +218,13 @@ def _tensor_type(state: _State, op: object, t: object, what: str) -> TensorType:
     return TensorType(tuple(int(d) for d in t.shape), dtype)
 
 
-def _walk_main(state: _State, main: object, generic_block: object | None) -> Program:
+def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Program:
     block = main.regions[0].blocks[0]
     args = tuple(
         _tensor_type(state, main, a.type, f"argument #{i} of @main") for i, a in enumerate(block.arguments)
     )
     for i, a in enumerate(block.arguments):
         state.values[a] = Ref("arg", i)
-    generic_ops = list(generic_block.operations) if generic_block is not None else []
     results: tuple[Ref, ...] | None = None
     for pos, op in enumerate(block.operations):
         name = op.operation.name
@@ -212,8 +241,8 @@ def _walk_main(state: _State, main: object, generic_block: object | None) -> Pro
         elif name == "util.global.load":
             _global_load(state, op)
         elif name in LINALG_OPS:
-            generic = generic_ops[pos] if name != "linalg.generic" else op
-            if generic.operation.name != "linalg.generic":
+            generic = generics.get(pos) if name != "linalg.generic" else op
+            if generic is None:
                 raise state.error(op, f"{name} did not generalize to linalg.generic")
             state.ops.append(_linalg(state, op, generic))
             state.values[op.result] = Ref("op", len(state.ops) - 1)
