@@ -58,6 +58,8 @@ def finding_meta(finding: Finding, case: CaseResult, program: Program, *, seed: 
         "size": {"ops": len(program.ops), "elements": program.num_elements()},
         "hits": 1,
         "observations": [ob.to_json() for ob in finding.observations],
+        "checked_cells": case.checked,
+        "removed_pass": case.pass_name,
         "commands": commands,
     }
 

@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("gen", help="print the program a seed generates")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--max-ops", type=int, default=4)
+
+    from fuzzir.export import add_export_parser
+
+    add_export_parser(sub)
     return parser
 
 
@@ -185,7 +189,14 @@ def cmd_minimize(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "gen": cmd_gen, "minimize": cmd_minimize}
+def cmd_export(args: argparse.Namespace) -> int:
+    from fuzzir.export import cmd_export as run
+
+    return run(args)
+
+
+COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "gen": cmd_gen, "minimize": cmd_minimize,
+            "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -86,6 +86,8 @@ class CaseResult:
     run_seconds: float = 0.0
     wall_seconds: float = 0.0
     cells: int = 0
+    checked: list[dict] = field(default_factory=list)  # every cell checked, for variant tables
+    pass_name: str = DETACH_PASS  # what the `without` variant removed
 
 
 def _op_facts(program: Program, op_loc: str) -> tuple[str, str, str]:
@@ -142,7 +144,7 @@ def check_program(program: Program, text: str, seed: int, settings: Settings, in
     """Check `program` (whose MLIR is `text`) in its planned cells."""
     start = time.monotonic()
     inputs, expectation = draw_inputs(program, seed, settings.values)
-    case = CaseResult(program, text, seed, inputs, expectation)
+    case = CaseResult(program, text, seed, inputs, expectation, pass_name=settings.pass_name)
     own = workdir is None
     work = workdir or tempfile.mkdtemp(prefix="fuzzir-case-")
     try:
@@ -151,6 +153,8 @@ def check_program(program: Program, text: str, seed: int, settings: Settings, in
             f.write(text)
         for cell in cells if cells is not None else plan_cells(settings, index):
             case.cells += 1
+            case.checked.append({"target": cell.target.name, "variant": cell.variant, "flags": list(cell.flags),
+                                 "ran": device_available(cell.target)})
             case.observations += check_cell(program, src, cell, settings, inputs, expectation, case,
                                             os.path.join(work, _cell_dir(cell)))
     finally:

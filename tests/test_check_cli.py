@@ -28,8 +28,7 @@ def run_check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict
     return code, json.loads(out)
 
 
-@pytest.mark.parametrize("name", ["clean_matmul_fill", "clean_matmul_splat_bias", "clean_reduction_arg_init",
-                                  "clean_pooling_chain"])
+@pytest.mark.parametrize("name", ["clean_matmul_fill", "clean_reduction_arg_init", "clean_pooling_chain"])
 @pytest.mark.parametrize("flags", [(), (INLINE0,)])
 def test_clean_programs_give_no_finding(capsys: pytest.CaptureFixture[str], name: str, flags: tuple) -> None:
     targets = "llvm-cpu,vmvx,vulkan" if HAVE_VULKAN else "llvm-cpu,vmvx"
@@ -37,6 +36,14 @@ def test_clean_programs_give_no_finding(capsys: pytest.CaptureFixture[str], name
     assert report["findings"] == [], report
     assert code == 0
     assert report["iree_version"].startswith("3.")
+
+
+def test_splat_bias_is_clean_only_thanks_to_the_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    # With the pass the splat becomes a fill and all is well; without it, llvm-cpu cannot compile it.
+    code, report = run_check(capsys, str(DATA / "clean_matmul_splat_bias.mlir"), "--targets", "llvm-cpu,vmvx")
+    assert code == 1
+    assert {(f["kind"], f["variant"], f["target"]) for f in report["findings"]} == {
+        ("compile-error", "without", "llvm-cpu")}
 
 
 def test_nonsplat_reduction_init_is_a_compile_error_with_and_without_the_pass(
