@@ -146,21 +146,26 @@ def _find_main(state: _State, module: object) -> object:
     """The `func.func @main` with a body; other top-level ops must be globals or declarations."""
     ir = state.ir
     main = None
+    others = []
     for op in module.body.operations:
         name = op.operation.name
         if name == "util.global":
             state.globals[ir.StringAttr(op.attributes["sym_name"]).value] = op
         elif name == "func.func":
             sym = ir.StringAttr(op.attributes["sym_name"]).value
-            has_body = len(op.regions[0].blocks) > 0
-            if sym == "main" and has_body:
+            if sym == "main":
                 main = op
-            elif has_body:
-                raise state.error(op, f"only func.func @main may have a body; found @{sym}")
+            elif len(op.regions[0].blocks) > 0:  # bodiless declarations are harmless
+                others.append((op, sym))
         else:
             raise state.error(op, f"unsupported top-level op {name}")
-    if main is None:
-        raise ParseError(f"{state.filename}: no func.func @main with a body")
+    if main is None or not len(main.regions[0].blocks):
+        found = ", ".join(f"@{sym}" for _, sym in others)
+        also = f" (found {found})" if found else ""
+        raise ParseError(f"{state.filename}: no func.func @main with a body{also}")
+    if others:
+        op, sym = others[0]
+        raise state.error(op, f"only func.func @main may have a body; found @{sym}")
     if len(main.regions[0].blocks) != 1:
         raise state.error(main, "@main must have a single block")
     return main
