@@ -16,7 +16,8 @@ IR checks on the compiled IR. Today's result per entry:
 A *regression* (exit status 1) is an ``open`` entry that changed, a ``fixed``
 entry that fails again (its signature or another), or an entry in error. An
 ``open`` entry that is now fixed is not a failure: a note asks to flip it with
-``--update``, which rewrites the recorded statuses.
+``--update``, which rewrites the recorded statuses (the exit status still
+reports this run's verdict against the statuses as they were).
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ def replay_dir(root: Path, *, jobs: int = 2, compile_timeout: float = 60.0,
 
 
 def update_statuses(outcomes: list[Outcome]) -> list[Outcome]:
-    """Flip recorded statuses to today's results; returns the entries that changed."""
+    """Flip recorded statuses in meta.json to today's results; returns the entries flipped."""
     from fuzzir.pipeline import iree_compiler_version
 
     flipped = []
@@ -248,7 +249,7 @@ def update_statuses(outcomes: list[Outcome]) -> list[Outcome]:
             meta.pop("fixed_in", None)
             meta["reopened_in"] = version
         corpus.write_meta(o.path, meta)
-        o.meta, o.status = meta, new
+        o.meta = meta  # o.status stays the recorded one: this replay's verdict does not change
         flipped.append(o)
     return flipped
 
@@ -339,7 +340,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 print(f"note: {o.name} no longer reproduces: flip it to 'fixed' with "
                       f"`fuzzir replay {args.dir} --update`")
         for o in flipped:
-            print(f"updated: {o.name} is now '{o.status}'")
+            print(f"updated: {o.name} is now '{o.meta['status']}'")
         results = (REPRODUCES, FIXED, CHANGED, SKIPPED, ERROR)
         counts = {r: sum(o.result == r for o in outcomes) for r in results}
         summary = ", ".join(f"{n} {r}" for r, n in counts.items() if n)
