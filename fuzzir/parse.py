@@ -278,7 +278,7 @@ def _dense_data(state: _State, op: object, attr: object, t: TensorType, what: st
     """The values of a dense elements attribute as a numpy array of `t`, and whether it is a splat."""
     ir = state.ir
     if not isinstance(attr, ir.DenseElementsAttr):
-        if "dense_resource" in str(attr.type) or "dense_resource" in _attr_head(attr):
+        if _attr_head(attr).startswith("dense_resource"):
             raise state.error(
                 op,
                 f"{what} is a dense_resource blob; the MLIR Python bindings give no access to its "
@@ -390,10 +390,10 @@ def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
     )
     if name == "linalg.generic":
         return model
+    # A named op with non-default maps (e.g. `linalg.matmul indexing_maps = [...]`) is
+    # modelled, and printed again, as the generic op MLIR says it is.
     named = _named_form(state, op, model, dtype)
-    if named is None:
-        raise state.error(op, f"{name} has non-default indexing maps or body; write it as linalg.generic")
-    return named
+    return named if named is not None else model
 
 
 def _named_form(state: _State, op: object, model: LinalgOp, dtype: str) -> LinalgOp | None:
@@ -534,6 +534,7 @@ def _body(state: _State, op: object, generic: object, dtype: str) -> Expr:
         raise state.error(op, "linalg body must have exactly one block")
     block = region.blocks[0]
     exprs: dict[object, Expr] = {}
+    sizes: dict[int, int] = {}  # id(Expr) -> tree size, without walking shared subtrees again
     for i, a in enumerate(block.arguments):
         if str(a.type) != dtype:
             raise state.error(op, f"linalg body argument #{i} has type {a.type}, expected {dtype}")
@@ -553,10 +554,7 @@ def _body(state: _State, op: object, generic: object, dtype: str) -> Expr:
         if bname == "linalg.yield":
             if len(body_op.operands) != 1:
                 raise state.error(op, "linalg.yield must yield one value")
-            result = operand(body_op, body_op.operands[0])
-            if result.size() > _MAX_BODY_NODES:
-                raise state.error(op, f"linalg body expands to over {_MAX_BODY_NODES} nodes")
-            return result
+            return operand(body_op, body_op.operands[0])
         if len(body_op.results) != 1 or str(body_op.result.type) != dtype:
             raise state.error(body_op, f"unsupported body op {bname} (only {dtype} arith ops are modelled)")
         if bname == "arith.constant":
@@ -569,5 +567,11 @@ def _body(state: _State, op: object, generic: object, dtype: str) -> Expr:
         if not bname.startswith("arith.") or short not in allowed or len(body_op.operands) != 2:
             supported = ", ".join(f"arith.{a}" for a in allowed)
             raise state.error(body_op, f"unsupported body op {bname} for {dtype} (supported: {supported})")
-        exprs[body_op.result] = Expr(short, tuple(operand(body_op, v) for v in body_op.operands))
+        args = tuple(operand(body_op, v) for v in body_op.operands)
+        size = 1 + sum(sizes.get(id(a), 1) for a in args)
+        if size > _MAX_BODY_NODES:  # a DAG of reused values can grow the tree exponentially
+            raise state.error(body_op, f"linalg body expands to over {_MAX_BODY_NODES} expression nodes")
+        expr = Expr(short, args)
+        sizes[id(expr)] = size
+        exprs[body_op.result] = expr
     raise state.error(op, "linalg body has no linalg.yield")

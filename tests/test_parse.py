@@ -313,3 +313,29 @@ def test_errors_are_one_line_parse_errors(case: str) -> None:
 
 def test_parse_error_is_a_value_error() -> None:
     assert issubclass(ParseError, ValueError)
+
+
+def test_named_matmul_with_custom_maps_becomes_generic() -> None:
+    text = _main(
+        "  %c = arith.constant dense<1> : tensor<2x3xi32>\n"
+        "  %0 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>,\n"
+        "      affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>]\n"
+        "      ins(%a, %b : tensor<4x2xi32>, tensor<4x3xi32>) outs(%c : tensor<2x3xi32>) -> tensor<2x3xi32>\n"
+        "  return %0 : tensor<2x3xi32>",
+        "(%a: tensor<4x2xi32>, %b: tensor<4x3xi32>) -> tensor<2x3xi32>",
+    )
+    p = parse_program(text)
+    assert p.ops[0].name == "linalg.generic" and p.ops[0].family == "contraction"
+    a = np.arange(8, dtype=np.int32).reshape(4, 2) - 4
+    b = np.arange(12, dtype=np.int32).reshape(4, 3) % 5
+    (out,) = evaluate(p, [a, b])
+    np.testing.assert_array_equal(out, 1 + a.T @ b)
+
+
+def test_body_dag_that_explodes_as_a_tree_is_rejected() -> None:
+    lines = ["    %v0 = arith.addf %in, %out : f32"]
+    lines += [f"    %v{i} = arith.addf %v{i - 1}, %v{i - 1} : f32" for i in range(1, 40)]
+    body = ELEMENTWISE_F32.replace("    %1 = arith.OP %in, %out : f32\n", "\n".join(lines) + "\n")
+    body = body.replace("linalg.yield %1", "linalg.yield %v39")
+    with pytest.raises(ParseError, match="expression nodes"):
+        parse_program(_main(body))
