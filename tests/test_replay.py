@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import shutil
 import sys
 import xml.etree.ElementTree as ET
@@ -191,3 +192,72 @@ def test_a_missing_directory_is_a_one_line_usage_error(tmp_path: Path,
 def test_an_empty_corpus_is_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert replay(str(tmp_path), "--json") == 0
     assert json.loads(capsys.readouterr().out)["entries"] == []
+
+
+WORKFLOW = Path(__file__).parent.parent / ".github" / "workflows" / "fuzzir.yml"
+
+
+def _run_lines(text: str) -> list[str]:
+    """Every shell line the workflow runs (`run: cmd` and `run: |` blocks), continuations joined."""
+    lines, block, indent = [], False, 0
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        m = re.match(r"^(\s*)(?:- )?run:\s*(.*)$", raw)
+        if m:
+            block, indent = m.group(2) == "|", len(m.group(1))
+            if not block:
+                lines.append(m.group(2))
+            continue
+        if block and stripped and len(raw) - len(raw.lstrip()) > indent:
+            lines.append(stripped)
+        elif stripped:
+            block = False
+    return _join(lines)
+
+
+def _join(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for ln in lines:
+        if out and out[-1].endswith("\\"):
+            out[-1] = out[-1][:-1].rstrip() + " " + ln
+        else:
+            out.append(ln)
+    return out
+
+
+def test_the_workflow_runs_replay_with_junit_on_pull_requests_and_a_campaign_nightly(
+        found: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    text = WORKFLOW.read_text()
+    try:
+        import yaml  # type: ignore[import-untyped]
+    except ImportError:
+        yaml = None
+    if yaml is not None:
+        doc = yaml.safe_load(text)
+        assert set(doc[True if True in doc else "on"]) == {"pull_request", "schedule", "workflow_dispatch"}
+    for needle in ("pull_request:", "schedule:", "cron:", "workflow_dispatch:", "actions/upload-artifact",
+                   "apt-get install -y mesa-vulkan-drivers libvulkan1", 'pip install -e ".[dev]"',
+                   "path: replay.xml", "path: new-findings/", "--junitxml=pytest.xml"):
+        assert needle in text, needle
+    runs = _run_lines(text)
+    replays = [r for r in runs if r.startswith("fuzzir replay")]
+    assert replays and all(r == "fuzzir replay crashes --junit replay.xml" for r in replays)
+    fuzz = [r for r in runs if r.startswith("fuzzir fuzz")]
+    assert len(fuzz) == 1 and "--time" in fuzz[0] and "--out new-findings" in fuzz[0]
+    # The campaign's arguments are valid for the real CLI (expressions filled as Actions would).
+    from fuzzir.cli import build_parser
+
+    argv = shlex.split(re.sub(r"\$\{\{[^}]*\}\}", "1800", fuzz[0]).split("||")[0])
+    args = build_parser().parse_args(argv[1:])
+    assert args.command == "fuzz" and args.time == 1800 and args.out == "new-findings"
+    # The replay step, exactly as the workflow calls it, in a checkout holding a corpus.
+    shutil.copytree(found, tmp_path / "crashes")
+    monkeypatch.chdir(tmp_path)
+    assert replay(*shlex.split(replays[0])[2:]) == 0
+    capsys.readouterr()
+    root = ET.parse(tmp_path / "replay.xml").getroot()
+    assert root.tag == "testsuites"
+    cases = root.findall("testsuite/testcase")
+    assert len(cases) == len(list(found.iterdir()))
+    assert all(c.get("name") and c.get("classname") for c in cases)
