@@ -204,6 +204,8 @@ def _replay(path: Path, meta: dict, compile_timeout: float, run_timeout: float) 
     expectation = expect(program, inputs)
     targets = tuple(dict.fromkeys(c.target for c in cells))
     settings = Settings(targets=targets, compile_timeout=compile_timeout, run_timeout=run_timeout)
+    if isinstance(meta.get("removed_pass"), str) and meta["removed_pass"]:
+        settings.pass_name = meta["removed_pass"]  # the `without` variant removes what it removed then
     seed = meta.get("seed")
     case = CaseResult(program, text, int(seed) if isinstance(seed, int) else 0, inputs, expectation)
     work = tempfile.mkdtemp(prefix="fuzzir-replay-")
