@@ -86,6 +86,7 @@ class Stats:
     cells: int = 0
     compile_seconds: float = 0.0
     run_seconds: float = 0.0
+    check_seconds: float = 0.0  # worker time spent checking programs (minimizing excluded)
     new: int = 0
     duplicates: int = 0
     by_kind: dict[str, dict] = field(default_factory=dict)
@@ -121,6 +122,7 @@ class Campaign:
         self.stop = threading.Event()
         self.to_minimize: list[Path] = []
         self._last_line = 0.0
+        self.store_lock = threading.Lock()  # the store is shared by checking and minimizing workers
 
     def _done(self, index: int) -> bool:
         if self.stop.is_set():
@@ -138,7 +140,8 @@ class Campaign:
         from fuzzir.minimize import minimize_entry
 
         try:
-            record = minimize_entry(path, time_budget=self.minimize_seconds, settings=self.settings)
+            record = minimize_entry(path, time_budget=self.minimize_seconds, settings=self.settings,
+                                    lock=self.store_lock)
             self.stats.minimized += 1
             self.stats.minimize_log.append((path.name, record))
         except Exception as e:  # a failed reduction keeps the stored (unminimized) finding
@@ -149,10 +152,12 @@ class Campaign:
         st.programs += 1
         st.cells += case.cells
         st.compile_seconds += case.compile_seconds
+        st.check_seconds += case.wall_seconds
         st.run_seconds += case.run_seconds
-        for finding, path, outcome in store_case(self.out, case, self.settings,
-                                                 seed=program_seed(self.seed, index),
-                                                 elapsed=st.elapsed, source="fuzz"):
+        with self.store_lock:
+            stored = store_case(self.out, case, self.settings, seed=program_seed(self.seed, index),
+                                elapsed=st.elapsed, source="fuzz")
+        for finding, path, outcome in stored:
             row = st.by_kind.setdefault(finding.kind, {"new": 0, "hits": 0, "first": None})
             row["hits"] += 1
             if outcome == "new":
@@ -178,11 +183,11 @@ class Campaign:
         if not tty and not final and st.elapsed - self._last_line < 15:
             return
         self._last_line = st.elapsed
-        share = st.compile_seconds / (st.elapsed * self.jobs) * 100 if st.elapsed else 0
+        share = st.compile_seconds / st.check_seconds * 100 if st.check_seconds else 0
         sys.stderr.write(
             f"{chr(13) if tty else ''}[{st.elapsed:7.1f}s] programs {st.programs} ({st.rate():.1f}/min)  "
             f"findings {st.new} new, {st.duplicates} repeats, {st.minimized} minimized  "
-            f"compiler {share:.0f}% of worker time {'' if tty else chr(10)}"
+            f"compiler {share:.0f}% of checking time {'' if tty else chr(10)}"
         )
         sys.stderr.flush()
 
@@ -195,10 +200,12 @@ class Campaign:
             try:
                 while True:
                     # Minimizing new findings goes first: a finding is worth more than a program.
-                    while self.to_minimize and len(pending) + len(minimizing) < self.jobs and not self.stop.is_set():
+                    # ...but at most half the workers minimize, so fuzzing never stalls.
+                    while (self.to_minimize and len(minimizing) < max(1, self.jobs // 2)
+                           and len(pending) + len(minimizing) < self.jobs and not self.stop.is_set()):
                         path = self.to_minimize.pop(0)
                         minimizing[pool.submit(self._minimize, path)] = path
-                    while len(pending) + len(minimizing) < self.jobs and not self._done(index):
+                    while (len(pending) + len(minimizing) < self.jobs or not pending) and not self._done(index):
                         pending[pool.submit(self._check, index)] = index
                         index += 1
                     if not pending and (not minimizing or self._done(index)):
@@ -236,10 +243,11 @@ def summary_table(stats: Stats, jobs: int) -> str:
         lines.append(f"{kind:<20}{row['new']:>6}{row['hits']:>6}{first:>14}")
     if not stats.by_kind:
         lines.append("(no findings)")
-    share = stats.compile_seconds / (stats.elapsed * jobs) * 100 if stats.elapsed else 0
+    share = stats.compile_seconds / stats.check_seconds * 100 if stats.check_seconds else 0
     ttff = "-" if stats.first_finding_seconds is None else f"{stats.first_finding_seconds:.1f}s"
     lines.append(
         f"programs {stats.programs} in {stats.elapsed:.1f}s ({stats.rate():.1f}/min), "
-        f"{stats.cells} compile cells, compiler {share:.0f}% of worker time, first new finding at {ttff}"
+        f"{stats.cells} compile cells, compiler {share:.0f}% of checking time, first new finding at {ttff}, "
+        f"{stats.minimized} minimized"
     )
     return "\n".join(lines)

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -75,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--max-ops", type=int, default=4)
 
     from fuzzir.export import add_export_parser
+    from fuzzir.replay import add_replay_parser
 
     add_export_parser(sub)
+    add_replay_parser(sub)
     return parser
 
 
@@ -124,6 +127,10 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                         count=args.count, progress=not args.quiet,
                         generator_options={"max_ops": args.max_ops, "values": args.values},
                         minimize_seconds=0.0 if args.no_minimize else args.minimize_time)
+    def stop(signum: int, frame: object) -> None:  # SIGTERM (CI, timeout(1)) stops like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     stats = campaign.run()
     print(summary_table(stats, args.jobs))
     print(f"findings are in {args.out}/")
@@ -195,8 +202,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from fuzzir.replay import cmd_replay as run
+
+    return run(args)
+
+
 COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "gen": cmd_gen, "minimize": cmd_minimize,
-            "export": cmd_export}
+            "export": cmd_export, "replay": cmd_replay}
 
 
 def main(argv: list[str] | None = None) -> int:

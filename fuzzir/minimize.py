@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -292,7 +293,8 @@ def signature_check(settings: Settings, cell: Cell, key: str, seed: int) -> Call
     return interesting
 
 
-def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings | None = None) -> dict:
+def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings | None = None,
+                   lock: AbstractContextManager | None = None) -> dict:
     """Minimize the finding stored at `path` in place; returns the `minimization` record."""
     entry = corpus.read_entry(path)
     meta = entry.meta
@@ -322,8 +324,10 @@ def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings 
     result = reduce_program(program, interesting, time_budget=max(1.0, time_budget - (time.monotonic() - start)))
     small = result.program
     # Re-check in every cell the finding was seen in, so variants and targets stay true.
-    cells = {Cell(TARGETS[o["target"]], o["variant"], tuple(o["flags"])) for o in meta.get("observations", [])
-             if o.get("target") in TARGETS}
+    # Every cell the original was checked in (not only those that showed the bug), so a variant
+    # or target that was clean before is judged again for the small program.
+    seen = meta.get("checked_cells") or meta.get("observations", [])
+    cells = {Cell(TARGETS[o["target"]], o["variant"], tuple(o["flags"])) for o in seen if o.get("target") in TARGETS}
     cells.add(cell)
     ordered = sorted(cells, key=lambda c: (c != cell, c.target.name, c.variant, c.flags))
     case = check_program(small, emit(small), seed, settings, cells=ordered)
@@ -350,6 +354,12 @@ def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings 
             new_meta[keep] = meta[keep]
     new_meta["minimization"] = record
     original = (path / "original.mlir").read_text() if (path / "original.mlir").exists() else original_text
-    corpus.replace(path, new_meta, emit(small), case.inputs, case.expectation.outputs, script,
-                   {"original.mlir": original})
+    with lock or nullcontext():
+        # The campaign may have counted more hits meanwhile: keep the count on disk.
+        try:
+            new_meta["hits"] = corpus.read_entry(path).meta.get("hits", new_meta.get("hits", 1))
+        except corpus.CorpusError:
+            pass
+        corpus.replace(path, new_meta, emit(small), case.inputs, case.expectation.outputs, script,
+                       {"original.mlir": original})
     return record

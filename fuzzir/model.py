@@ -100,6 +100,9 @@ class Literal:
             return InitKind.FILL
         if self.kind is LiteralKind.EMPTY:
             return InitKind.EMPTY
+        flat = np.asarray(self.data).reshape(-1)
+        if flat.size <= 1 or bool(np.all(flat == flat[0])):
+            return InitKind.SPLAT  # MLIR stores an all-equal dense attribute as a splat
         if self.type.nbytes > INLINE_CONSTANT_LIMIT_BYTES:
             return InitKind.LARGE
         return InitKind.NONSPLAT

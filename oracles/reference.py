@@ -156,10 +156,10 @@ class _Eval:
         for i, t in enumerate(program.args):
             values[Ref("arg", i)] = self.cast(inputs[i], t.dtype)
         for i, lit in enumerate(program.literals):
-            data = lit.data if lit.kind is not LiteralKind.EMPTY else np.zeros(lit.type.shape)
-            values[Ref("lit", i)] = self.cast(
-                np.broadcast_to(np.asarray(data), lit.type.shape), lit.type.dtype
-            )
+            data = np.asarray(lit.data if lit.kind is not LiteralKind.EMPTY else np.zeros(lit.type.shape))
+            shaped = data.reshape(lit.type.shape) if data.size == lit.type.numel else np.broadcast_to(
+                data, lit.type.shape)
+            values[Ref("lit", i)] = self.cast(shaped, lit.type.dtype)
         for i, op in enumerate(program.ops):
             operands = [values[r] for r in (*op.ins, op.init)]
             values[Ref("op", i)] = self.op(op, operands)
