@@ -46,6 +46,15 @@ def test_splat_bias_is_clean_only_thanks_to_the_pass(capsys: pytest.CaptureFixtu
         ("compile-error", "without", "llvm-cpu")}
 
 
+def test_pooling_min_into_constant_is_miscompiled_by_the_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    # The pass rewrites min(c, x) as min(0, x) + c: wrong with the pass on every target that runs.
+    code, report = run_check(capsys, str(DATA / "bug_pooling_min_detached_init.mlir"), "--targets", "llvm-cpu,vmvx")
+    assert code == 1
+    wrong = {(f["target"], f["variant"]) for f in report["findings"] if f["kind"] == "miscompile"}
+    assert wrong == {("llvm-cpu", "with"), ("vmvx", "with")}
+    assert all("exact compare" in f["message"] for f in report["findings"] if f["kind"] == "miscompile")
+
+
 def test_nonsplat_reduction_init_is_a_compile_error_with_and_without_the_pass(
         capsys: pytest.CaptureFixture[str]) -> None:
     code, report = run_check(capsys, str(DATA / "bug_reduction_nonsplat_init.mlir"), "--targets", "llvm-cpu")
