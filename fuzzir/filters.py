@@ -28,8 +28,46 @@ def vulkan_baseline_f16(program: Program, o: Observation) -> bool:
             and not any(f.startswith("--iree-vulkan-target") for f in o.flags))
 
 
+def vulkan_baseline_i8(program: Program, o: Observation) -> bool:
+    """Wrong i8 values on the default Vulkan target, which has no 8-bit storage.
+
+    IREE packs i8 tensors into 32-bit words there; on IREE 3.13 with lavapipe the
+    elements of a final, partial word are lost: an elementwise `muli` of two
+    `tensor<5xi8>` returns its fifth element as 0, of `tensor<1xi8>` returns 0;
+    sizes that are multiples of 4 are right, and so is every size with
+    `--iree-vulkan-target=rdna3` (native int8) on the same device.
+    """
+    return (o.kind == "miscompile" and o.target == "vulkan" and "i8" in program.dtypes()
+            and not any(f.startswith("--iree-vulkan-target") for f in o.flags))
+
+
+def _op_of(program: Program, o: Observation) -> int | None:
+    head = o.op.split(":", 1)[0]
+    if head.startswith("op") and head[2:].isdigit() and int(head[2:]) < len(program.ops):
+        return int(head[2:])
+    return None
+
+
+def detached_minmax_pooling(program: Program, o: Observation) -> bool:
+    """Max/min pooling into a non-splat constant, miscompiled by the decoupling pass.
+
+    `iree-global-opt-detach-elementwise-from-named-ops` rewrites the op as
+    fill(0) -> pooling -> `addf`(constant), i.e. max(c, x) as max(0, x) + c: the
+    global-optimization IR shows it, and the program is right without the pass.
+    It is target-independent, so every target's copy is this one finding.
+    """
+    i = _op_of(program, o)
+    if o.kind != "miscompile" or o.variant != "with" or i is None:
+        return False
+    op = program.ops[i]
+    return (op.name in ("linalg.pooling_nhwc_max", "linalg.pooling_nhwc_min")
+            and str(program.init_kind(op)) in ("nonsplat", "large", "global"))
+
+
 FILTERS: dict[str, Callable[[Program, Observation], bool]] = {
+    "detach-pass-minmax-pooling": detached_minmax_pooling,
     "vulkan-baseline-f16-emulation": vulkan_baseline_f16,
+    "vulkan-baseline-i8-emulation": vulkan_baseline_i8,
 }
 
 
