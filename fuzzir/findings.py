@@ -107,6 +107,10 @@ _NORMALIZERS = [
 def normalize_diagnostic(text: str) -> str:
     """Strip what varies between copies of one bug: names, shapes, numbers, locations."""
     text = text.strip()
+    # Drop the op dump and location a diagnostic may end with ("...marked illegal: %4 = ... loc(...)").
+    for cut in (": %", ' loc(', ": \""):
+        if cut in text:
+            text = text[: text.index(cut)]
     for pattern, repl in _NORMALIZERS:
         text = pattern.sub(repl, text)
     return text[:200]
