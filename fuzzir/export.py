@@ -387,6 +387,13 @@ def read_run_lines(text: str) -> list[str]:
     return commands
 
 
+def tool_env() -> dict[str, str]:
+    """The environment with this Python's bin directory first on PATH: where pip put the
+    IREE wheels' `iree-compile` and `iree-run-module`, even when the venv is not activated."""
+    bindir = os.path.dirname(sys.executable)
+    return {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+
+
 def run_lit(path: str | os.PathLike, *, timeout: float = 600.0, echo: bool = True) -> int:
     """Run a lit file's RUN lines with bash, as lit would: 0 when all pass, else the failing status.
 
@@ -406,7 +413,7 @@ def run_lit(path: str | os.PathLike, *, timeout: float = 600.0, echo: bool = Tru
             line = _SUBST.sub(lambda m: values[m.group(1)], cmd)
             try:
                 proc = subprocess.run(["bash", "-c", _SHELL_PRELUDE + line], cwd=tmp, capture_output=True,
-                                      text=True, timeout=timeout)
+                                      text=True, timeout=timeout, env=tool_env())
             except subprocess.TimeoutExpired:
                 if echo:
                     print(f"RUN line timed out after {timeout:.0f}s: {cmd[:200]}", file=sys.stderr)
