@@ -8,8 +8,10 @@ give exactly the finding kind it is known to show on IREE 3.13.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,20 @@ def test_fuzz_campaign_end_to_end(tmp_path: Path) -> None:
     for entry in entries:
         meta = json.loads((entry / "meta.json").read_text())
         assert entry.name == meta["signature"] and meta["seed"] is not None
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_a_campaign_keeps_every_finding(tmp_path: Path, sig: signal.Signals) -> None:
+    exe = Path(sys.executable).parent / "fuzzir"
+    proc = subprocess.Popen([str(exe), "fuzz", "--time", "300", "--targets", "llvm-cpu", "--out", str(tmp_path),
+                             "--no-minimize"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(p for p in tmp_path.iterdir() if not p.name.startswith(".")):
+        time.sleep(0.5)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 1), err
+    assert "Traceback" not in err and "stopping" in err
+    assert "programs" in out  # the summary table
+    entries = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    assert entries and all((p / "meta.json").is_file() and (p / "repro.sh").is_file() for p in entries)
