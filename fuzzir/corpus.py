@@ -109,11 +109,18 @@ def store(root: Path, meta: dict, program_text: str, inputs: list[np.ndarray],
             meta["hits"] = hits
             meta["status"] = old.meta.get("status", meta.get("status", "open"))
         outcome = "replaced"
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    _install(dest, meta, program_text, inputs, expected, repro, extra)
+    return dest, outcome
+
+
+def _install(dest: Path, meta: dict, program_text: str, inputs: list[np.ndarray],
+             expected: list[np.ndarray], repro: str, extra: dict[str, str] | None) -> None:
+    """Write the entry to a temporary sibling and rename it over `dest` (if any)."""
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=dest.parent))
     try:
         _write_dir(tmp, meta, program_text, inputs, expected, repro, extra or {})
         if dest.exists():
-            trash = Path(tempfile.mkdtemp(prefix=".old-", dir=root))
+            trash = Path(tempfile.mkdtemp(prefix=".old-", dir=dest.parent))
             os.replace(dest, trash / "entry")
             os.replace(tmp, dest)
             shutil.rmtree(trash, ignore_errors=True)
@@ -122,7 +129,6 @@ def store(root: Path, meta: dict, program_text: str, inputs: list[np.ndarray],
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    return dest, outcome
 
 
 def write_meta(path: Path, meta: dict) -> None:
@@ -136,14 +142,4 @@ def write_meta(path: Path, meta: dict) -> None:
 def replace(path: Path, meta: dict, program_text: str, inputs: list[np.ndarray],
             expected: list[np.ndarray], repro: str, extra: dict[str, str] | None = None) -> None:
     """Rewrite an entry in place (after minimization), atomically."""
-    meta = {**meta, "meta_version": META_VERSION}
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
-    try:
-        _write_dir(tmp, meta, program_text, inputs, expected, repro, extra or {})
-        trash = Path(tempfile.mkdtemp(prefix=".old-", dir=path.parent))
-        os.replace(path, trash / "entry")
-        os.replace(tmp, path)
-        shutil.rmtree(trash, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    _install(path, {**meta, "meta_version": META_VERSION}, program_text, inputs, expected, repro, extra)

@@ -27,6 +27,7 @@ import numpy as np
 from fuzzir import filters
 from fuzzir import findings as fnd
 from fuzzir.compiler import VARIANTS, CompileResult, compile_program
+from fuzzir.emit import op_index
 from fuzzir.model import Program, dtype_class
 from fuzzir.pipeline import DETACH_PASS
 from fuzzir.runner import run_module
@@ -92,9 +93,9 @@ class CaseResult:
 
 def _op_facts(program: Program, op_loc: str) -> tuple[str, str, str]:
     """(family, init kind, dtype class) of the op a name location like 'op2:...' points at."""
-    head = op_loc.split(":", 1)[0]
-    if head.startswith("op") and head[2:].isdigit() and int(head[2:]) < len(program.ops):
-        op = program.ops[int(head[2:])]
+    i = op_index(op_loc, len(program.ops))
+    if i is not None:
+        op = program.ops[i]
         return op.family, str(program.init_kind(op)), dtype_class(op.result_type.dtype)
     return "unknown", "unknown", "unknown"
 

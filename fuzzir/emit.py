@@ -71,6 +71,14 @@ def op_loc(index: int, op: LinalgOp) -> str:
     return f"op{index}:{op.name}"
 
 
+def op_index(loc: str, n_ops: int) -> int | None:
+    """The op index an `op_loc` name points at ('op2:linalg.matmul' -> 2), if it is one of `n_ops`."""
+    head = loc.split(":", 1)[0]
+    if head.startswith("op") and head[2:].isdigit() and int(head[2:]) < n_ops:
+        return int(head[2:])
+    return None
+
+
 def _ref_name(ref: Ref) -> str:
     return {"arg": "%arg", "lit": "%cst", "op": "%op"}[ref.kind] + str(ref.index)
 

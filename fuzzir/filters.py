@@ -11,8 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fuzzir.emit import op_index
 from fuzzir.findings import Observation
 from fuzzir.model import Program
+
+
+def _vulkan_baseline_miscompile(program: Program, o: Observation, dtype: str) -> bool:
+    """A miscompile on the default Vulkan target (no --iree-vulkan-target) of a program using `dtype`."""
+    return (o.kind == "miscompile" and o.target == "vulkan" and dtype in program.dtypes()
+            and not any(f.startswith("--iree-vulkan-target") for f in o.flags))
 
 
 def vulkan_baseline_f16(program: Program, o: Observation) -> bool:
@@ -24,8 +31,7 @@ def vulkan_baseline_f16(program: Program, o: Observation) -> bool:
     same program compiled with `--iree-vulkan-target=rdna3` (native f16) is
     right on the same device. No constant is involved.
     """
-    return (o.kind == "miscompile" and o.target == "vulkan" and "f16" in program.dtypes()
-            and not any(f.startswith("--iree-vulkan-target") for f in o.flags))
+    return _vulkan_baseline_miscompile(program, o, "f16")
 
 
 def vulkan_baseline_i8(program: Program, o: Observation) -> bool:
@@ -37,15 +43,7 @@ def vulkan_baseline_i8(program: Program, o: Observation) -> bool:
     sizes that are multiples of 4 are right, and so is every size with
     `--iree-vulkan-target=rdna3` (native int8) on the same device.
     """
-    return (o.kind == "miscompile" and o.target == "vulkan" and "i8" in program.dtypes()
-            and not any(f.startswith("--iree-vulkan-target") for f in o.flags))
-
-
-def _op_of(program: Program, o: Observation) -> int | None:
-    head = o.op.split(":", 1)[0]
-    if head.startswith("op") and head[2:].isdigit() and int(head[2:]) < len(program.ops):
-        return int(head[2:])
-    return None
+    return _vulkan_baseline_miscompile(program, o, "i8")
 
 
 def detached_minmax_pooling(program: Program, o: Observation) -> bool:
@@ -56,7 +54,7 @@ def detached_minmax_pooling(program: Program, o: Observation) -> bool:
     global-optimization IR shows it, and the program is right without the pass.
     It is target-independent, so every target's copy is this one finding.
     """
-    i = _op_of(program, o)
+    i = op_index(o.op, len(program.ops))
     if o.kind != "miscompile" or o.variant != "with" or i is None:
         return False
     op = program.ops[i]

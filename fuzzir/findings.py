@@ -118,10 +118,11 @@ def normalize_diagnostic(text: str) -> str:
 
 def first_diagnostic(stderr: str) -> str:
     """The first `error:` line's message, else the first LLVM/abort line, else ''."""
-    for line in stderr.splitlines():
-        m = re.search(r"error: (.*)", line)
-        if m:
-            return m.group(1).strip()
+    from fuzzir.compiler import first_error_line  # compiler imports nothing of findings
+
+    error = first_error_line(stderr)
+    if error is not None:
+        return error
     for line in stderr.splitlines():
         if re.search(r"LLVM ERROR|Assertion|Aborted|Segmentation|terminate|RESOURCE_EXHAUSTED|"
                      r"INTERNAL|INVALID_ARGUMENT|UNIMPLEMENTED|FAILED_PRECONDITION", line):

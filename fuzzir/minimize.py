@@ -259,6 +259,7 @@ def reduce_program(program: Program, interesting: Callable[[Program], bool], *,
     checks = 0
     accepted: list[str] = []
     current = program
+    current_text = emit(current)
     progress = True
     while progress and time.monotonic() - start < time_budget:
         progress = False
@@ -270,19 +271,15 @@ def reduce_program(program: Program, interesting: Callable[[Program], bool], *,
                     candidate.validate()
                 except ValueError:
                     continue
-                if size(candidate) > size(current) or _same(candidate, current):
+                if size(candidate) > size(current) or emit(candidate) == current_text:
                     continue
                 checks += 1
                 if interesting(candidate):
-                    current = candidate
+                    current, current_text = candidate, emit(candidate)
                     accepted.append(name)
                     progress = True
                     break
     return Reduction(current, checks, time.monotonic() - start, accepted)
-
-
-def _same(a: Program, b: Program) -> bool:
-    return emit(a) == emit(b)
 
 
 def signature_check(settings: Settings, cell: Cell, key: str, seed: int) -> Callable[[Program], bool]:
@@ -319,13 +316,13 @@ def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings 
         raise corpus.CorpusError(f"{path}: the finding does not reproduce on this IREE; nothing to minimize")
     if cell.flags:  # drop flags the bug does not need
         bare = Cell(cell.target, cell.variant, ())
-        if signature_check(settings, bare, key, seed)(program):
-            cell, interesting = bare, signature_check(settings, bare, key, seed)
+        bare_interesting = signature_check(settings, bare, key, seed)
+        if bare_interesting(program):
+            cell, interesting = bare, bare_interesting
     result = reduce_program(program, interesting, time_budget=max(1.0, time_budget - (time.monotonic() - start)))
     small = result.program
-    # Re-check in every cell the finding was seen in, so variants and targets stay true.
-    # Every cell the original was checked in (not only those that showed the bug), so a variant
-    # or target that was clean before is judged again for the small program.
+    # Re-check in every cell the original was checked in (not only those that showed the bug),
+    # so variants and targets stay true: a cell that was clean before is judged again.
     seen = meta.get("checked_cells") or meta.get("observations", [])
     cells = {Cell(TARGETS[o["target"]], o["variant"], tuple(o["flags"])) for o in seen if o.get("target") in TARGETS}
     cells.add(cell)
