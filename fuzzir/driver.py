@@ -34,7 +34,7 @@ from fuzzir.runner import run_module
 from fuzzir.targets import Target, device_available
 from oracles.inputs import draw_inputs
 from oracles.ir_checks import check_ir
-from oracles.reference import Expectation, compare
+from oracles.reference import Expectation, compare, expect
 
 DEFAULT_FLAG_SETS: tuple[tuple[str, ...], ...] = (
     (),
@@ -141,10 +141,16 @@ def _run_observations(program: Program, cell: Cell, outputs: list[np.ndarray],
 
 
 def check_program(program: Program, text: str, seed: int, settings: Settings, index: int = 0,
-                  workdir: str | None = None, cells: list[Cell] | None = None) -> CaseResult:
-    """Check `program` (whose MLIR is `text`) in its planned cells."""
+                  workdir: str | None = None, cells: list[Cell] | None = None,
+                  inputs: list[np.ndarray] | None = None) -> CaseResult:
+    """Check `program` (whose MLIR is `text`) in its planned cells.
+
+    Inputs are drawn from `seed` unless given (a replay uses the stored ones)."""
     start = time.monotonic()
-    inputs, expectation = draw_inputs(program, seed, settings.values)
+    if inputs is None:
+        inputs, expectation = draw_inputs(program, seed, settings.values)
+    else:
+        expectation = expect(program, inputs)
     case = CaseResult(program, text, seed, inputs, expectation, pass_name=settings.pass_name)
     own = workdir is None
     work = workdir or tempfile.mkdtemp(prefix="fuzzir-case-")
@@ -152,23 +158,18 @@ def check_program(program: Program, text: str, seed: int, settings: Settings, in
         src = os.path.join(work, "program.mlir")
         with open(src, "w") as f:
             f.write(text)
-        for cell in cells if cells is not None else plan_cells(settings, index):
+        for i, cell in enumerate(cells if cells is not None else plan_cells(settings, index)):
             case.cells += 1
             case.checked.append({"target": cell.target.name, "variant": cell.variant, "flags": list(cell.flags),
                                  "ran": device_available(cell.target)})
             case.observations += check_cell(program, src, cell, settings, inputs, expectation, case,
-                                            os.path.join(work, _cell_dir(cell)))
+                                            os.path.join(work, f"cell{i}-{cell.target.name}-{cell.variant}"))
     finally:
         if own:
             shutil.rmtree(work, ignore_errors=True)
     case.observations = filters.tag(program, case.observations)
     case.wall_seconds = time.monotonic() - start
     return case
-
-
-def _cell_dir(cell: Cell) -> str:
-    tag = str(abs(hash(cell.flags)) % 10**8) if cell.flags else "default"
-    return f"{cell.target.name}-{cell.variant}-{tag}"
 
 
 def check_cell(program: Program, src: str, cell: Cell, settings: Settings, inputs: list[np.ndarray],

@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
@@ -184,11 +182,9 @@ def replay_entry(path: Path, *, compile_timeout: float = 60.0, run_timeout: floa
 
 
 def _replay(path: Path, meta: dict, compile_timeout: float, run_timeout: float) -> Outcome:
-    from fuzzir import filters
-    from fuzzir.driver import CaseResult, Settings, check_cell
+    from fuzzir.driver import Settings, check_program
     from fuzzir.parse import ParseError, parse_program
     from fuzzir.targets import device_available
-    from oracles.reference import expect
 
     try:
         text = (path / "program.mlir").read_text()
@@ -201,25 +197,14 @@ def _replay(path: Path, meta: dict, compile_timeout: float, run_timeout: float) 
         raise corpus.CorpusError(f"program.mlir no longer parses: {first}") from None
     cells = _cells(meta)
     inputs = _inputs(path, program)
-    expectation = expect(program, inputs)
     targets = tuple(dict.fromkeys(c.target for c in cells))
     settings = Settings(targets=targets, compile_timeout=compile_timeout, run_timeout=run_timeout)
     if isinstance(meta.get("removed_pass"), str) and meta["removed_pass"]:
         settings.pass_name = meta["removed_pass"]  # the `without` variant removes what it removed then
     seed = meta.get("seed")
-    case = CaseResult(program, text, int(seed) if isinstance(seed, int) else 0, inputs, expectation)
-    work = tempfile.mkdtemp(prefix="fuzzir-replay-")
-    observations: list[Observation] = []
-    try:
-        src = os.path.join(work, "program.mlir")
-        with open(src, "w") as f:
-            f.write(text)
-        for i, cell in enumerate(cells):
-            observations += check_cell(program, src, cell, settings, inputs, expectation, case,
-                                       os.path.join(work, f"cell{i}"))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    observations = filters.tag(program, observations)
+    case = check_program(program, text, int(seed) if isinstance(seed, int) else 0, settings, cells=cells,
+                         inputs=inputs)
+    observations = case.observations
     runnable = {t.name: device_available(t) for t in targets}
     return _judge(path.name, path, meta, observations, runnable)
 
