@@ -5,12 +5,12 @@
 Why atheris on top of `fuzzir fuzz`: ClusterFuzz / ClusterFuzzLite / OSS-Fuzz
 run libFuzzer-style targets, keep and merge a corpus of inputs, and schedule
 the fuzzing time. The bytes are turned into a program by the *same*
-hypothesis strategy the campaigns use (`generators.programs.programs`),
+hypothesis strategy the campaigns use (`fuzzir.generators.programs.programs`),
 through hypothesis' public `fuzz_one_input`, so a libFuzzer mutation is a
 structured mutation of the program's choices, and the generator's own Python
 code is instrumented for coverage feedback.
 
-Every program is checked with `fuzzir.driver.check_program` and its findings
+Every program is checked with `fuzzir.judge.judge_program` and its findings
 are stored with `fuzzir.campaign.store_case` in the ordinary corpus format, so
 `fuzzir replay` and the pytest plugin work on them unchanged. A finding is
 *stored, not raised*: IREE bugs are the expected output, and aborting would
@@ -69,9 +69,9 @@ class Target:
     def __init__(self, targets: str, out: Path, crash_on_finding: bool, max_ops: int) -> None:
         from hypothesis import HealthCheck, given, settings
 
-        from fuzzir.driver import Settings
+        from fuzzir.generators.programs import programs
+        from fuzzir.judge import Settings
         from fuzzir.targets import parse_targets
-        from generators.programs import programs
 
         self.settings = Settings(targets=parse_targets(targets))
         self.out = out
@@ -90,11 +90,11 @@ class Target:
 
     def _check(self, program: Any) -> None:
         from fuzzir.campaign import store_case
-        from fuzzir.driver import check_program
         from fuzzir.emit import emit
+        from fuzzir.judge import judge_program
 
         seed = input_seed(self._data)
-        case = check_program(program, emit(program), seed, self.settings, index=seed)
+        case = judge_program(program, emit(program), seed, self.settings, index=seed)
         self.checked += 1
         stored = []
         if case.observations:
@@ -121,10 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     import atheris
 
     argv = list(sys.argv if argv is None else argv)
-    with atheris.instrument_imports(include=["generators", "fuzzir.model", "fuzzir.families"]):
+    with atheris.instrument_imports(include=["fuzzir.generators", "fuzzir.model", "fuzzir.families"]):
         import fuzzir.families  # noqa: F401  (instrumented for coverage feedback)
+        import fuzzir.generators.programs  # noqa: F401
         import fuzzir.model  # noqa: F401
-        import generators.programs  # noqa: F401
     try:
         target = Target(os.environ.get("FUZZIR_TARGETS", "llvm-cpu"),
                         Path(os.environ.get("FUZZIR_OUT", "crashes")),

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fuzzir import __version__, corpus, repro
-from fuzzir.driver import CaseResult, Settings, check_program
 from fuzzir.emit import emit
 from fuzzir.findings import Finding, group
+from fuzzir.generators.programs import generate
+from fuzzir.judge import CaseResult, Settings, judge_program
 from fuzzir.model import Program
 from fuzzir.pipeline import iree_compiler_version
-from generators.programs import generate
 
 
 def program_seed(campaign_seed: int, index: int) -> int:
@@ -134,7 +134,7 @@ class Campaign:
     def _check(self, index: int) -> CaseResult:
         seed = program_seed(self.seed, index)
         program = generate(seed, **self.generator_options)
-        return check_program(program, emit(program), seed, self.settings, index)
+        return judge_program(program, emit(program), seed, self.settings, index)
 
     def _minimize(self, path: Path) -> None:
         from fuzzir.minimize import minimize_entry

@@ -97,7 +97,7 @@ def _targets(text: str) -> tuple:
 
 
 def _settings(args: argparse.Namespace, flag_sets: tuple[tuple[str, ...], ...]):
-    from fuzzir.driver import Settings
+    from fuzzir.judge import Settings
     from fuzzir.pipeline import PassNotFound, ablated_pipeline
 
     targets = _targets(args.targets)
@@ -114,7 +114,7 @@ def _settings(args: argparse.Namespace, flag_sets: tuple[tuple[str, ...], ...]):
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
     from fuzzir.campaign import Campaign, summary_table
-    from fuzzir.driver import DEFAULT_FLAG_SETS
+    from fuzzir.judge import DEFAULT_FLAG_SETS
 
     if args.count is not None and args.count < 1:
         raise UsageError("fuzzir fuzz: --count must be at least 1")
@@ -139,7 +139,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from fuzzir.campaign import store_case
-    from fuzzir.driver import check_program, plan_cells
+    from fuzzir.judge import judge_program, plan_cells
     from fuzzir.parse import ParseError, parse_program
     from fuzzir.pipeline import iree_compiler_version
 
@@ -156,7 +156,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"fuzzir check: {e}") from None
     flags = tuple(args.iree_flag)
     settings = _settings(args, (flags,))
-    case = check_program(program, text, args.seed, settings, cells=plan_cells(settings, 0))
+    case = judge_program(program, text, args.seed, settings, cells=plan_cells(settings, 0))
     if args.out:
         store_case(Path(args.out), case, settings, seed=args.seed, elapsed=None, source=str(path))
     rows = [{"kind": o.kind, "variant": o.variant, "target": o.target, "flags": list(o.flags),
@@ -173,7 +173,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_gen(args: argparse.Namespace) -> int:
     from fuzzir.emit import emit
-    from generators.programs import generate
+    from fuzzir.generators.programs import generate
 
     sys.stdout.write(emit(generate(args.seed, max_ops=args.max_ops)))
     return EXIT_CLEAN

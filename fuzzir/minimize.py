@@ -25,9 +25,9 @@ import numpy as np
 
 from fuzzir import corpus, repro
 from fuzzir.campaign import finding_meta
-from fuzzir.driver import Cell, Settings, check_program
 from fuzzir.emit import emit
 from fuzzir.findings import group
+from fuzzir.judge import Cell, Settings, judge_program
 from fuzzir.model import (
     NUMPY_DTYPE,
     AffineExpr,
@@ -282,10 +282,10 @@ def reduce_program(program: Program, interesting: Callable[[Program], bool], *,
     return Reduction(current, checks, time.monotonic() - start, accepted)
 
 
-def signature_check(settings: Settings, cell: Cell, key: str, seed: int) -> Callable[[Program], bool]:
+def still_interesting(settings: Settings, cell: Cell, key: str, seed: int) -> Callable[[Program], bool]:
     """The interestingness test: the program, checked in `cell`, still shows signature `key`."""
     def interesting(program: Program) -> bool:
-        case = check_program(program, emit(program), seed, settings, cells=[cell])
+        case = judge_program(program, emit(program), seed, settings, cells=[cell])
         return any(o.signature_key() == key for o in case.observations)
     return interesting
 
@@ -311,12 +311,12 @@ def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings 
         settings = Settings(targets=(target,))
     start = time.monotonic()
     original_text = (path / "program.mlir").read_text()
-    interesting = signature_check(settings, cell, key, seed)
+    interesting = still_interesting(settings, cell, key, seed)
     if not interesting(program):
         raise corpus.CorpusError(f"{path}: the finding does not reproduce on this IREE; nothing to minimize")
     if cell.flags:  # drop flags the bug does not need
         bare = Cell(cell.target, cell.variant, ())
-        bare_interesting = signature_check(settings, bare, key, seed)
+        bare_interesting = still_interesting(settings, bare, key, seed)
         if bare_interesting(program):
             cell, interesting = bare, bare_interesting
     result = reduce_program(program, interesting, time_budget=max(1.0, time_budget - (time.monotonic() - start)))
@@ -327,7 +327,7 @@ def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings 
     cells = {Cell(TARGETS[o["target"]], o["variant"], tuple(o["flags"])) for o in seen if o.get("target") in TARGETS}
     cells.add(cell)
     ordered = sorted(cells, key=lambda c: (c != cell, c.target.name, c.variant, c.flags))
-    case = check_program(small, emit(small), seed, settings, cells=ordered)
+    case = judge_program(small, emit(small), seed, settings, cells=ordered)
     findings = [f for f in group(case.observations) if f.key == key]
     if not findings:
         raise corpus.CorpusError(f"{path}: the minimized program lost the signature (flaky?)")

@@ -1,6 +1,6 @@
 """The program model: the one description of a program that every stage reads.
 
-Generators build it, `fuzzir.emit` prints it as MLIR, `oracles.reference`
+Generators build it, `fuzzir.emit` prints it as MLIR, `fuzzir.oracles.reference`
 evaluates it, `fuzzir.parse` rebuilds it from MLIR text and the minimizer
 rewrites it. Every linalg op carries its *generic form* (loop bounds, indexing
 maps, iterator types, body expression) even when it is emitted as a named op,

@@ -94,7 +94,7 @@ def _observation(d: dict) -> Observation:
 
 def _cells(meta: dict) -> list[Any]:
     """The cells an entry was seen in, the reproducer's cell first."""
-    from fuzzir.driver import Cell
+    from fuzzir.judge import Cell
     from fuzzir.targets import TARGETS
 
     seen: list[dict] = []
@@ -182,7 +182,7 @@ def replay_entry(path: Path, *, compile_timeout: float = 60.0, run_timeout: floa
 
 
 def _replay(path: Path, meta: dict, compile_timeout: float, run_timeout: float) -> Outcome:
-    from fuzzir.driver import Settings, check_program
+    from fuzzir.judge import Settings, judge_program
     from fuzzir.parse import ParseError, parse_program
     from fuzzir.targets import device_available
 
@@ -202,7 +202,7 @@ def _replay(path: Path, meta: dict, compile_timeout: float, run_timeout: float) 
     if isinstance(meta.get("removed_pass"), str) and meta["removed_pass"]:
         settings.pass_name = meta["removed_pass"]  # the `without` variant removes what it removed then
     seed = meta.get("seed")
-    case = check_program(program, text, int(seed) if isinstance(seed, int) else 0, settings, cells=cells,
+    case = judge_program(program, text, int(seed) if isinstance(seed, int) else 0, settings, cells=cells,
                          inputs=inputs)
     observations = case.observations
     runnable = {t.name: device_available(t) for t in targets}

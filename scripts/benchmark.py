@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fuzzir.campaign import Campaign  # noqa: E402
-from fuzzir.driver import DEFAULT_FLAG_SETS, Settings  # noqa: E402
+from fuzzir.judge import DEFAULT_FLAG_SETS, Settings  # noqa: E402
 from fuzzir.pipeline import iree_compiler_version  # noqa: E402
 from fuzzir.targets import parse_targets  # noqa: E402
 

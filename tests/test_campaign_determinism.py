@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fuzzir.campaign import Campaign
-from fuzzir.driver import Settings
+from fuzzir.judge import Settings
 from fuzzir.targets import parse_targets
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from fuzzir.campaign import store_case
-from fuzzir.driver import Settings, check_program, plan_cells
 from fuzzir.findings import normalize_diagnostic
+from fuzzir.judge import Settings, judge_program, plan_cells
 from fuzzir.parse import parse_program
 from fuzzir.targets import parse_targets
 
@@ -21,7 +21,7 @@ INLINE0 = ("--iree-flow-inline-constants-max-byte-length=0",)
 def _store(text: str, out: Path, flags: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     settings = Settings(targets=parse_targets("llvm-cpu"), flag_sets=(flags,), matrix="full")
     program = parse_program(text)
-    case = check_program(program, text, 0, settings, cells=plan_cells(settings, 0))
+    case = judge_program(program, text, 0, settings, cells=plan_cells(settings, 0))
     return [(f.signature, outcome) for f, _, outcome in store_case(out, case, settings, seed=0, elapsed=None,
                                                                    source="test")]
 

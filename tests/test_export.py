@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fuzzir.generators.programs import generate
 
 from fuzzir import export as ex
 from fuzzir.campaign import store_case
-from fuzzir.driver import Cell, Settings, check_program
 from fuzzir.emit import emit
+from fuzzir.judge import Cell, Settings, judge_program
 from fuzzir.targets import TARGETS
-from generators.programs import generate
 
 CPU = TARGETS["llvm-cpu"]
 INLINE0 = "--iree-flow-inline-constants-max-byte-length=0"
@@ -60,7 +60,7 @@ def _generated(out: Path, seed: int, variant: str, flags: tuple[str, ...]) -> di
     """Check generated program `seed` in one llvm-cpu cell and store its findings; dirs by kind."""
     program = generate(seed, max_ops=4, values="exact")
     settings = Settings(targets=(CPU,), flag_sets=(flags,))
-    case = check_program(program, emit(program), seed, settings, cells=[Cell(CPU, variant, flags)])
+    case = judge_program(program, emit(program), seed, settings, cells=[Cell(CPU, variant, flags)])
     stored = store_case(out, case, settings, seed=seed, elapsed=None, source="test")
     return {finding.kind: path for finding, path, _ in stored}
 

@@ -8,11 +8,11 @@ tolerance that is too tight, which is the false positive this test exists to cat
 from __future__ import annotations
 
 import pytest
+from fuzzir.generators.programs import generate
 
-from fuzzir.driver import Settings, check_program
 from fuzzir.emit import emit
+from fuzzir.judge import Settings, judge_program
 from fuzzir.targets import parse_targets
-from generators.programs import generate
 
 KINDS = ("elementwise", "reduction", "matmul", "batch_matmul", "matvec", "contraction_generic", "conv")
 
@@ -21,7 +21,7 @@ KINDS = ("elementwise", "reduction", "matmul", "batch_matmul", "matvec", "contra
 def test_float_programs_are_judged_without_false_positives(seed: int) -> None:
     program = generate(seed, dtypes=("f32", "f16"), op_kinds=KINDS, values="float", max_ops=3)
     settings = Settings(targets=parse_targets("llvm-cpu"), flag_sets=((),), values="float")
-    case = check_program(program, emit(program), seed, settings)
+    case = judge_program(program, emit(program), seed, settings)
     assert not case.expectation.exact  # float inputs are never called exact
     wrong = [o for o in case.observations if o.kind == "miscompile" and not o.known]
     assert not wrong, [o.message for o in wrong]

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from oracles.ir_checks import CONSTANT_COPY, READWRITE_CONSTANT, IRParseError, check_ir
+from fuzzir.oracles.ir_checks import CONSTANT_COPY, READWRITE_CONSTANT, IRParseError, check_ir
 
 CPU = [
     "--iree-hal-target-device=local",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fuzzir.generators.programs import generate, programs
+from fuzzir.oracles.inputs import draw_inputs
+from fuzzir.oracles.reference import compare, evaluate, expect
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fuzzir import families as fam
 from fuzzir.emit import dense_attr, emit, format_scalar
 from fuzzir.model import Expr, InitKind, Literal, LiteralKind, Program, Ref, TensorType
-from generators.programs import generate, programs
-from oracles.inputs import draw_inputs
-from oracles.reference import compare, evaluate, expect
 
 
 def lit(kind: LiteralKind, data: np.ndarray) -> Literal:

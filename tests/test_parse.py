@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fuzzir.oracles.reference import evaluate
 
 from fuzzir import families as fam
 from fuzzir.emit import emit
 from fuzzir.model import NUMPY_DTYPE, Expr, Literal, LiteralKind, Program, Ref, TensorType
 from fuzzir.parse import ParseError, parse_program
-from oracles.reference import evaluate
 
 DATA = Path(__file__).parent / "data"
 PROGRAMS = DATA / "programs"

@@ -1,6 +1,6 @@
 """Check one program across the compile matrix, and run campaigns of them.
 
-A *cell* is (target, variant, flag set). `check_program` compiles the program
+A *cell* is (target, variant, flag set). `judge_program` compiles the program
 in each cell of its plan (out of process, see `fuzzir.compiler`), runs the
 IR checks on the compiled IR, runs the module where a device exists, and
 compares with the numpy reference. Everything that goes wrong becomes an
@@ -29,12 +29,12 @@ from fuzzir import findings as fnd
 from fuzzir.compiler import VARIANTS, CompileResult, compile_program
 from fuzzir.emit import op_index
 from fuzzir.model import Program, dtype_class
+from fuzzir.oracles.inputs import draw_inputs
+from fuzzir.oracles.ir_checks import check_ir
+from fuzzir.oracles.reference import Expectation, compare, expect
 from fuzzir.pipeline import DETACH_PASS
 from fuzzir.runner import run_module
 from fuzzir.targets import Target, device_available
-from oracles.inputs import draw_inputs
-from oracles.ir_checks import check_ir
-from oracles.reference import Expectation, compare, expect
 
 DEFAULT_FLAG_SETS: tuple[tuple[str, ...], ...] = (
     (),
@@ -140,7 +140,7 @@ def _run_observations(program: Program, cell: Cell, outputs: list[np.ndarray],
     return obs
 
 
-def check_program(program: Program, text: str, seed: int, settings: Settings, index: int = 0,
+def judge_program(program: Program, text: str, seed: int, settings: Settings, index: int = 0,
                   workdir: str | None = None, cells: list[Cell] | None = None,
                   inputs: list[np.ndarray] | None = None) -> CaseResult:
     """Check `program` (whose MLIR is `text`) in its planned cells.
@@ -162,7 +162,7 @@ def check_program(program: Program, text: str, seed: int, settings: Settings, in
             case.cells += 1
             case.checked.append({"target": cell.target.name, "variant": cell.variant, "flags": list(cell.flags),
                                  "ran": device_available(cell.target)})
-            case.observations += check_cell(program, src, cell, settings, inputs, expectation, case,
+            case.observations += judge_cell(program, src, cell, settings, inputs, expectation, case,
                                             os.path.join(work, f"cell{i}-{cell.target.name}-{cell.variant}"))
     finally:
         if own:
@@ -172,7 +172,7 @@ def check_program(program: Program, text: str, seed: int, settings: Settings, in
     return case
 
 
-def check_cell(program: Program, src: str, cell: Cell, settings: Settings, inputs: list[np.ndarray],
+def judge_cell(program: Program, src: str, cell: Cell, settings: Settings, inputs: list[np.ndarray],
                expectation: Expectation, case: CaseResult, work: str) -> list[fnd.Observation]:
     res = compile_program(src, cell.target, cell.variant, flags=cell.flags, workdir=work,
                           timeout=settings.compile_timeout, pass_name=settings.pass_name)
