@@ -11,7 +11,7 @@ structured mutation of the program's choices, and the generator's own Python
 code is instrumented for coverage feedback.
 
 Every program is checked with `fuzzir.judge.judge_program` and its findings
-are stored with `fuzzir.campaign.store_case` in the ordinary corpus format, so
+are stored with `fuzzir.persist.store_case` in the ordinary corpus format, so
 `fuzzir replay` and the pytest plugin work on them unchanged. A finding is
 *stored, not raised*: IREE bugs are the expected output, and aborting would
 stop the fuzzer at the first one. Set ``FUZZIR_ATHERIS_CRASH_ON_FINDING=1`` to
@@ -89,16 +89,16 @@ class Target:
         self._fuzz_one = check.hypothesis.fuzz_one_input
 
     def _check(self, program: Any) -> None:
-        from fuzzir.campaign import store_case
         from fuzzir.emit import emit
         from fuzzir.judge import judge_program
+        from fuzzir.persist import store_case
 
         seed = input_seed(self._data)
         case = judge_program(program, emit(program), seed, self.settings, index=seed)
         self.checked += 1
         stored = []
         if case.observations:
-            stored = store_case(self.out, case, self.settings, seed=seed,
+            stored = store_case(self.out, case, seed=seed,
                                 elapsed=time.monotonic() - self.started, source="atheris")
         new = [(f, p) for f, p, outcome in stored if outcome != "duplicate"]
         self.stored += len(new)

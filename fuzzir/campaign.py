@@ -17,67 +17,17 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fuzzir import __version__, corpus, repro
 from fuzzir.emit import emit
-from fuzzir.findings import Finding, group
+from fuzzir.findings import Finding
 from fuzzir.generators.programs import generate
 from fuzzir.judge import CaseResult, Settings, judge_program
-from fuzzir.model import Program
-from fuzzir.pipeline import iree_compiler_version
+from fuzzir.minimize import minimize_entry
+from fuzzir.persist import store_case
 
 
 def program_seed(campaign_seed: int, index: int) -> int:
     """Seed of program `index`: `fuzzir gen --seed` with it regenerates the program."""
     return (campaign_seed * 1_000_003 + index) % (2**63)
-
-
-def finding_meta(finding: Finding, case: CaseResult, program: Program, *, seed: int | None,
-                 elapsed: float | None, commands: list[str], source: str) -> dict:
-    o = repro.pick_observation(finding)
-    return {
-        "kind": finding.kind,
-        "signature": finding.signature,
-        "signature_key": finding.key,
-        "status": "open",
-        "message": o.message,
-        "variants": finding.variants,
-        "targets": finding.targets,
-        "flags": finding.flag_sets,
-        "repro_cell": {"target": o.target, "variant": o.variant, "flags": list(o.flags)},
-        "op": o.op,
-        "ops": [op.name for op in program.ops],
-        "families": sorted({op.family for op in program.ops}),
-        "init_kinds": [str(program.init_kind(op)) for op in program.ops],
-        "element_types": program.dtypes(),
-        "exact": case.expectation.exact,
-        "iree_version": iree_compiler_version(),
-        "fuzzir_version": __version__,
-        "seed": seed,
-        "source": source,
-        "found_after_seconds": None if elapsed is None else round(elapsed, 2),
-        "size": {"ops": len(program.ops), "elements": program.num_elements()},
-        "hits": 1,
-        "observations": [ob.to_json() for ob in finding.observations],
-        "checked_cells": case.checked,
-        "removed_pass": case.pass_name,
-        "commands": commands,
-    }
-
-
-def store_case(out: Path, case: CaseResult, settings: Settings, *, seed: int | None,
-               elapsed: float | None, source: str) -> list[tuple[Finding, Path, str]]:
-    """Write each finding of a checked case; returns (finding, directory, outcome) per finding."""
-    stored = []
-    for finding in group(case.observations):
-        script, commands = repro.build(
-            finding, n_inputs=len(case.inputs), n_outputs=len(case.expectation.outputs),
-            exact=case.expectation.exact, tolerances=case.expectation.tolerances,
-            pass_name=settings.pass_name, iree_version=iree_compiler_version())
-        meta = finding_meta(finding, case, case.program, seed=seed, elapsed=elapsed,
-                            commands=commands, source=source)
-        path, outcome = corpus.store(out, meta, case.text, case.inputs, case.expectation.outputs, script)
-        stored.append((finding, path, outcome))
-    return stored
 
 
 @dataclass
@@ -137,8 +87,6 @@ class Campaign:
         return judge_program(program, emit(program), seed, self.settings, index)
 
     def _minimize(self, path: Path) -> None:
-        from fuzzir.minimize import minimize_entry
-
         try:
             record = minimize_entry(path, time_budget=self.minimize_seconds, settings=self.settings,
                                     lock=self.store_lock)
@@ -155,7 +103,7 @@ class Campaign:
         st.check_seconds += case.wall_seconds
         st.run_seconds += case.run_seconds
         with self.store_lock:
-            stored = store_case(self.out, case, self.settings, seed=program_seed(self.seed, index),
+            stored = store_case(self.out, case, seed=program_seed(self.seed, index),
                                 elapsed=st.elapsed, source="fuzz")
         for finding, path, outcome in stored:
             row = st.by_kind.setdefault(finding.kind, {"new": 0, "hits": 0, "first": None})

@@ -75,11 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--max-ops", type=int, default=4)
 
-    from fuzzir.export import add_export_parser
-    from fuzzir.replay import add_replay_parser
+    ex = sub.add_parser("export", help="turn a finding into a lit test, an e2e check test or a bug report")
+    ex.add_argument("finding", help="a finding directory (holding meta.json and program.mlir)")
+    ex.add_argument("--format", required=True, metavar="FORMAT",
+                    help="lit: RUN-line test; check: tests/e2e/regression test; issue: Markdown report")
+    ex.add_argument("-o", "--output", help="write here instead of stdout")
 
-    add_export_parser(sub)
-    add_replay_parser(sub)
+    rp = sub.add_parser("replay", help="rerun every stored finding on the installed IREE (regression suite)")
+    rp.add_argument("dir", nargs="?", default="crashes", help="corpus directory (default crashes/)")
+    rp.add_argument("--update", action="store_true",
+                    help="flip statuses: open -> fixed when fixed, fixed -> open when it reproduces")
+    rp.add_argument("--junit", metavar="FILE", help="also write JUnit XML (one testcase per entry)")
+    rp.add_argument("--json", action="store_true", help="print the results as JSON")
+    rp.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="entries replayed at once")
+    rp.add_argument("--compile-timeout", type=float, default=60.0, help="seconds per compile (default 60)")
+    rp.add_argument("--run-timeout", type=float, default=30.0, help="seconds per run (default 30)")
     return parser
 
 
@@ -138,9 +148,9 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from fuzzir.campaign import store_case
     from fuzzir.judge import judge_program, plan_cells
     from fuzzir.parse import ParseError, parse_program
+    from fuzzir.persist import store_case
     from fuzzir.pipeline import iree_compiler_version
 
     path = Path(args.file)
@@ -158,7 +168,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args, (flags,))
     case = judge_program(program, text, args.seed, settings, cells=plan_cells(settings, 0))
     if args.out:
-        store_case(Path(args.out), case, settings, seed=args.seed, elapsed=None, source=str(path))
+        store_case(Path(args.out), case, seed=args.seed, elapsed=None, source=str(path))
     rows = [{"kind": o.kind, "variant": o.variant, "target": o.target, "flags": list(o.flags),
              "op": o.op, "message": o.message} for o in case.observations]
     if args.json:
@@ -180,15 +190,15 @@ def cmd_gen(args: argparse.Namespace) -> int:
 
 
 def cmd_minimize(args: argparse.Namespace) -> int:
-    from fuzzir.corpus import CorpusError
     from fuzzir.minimize import minimize_entry
+    from fuzzir.store import StoreError
 
     path = Path(args.finding)
     if not path.is_dir():
         raise UsageError(f"fuzzir minimize: no such finding directory: {args.finding}")
     try:
         record = minimize_entry(path, time_budget=args.time)
-    except CorpusError as e:
+    except StoreError as e:
         raise UsageError(f"fuzzir minimize: {e}") from None
     b, a = record["before"], record["after"]
     print(f"{path}: {b['ops']} ops / {b['elements']} elements -> {a['ops']} ops / {a['elements']} elements "
@@ -197,15 +207,65 @@ def cmd_minimize(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from fuzzir.export import cmd_export as run
+    """Print or write an export; bad input is a UsageError (one line, exit 2)."""
+    from fuzzir.exports import FORMATS, ExportError, export
+    from fuzzir.store import StoreError
 
-    return run(args)
+    if args.format not in FORMATS:
+        raise UsageError(f"fuzzir export: unknown format {args.format!r}; use one of: {', '.join(FORMATS)}")
+    try:
+        text = export(Path(args.finding), args.format)
+    except (ExportError, StoreError) as e:
+        raise UsageError(f"fuzzir export: {e}") from None
+    if args.output:
+        try:
+            Path(args.output).write_text(text)
+        except OSError as e:
+            raise UsageError(f"fuzzir export: cannot write {args.output}: {e.strerror or e}") from None
+    else:
+        sys.stdout.write(text)
+    return EXIT_CLEAN
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from fuzzir.replay import cmd_replay as run
+    """Replay a corpus: 0 when nothing regressed, 1 otherwise (see `fuzzir.replay`)."""
+    from fuzzir import replay as rp
 
-    return run(args)
+    root = Path(args.dir)
+    if not root.is_dir():
+        raise UsageError(f"fuzzir replay: no such corpus directory: {args.dir}")
+    if args.jobs < 1:
+        raise UsageError("fuzzir replay: --jobs must be at least 1")
+    outcomes = rp.replay_dir(root, jobs=args.jobs, compile_timeout=args.compile_timeout,
+                             run_timeout=args.run_timeout)
+    flipped = rp.update_statuses(outcomes) if args.update else []
+    if args.junit:
+        try:
+            rp.junit_xml(outcomes).write(args.junit, encoding="utf-8", xml_declaration=True)
+        except OSError as e:
+            raise UsageError(f"fuzzir replay: cannot write {args.junit}: {e.strerror}") from None
+    failed = [o for o in outcomes if o.regression]
+    if args.json:
+        print(json.dumps({"dir": str(root), "entries": [o.to_json() for o in outcomes],
+                          "regressions": len(failed), "updated": [o.name for o in flipped]}, indent=2))
+    else:
+        for o in outcomes:
+            if o.result == rp.ERROR:
+                print(f"entry {o.name}: {o.detail}")
+        if any(o.result != rp.ERROR for o in outcomes):
+            print(rp.table(outcomes))
+        for o in outcomes:
+            if o.status == "open" and o.result == rp.FIXED and o not in flipped:
+                print(f"note: {o.name} no longer reproduces: flip it to 'fixed' with "
+                      f"`fuzzir replay {args.dir} --update`")
+        for o in flipped:
+            print(f"updated: {o.name} is now '{o.record.status if o.record else '?'}'")
+        counts = {r: sum(o.result == r for o in outcomes) for r in rp.RESULTS}
+        summary = ", ".join(f"{n} {r}" for r, n in counts.items() if n)
+        print(f"{len(outcomes)} entries replayed ({summary or 'none'}); {len(failed)} regression(s)")
+    if not outcomes:
+        print(f"note: {args.dir} holds no entries", file=sys.stderr)
+    return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 
 COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "gen": cmd_gen, "minimize": cmd_minimize,

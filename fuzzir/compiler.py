@@ -24,31 +24,35 @@ it they are printed as aliases (``#loc1 = loc("mm0")`` ... ``loc(#loc1)``), whic
 including the intermediate files of ``without`` (otherwise the resumed compile
 would lose every location).
 
-Commands: ``CompileResult.commands`` holds each argv exactly as run, except that
-argv[0] is the bare tool name (``iree-compile``, ``iree-opt``) so a repro script
-can resolve it on PATH. Every command runs with ``cwd=workdir`` and every path in
-it is relative to workdir (the input as ``os.path.relpath(mlir_path, workdir)``).
+Commands: the chain comes from :mod:`fuzzir.commands`, the one builder repro.sh and
+meta.json print too. ``CompileResult.commands`` holds each argv attempted, exactly as
+built (argv[0] the bare tool name, resolved with ``sandbox.tool_path`` to run). Every
+command runs with ``cwd=workdir`` and names files relative to it: the program is
+copied to ``<workdir>/program.mlir``, the output is ``module.vmfb``, the phase dumps go
+to ``phases/``. A workdir thus holds one compile at a time: compiling again there
+replaces the previous outputs (the phase dumps are cleared first, so none is stale).
 """
 
 from __future__ import annotations
 
-import functools
 import glob
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 
-from fuzzir.pipeline import DETACH_PASS, PassNotFound, PipelineError, ablated_pipeline
+from fuzzir import commands as cmds
+from fuzzir.diagnostics import first_error_line, first_line
+from fuzzir.pipeline import DETACH_PASS, PassNotFound, PipelineError
 from fuzzir.sandbox import ToolResult, run_tool, tool_path
 from fuzzir.targets import Target
 
-VARIANTS = ("with", "without")
+VARIANTS = cmds.VARIANTS
 STATUSES = ("ok", "error", "crash", "timeout", "oom")
 REQUIRED_PHASES = ("global-optimization", "flow", "stream")
 
 _PHASE_FILE = re.compile(r"\.(\d+)\.([a-z-]+)\.mlir$")
-_ERROR_LINE = re.compile(r"\berror: (.*)")
 _CRASH_MARKERS = ("PLEASE submit a bug report", "Stack dump")
 
 
@@ -74,15 +78,6 @@ class CompileResult:
         return self.status == "ok"
 
 
-def first_error_line(stderr: str) -> str | None:
-    """Text after ``error: `` on the first diagnostic error line, if any."""
-    for line in stderr.splitlines():
-        m = _ERROR_LINE.search(line)
-        if m:
-            return m.group(1).strip()
-    return None
-
-
 def classify(result: ToolResult) -> str:
     """Map a tool result onto ok/error/crash/timeout/oom."""
     if result.timed_out:
@@ -96,13 +91,6 @@ def classify(result: ToolResult) -> str:
     return "error"
 
 
-@functools.cache
-def _iree_opt_accepts(flag: str) -> bool:
-    """Whether iree-opt knows flag: it rejects unknown options outright."""
-    res = run_tool([tool_path("iree-opt"), flag, "-"], timeout=30)
-    return res.ok
-
-
 def _collect_phases(dump_dir: str) -> dict[str, str]:
     phases: dict[str, str] = {}
     for path in sorted(glob.glob(os.path.join(dump_dir, "*.mlir"))):
@@ -110,6 +98,18 @@ def _collect_phases(dump_dir: str) -> dict[str, str]:
         if m:
             phases[m.group(2)] = path
     return phases
+
+
+def _place_program(mlir_path: str, workdir: str) -> str | None:
+    """Put the program at ``<workdir>/program.mlir``, the name every command reads; an error text or None."""
+    dest = os.path.join(workdir, cmds.PROGRAM)
+    try:
+        if os.path.exists(dest) and os.path.samefile(mlir_path, dest):
+            return None
+        shutil.copyfile(mlir_path, dest)
+    except OSError as e:
+        return f"cannot read the program {mlir_path}: {e.strerror or e}"
+    return None
 
 
 def compile_program(
@@ -123,100 +123,64 @@ def compile_program(
     pass_name: str = DETACH_PASS,
     dump_phases: bool = True,
 ) -> CompileResult:
-    """Compile mlir_path into ``<workdir>/<target>-<variant>.vmfb``; never raises on failure.
+    """Compile mlir_path into ``<workdir>/module.vmfb``; never raises on failure.
 
-    timeout bounds the whole variant (all steps together). Outputs go to
-    ``<target>-<variant>.*`` names in workdir, so both variants and several
-    targets can share one workdir.
+    Runs `fuzzir.commands.iter_compile_steps` verbatim in workdir (after copying the
+    program to ``<workdir>/program.mlir``); timeout bounds the whole variant (all
+    steps together).
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; valid variants: {', '.join(VARIANTS)}")
     flags = tuple(flags)
     os.makedirs(workdir, exist_ok=True)
     workdir = os.path.abspath(workdir)
-    stem = f"{target.name}-{variant}"
-    src = os.path.relpath(os.path.abspath(mlir_path), workdir)
-    vmfb = f"{stem}.vmfb"
-    dump_dir = f"{stem}-phases"
     result = CompileResult(variant, target.name, flags, "ok", None)
     start = time.monotonic()
     stderr_parts: list[str] = []
+    dump_dir = os.path.join(workdir, cmds.PHASES_DIR)
+    shutil.rmtree(dump_dir, ignore_errors=True)  # a previous compile's phases must not pass for ours
+    problem = _place_program(mlir_path, workdir)
+    if problem:
+        result.status, result.first_error, result.stderr = "error", problem, problem
+        return result
 
-    def step(argv: list[str]) -> ToolResult | None:
-        """Run one tool; returns None (and fills result) when it did not succeed."""
+    def step(argv: list[str]) -> bool:
+        """Run one tool; False (and result filled in) when it did not succeed."""
         result.commands.append(argv)
         remaining = timeout - (time.monotonic() - start)
         if remaining <= 0:
             result.status = "timeout"
-            return None
+            return False
         res = run_tool([tool_path(argv[0]), *argv[1:]], timeout=remaining, cwd=workdir)
         result.seconds += res.seconds
         if res.stderr.strip():
             stderr_parts.append(res.stderr)
         result.status = classify(res)
         if result.status == "ok":
-            return res
+            return True
         result.signal = res.signal
-        result.first_error = first_error_line(res.stderr) or _first_line(res.stderr)
-        return None
+        result.first_error = first_error_line(res.stderr) or first_line(res.stderr)
+        return False
 
-    # Dumps elide large constants: the IR checks need structure, not values, and printing a
-    # few MiB of hex per phase costs more than the compile. Only runs whose -o is a .vmfb get it.
-    dump_args = [f"--dump-compilation-phases-to={dump_dir}", "--mlir-print-debuginfo",
-                 "--mlir-elide-elementsattrs-if-larger=16"]
     try:
-        if variant == "with":
-            argv = ["iree-compile", *target.compile_flags, *flags]
-            if dump_phases:
-                argv += dump_args
-            if step([*argv, src, "-o", vmfb]):
-                result.vmfb = os.path.join(workdir, vmfb)
-        else:
-            pre = f"{stem}.preprocessing.mlir"
-            gopt = f"{stem}.global-optimization.mlir"
-            base = ["iree-compile", *target.compile_flags, *flags]
-            ok = step(
-                [*base, "--mlir-print-debuginfo", "--compile-to=preprocessing", src, "-o", pre]
-            )
-            if ok:
-                result.phase_ir["preprocessing"] = os.path.join(workdir, pre)
-                try:
-                    pipeline = ablated_pipeline(target, flags, pass_name)
-                except (PipelineError, PassNotFound) as e:
-                    # The probe compile failed under these flags: the stock compiler fails too.
-                    result.status, result.first_error = "error", str(e).splitlines()[0][:300]
-                    return result
-                opt_flags = [f for f in flags if _iree_opt_accepts(f)]
-                ok = step(
-                    [
-                        "iree-opt",
-                        *opt_flags,
-                        "--mlir-print-debuginfo",
-                        f"--pass-pipeline={pipeline}",
-                        pre,
-                        "-o",
-                        gopt,
-                    ]
-                )
-            if ok:
-                result.phase_ir["global-optimization"] = os.path.join(workdir, gopt)
-                argv = [*base, "--compile-from=global-optimization"]
-                if dump_phases:
-                    argv += dump_args
-                if step([*argv, gopt, "-o", vmfb]):
-                    result.vmfb = os.path.join(workdir, vmfb)
+        for argv in cmds.iter_compile_steps(target, variant, flags, pass_name=pass_name,
+                                            dump_phases=dump_phases):
+            if not step(argv):
+                break
+            output = argv[-1]  # every step ends in `-o <file>`
+            if output in cmds.INTERMEDIATE_PHASES:
+                result.phase_ir[cmds.INTERMEDIATE_PHASES[output]] = os.path.join(workdir, output)
+            elif output == cmds.MODULE:
+                result.vmfb = os.path.join(workdir, output)
+    except (PipelineError, PassNotFound) as e:
+        # The probe compile failed under these flags: the stock compiler fails too.
+        result.status = "error"
+        result.first_error = (str(e).splitlines() or [type(e).__name__])[0][:300]
     finally:
         if dump_phases:
-            for phase, path in _collect_phases(os.path.join(workdir, dump_dir)).items():
+            for phase, path in _collect_phases(dump_dir).items():
                 result.phase_ir.setdefault(phase, path)
         result.stderr = "".join(stderr_parts)
     if result.status != "ok":
         result.vmfb = None
     return result
-
-
-def _first_line(text: str) -> str | None:
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()
-    return None

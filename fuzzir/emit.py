@@ -8,10 +8,10 @@ program gives the same bytes.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from fuzzir import names
+from fuzzir.mlir_values import dense, format_scalar
 from fuzzir.model import (
     INLINE_CONSTANT_LIMIT_BYTES,
     NUMPY_DTYPE,
@@ -22,61 +22,18 @@ from fuzzir.model import (
     Program,
     Ref,
     TensorType,
-    is_float,
     map_mlir,
 )
 
-_HEX_BITS = {"f32": np.uint32, "f16": np.uint16}
-
-
-def format_scalar(value: float | int, dtype: str) -> str:
-    """An MLIR literal that parses back to exactly this value of `dtype`."""
-    if not is_float(dtype):
-        return str(int(value))
-    v = NUMPY_DTYPE[dtype](value)
-    if not math.isfinite(float(v)):
-        bits = np.array([v], dtype=NUMPY_DTYPE[dtype]).view(_HEX_BITS[dtype])[0]
-        width = 8 if dtype == "f32" else 4
-        return f"0x{int(bits):0{width}X}"
-    text = repr(float(v))
-    if "e" not in text and "." not in text and "inf" not in text:
-        text += ".0"
-    return text
-
-
-def _nested(data: np.ndarray, dtype: str) -> str:
-    if data.ndim == 0:
-        return format_scalar(data.item(), dtype)
-    return "[" + ", ".join(_nested(x, dtype) for x in data) + "]"
-
 
 def dense_attr(lit: Literal) -> str:
-    """`dense<...>` for a literal: splat, nested list, or hex bytes when large."""
+    """`dense<...>` for a literal: splat, nested list, or hex bytes when large (see `fuzzir.mlir_values`)."""
     dtype = lit.type.dtype
     data = np.asarray(lit.data, dtype=NUMPY_DTYPE[dtype]).reshape(lit.type.shape)
     flat = data.reshape(-1)
     if lit.kind is LiteralKind.SPLAT or (flat.size > 0 and np.all(flat == flat[0]) and flat.size == 1):
-        return f"dense<{format_scalar(flat[0].item(), dtype)}>"
-    if lit.type.nbytes > INLINE_CONSTANT_LIMIT_BYTES:
-        raw = np.ascontiguousarray(data).astype(data.dtype.newbyteorder("<")).tobytes()
-        return f'dense<"0x{raw.hex().upper()}">'
-    return f"dense<{_nested(data, dtype)}>"
-
-
-def literal_loc(index: int, lit: Literal) -> str:
-    return f"cst{index}:{lit.init_kind.value}"
-
-
-def op_loc(index: int, op: LinalgOp) -> str:
-    return f"op{index}:{op.name}"
-
-
-def op_index(loc: str, n_ops: int) -> int | None:
-    """The op index an `op_loc` name points at ('op2:linalg.matmul' -> 2), if it is one of `n_ops`."""
-    head = loc.split(":", 1)[0]
-    if head.startswith("op") and head[2:].isdigit() and int(head[2:]) < n_ops:
-        return int(head[2:])
-    return None
+        return f"dense<{format_scalar(flat[0], dtype)}>"
+    return dense(data, dtype, max_nested_bytes=INLINE_CONSTANT_LIMIT_BYTES)
 
 
 def _ref_name(ref: Ref) -> str:
@@ -124,7 +81,7 @@ def emit_op(program: Program, index: int) -> list[str]:
     in_types = [program.type_of(r).mlir() for r in op.ins]
     ins = ", ".join(_ref_name(r) for r in op.ins)
     out_t = op.result_type.mlir()
-    loc = f'loc("{op_loc(index, op)}")'
+    loc = f'loc("{names.op_loc(index, op.name)}")'
     head = f"  %op{index} = "
     operands = f"ins({ins} : {', '.join(in_types)}) outs({_ref_name(op.init)} : {out_t})"
     if op.is_named:
@@ -133,10 +90,10 @@ def emit_op(program: Program, index: int) -> list[str]:
     maps = ", ".join(map_mlir(ndims, m) for m in op.maps)
     iters = ", ".join(f'"{it}"' for it in op.iterators)
     dtypes = [program.type_of(r).dtype for r in op.ins] + [op.result_type.dtype]
-    names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"]
-    body = _Body(names, op.result_type.dtype)
+    block_names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"]
+    body = _Body(block_names, op.result_type.dtype)
     result = body.value(op.body)
-    block_args = ", ".join(f"{n}: {t}" for n, t in zip(names, dtypes, strict=True))
+    block_args = ", ".join(f"{n}: {t}" for n, t in zip(block_names, dtypes, strict=True))
     return [
         f"{head}linalg.generic {{indexing_maps = [{maps}], iterator_types = [{iters}]}} {operands} {{",
         f"  ^bb0({block_args}):",
@@ -158,7 +115,7 @@ def _emit_literal(index: int, lit: Literal) -> list[str]:
             f"  {name}_e = tensor.empty() : {t}",
             f"  {name} = linalg.fill ins({name}_s : {lit.type.dtype}) outs({name}_e : {t}) -> {t}",
         ]
-    loc = f'loc("{literal_loc(index, lit)}")'
+    loc = f'loc("{names.literal_loc(index, lit.init_kind.value)}")'
     if lit.kind is LiteralKind.GLOBAL:
         return [f"  {name} = util.global.load @cst{index} : {t} {loc}"]
     return [f"  {name} = arith.constant {dense_attr(lit)} : {t} {loc}"]
@@ -175,7 +132,7 @@ def emit(program: Program) -> str:
         if lit.kind is LiteralKind.GLOBAL:
             lines.append(
                 f"util.global private @cst{i} = {dense_attr(lit)} : {lit.type.mlir()} "
-                f'loc("{literal_loc(i, lit)}")'
+                f'loc("{names.literal_loc(i, lit.init_kind.value)}")'
             )
     args = ", ".join(f"%arg{i}: {t.mlir()}" for i, t in enumerate(program.args))
     results = list(program.result_types())

@@ -21,9 +21,12 @@ locations, shapes and constant values):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import Any
+
+from fuzzir import names
 
 KINDS = (
     "miscompile",
@@ -36,18 +39,28 @@ KINDS = (
     "constant-copy",
 )
 IR_KINDS = ("readwrite-constant", "constant-copy")
+COMPILE_KINDS = ("compile-error", "compiler-crash")
+#: Kinds only running a module shows: on a target without a device they cannot be judged.
+RUN_ONLY_KINDS = ("miscompile", "runtime-error", "runtime-crash")
 #: Severity order: a program with several findings is minimized for the first.
 SEVERITY = {k: i for i, k in enumerate(KINDS)}
+VARIANTS = ("with", "without")
+#: Where in the pipeline an observation was made.
+STAGES = ("compile", "ir", "run")
 
 
 @dataclass(frozen=True)
 class Observation:
+    """One symptom in one cell, with typed identity: the stage, and the op when one is known."""
+
     kind: str
     variant: str  # "with" or "without"
     target: str
     flags: tuple[str, ...]
-    op: str  # the op it concerns: a name loc like "op0:linalg.matmul", or an op name
+    stage: str  # one of STAGES
     message: str  # one line
+    op_index: int | None = None  # position of the op in a fuzzir program, when known
+    op_name: str = ""  # the op's MLIR name ("linalg.matmul"), or a dispatch/source name when no index
     family: str = ""
     init_kind: str = ""
     dtype_class: str = ""
@@ -55,6 +68,18 @@ class Observation:
     signal: int | None = None
     constant: str = ""
     known: str = ""  # a known-issue tag from fuzzir.filters
+
+    @property
+    def op(self) -> str:
+        """A display label: 'op2:linalg.matmul', an op name, or the stage."""
+        if self.op_index is not None:
+            return names.op_loc(self.op_index, self.op_name)
+        return self.op_name or self.stage
+
+    def _subject(self) -> str:
+        # The run stage's token is the entry function's name, as signatures have always had it,
+        # so that stored signatures stay stable.
+        return self.op_name or ("main" if self.stage == "run" else self.stage)
 
     def signature_key(self) -> str:
         if self.known:
@@ -66,74 +91,51 @@ class Observation:
         elif self.kind in ("compiler-crash", "runtime-crash"):
             parts = [self.kind, self.target, str(self.signal), self.diagnostic]
         elif self.kind == "timeout":
-            parts = [self.kind, self.target, self.op]
+            parts = [self.kind, self.target, self.stage]
         else:
-            parts = [self.kind, self.target, op_name(self.op), self.diagnostic]
+            parts = [self.kind, self.target, self._subject(), self.diagnostic]
         return "|".join(parts)
 
     @property
     def signature(self) -> str:
         return signature_of(self.signature_key())
 
-    def to_json(self) -> dict:
-        d = asdict(self)
+    def with_known(self, tag: str) -> Observation:
+        return dataclasses.replace(self, known=tag)
+
+    def to_json(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
         d["flags"] = list(self.flags)
         return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Observation:
+        """From either form: typed fields (schema 2) or the legacy `op` string (schema 1)."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        kw = {k: v for k, v in d.items() if k in fields}
+        kw["flags"] = tuple(kw.get("flags") or ())
+        if "stage" not in d:
+            kw.update(_legacy_identity(str(d.get("kind", "")), str(d.get("op", ""))))
+        return cls(**kw)
+
+
+def _legacy_identity(kind: str, op: str) -> dict[str, Any]:
+    """Typed identity from schema 1's `op`: a name location, an op name, or a stage word."""
+    parsed = names.parse_op_loc(op)
+    stage = "ir" if kind in IR_KINDS else "run" if kind in RUN_ONLY_KINDS else "compile"
+    if parsed is not None:
+        return {"stage": stage, "op_index": parsed.index, "op_name": parsed.name}
+    if op in ("compile", "run", "ir"):
+        return {"stage": op, "op_name": ""}
+    if op == "main":
+        return {"stage": "run", "op_name": ""}
+    return {"stage": stage, "op_name": op}
 
 
 def signature_of(key: str) -> str:
     """A short, filesystem-safe name for a signature key: kind plus a hash."""
     kind = key.split("|", 1)[0]
     return f"{kind}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
-
-
-def op_name(op: str) -> str:
-    """'op3:linalg.matmul' -> 'linalg.matmul'; other texts unchanged."""
-    return op.split(":", 1)[1] if re.fullmatch(r"op\d+:[\w.]+", op) else op
-
-
-_NORMALIZERS = [
-    (re.compile(r"\"[^\"]*\.mlir\":\d+:\d+|[\w./-]+\.mlir:\d+:\d+"), "<loc>"),
-    (re.compile(r"loc\([^)]*\)"), "<loc>"),
-    (re.compile(r"%[\w.$-]+"), "%v"),
-    (re.compile(r"@[\w.$-]+"), "@sym"),
-    (re.compile(r"\b(\d+x)+([a-z]\w*)"), r"Nx\2"),
-    (re.compile(r"0x[0-9A-Fa-f]+"), "0xH"),
-    (re.compile(r"\b\d+\b"), "N"),
-    (re.compile(r"\s+"), " "),
-]
-
-
-def normalize_diagnostic(text: str) -> str:
-    """Strip what varies between copies of one bug: names, shapes, numbers, locations."""
-    text = text.strip()
-    # Drop the op dump and location a diagnostic may end with ("...marked illegal: %4 = ... loc(...)").
-    for cut in (": %", ' loc(', ": \""):
-        if cut in text:
-            text = text[: text.index(cut)]
-    for pattern, repl in _NORMALIZERS:
-        text = pattern.sub(repl, text)
-    return text[:200]
-
-
-def first_diagnostic(stderr: str) -> str:
-    """The first `error:` line's message, else the first LLVM/abort line, else ''."""
-    from fuzzir.compiler import first_error_line  # compiler imports nothing of findings
-
-    error = first_error_line(stderr)
-    if error is not None:
-        return error
-    for line in stderr.splitlines():
-        if re.search(r"LLVM ERROR|Assertion|Aborted|Segmentation|terminate|RESOURCE_EXHAUSTED|"
-                     r"INTERNAL|INVALID_ARGUMENT|UNIMPLEMENTED|FAILED_PRECONDITION", line):
-            return line.strip()
-    return ""
-
-
-def diagnostic_op(diagnostic: str) -> str:
-    """The op a diagnostic names: "'linalg.generic' op ..." -> 'linalg.generic'."""
-    m = re.match(r"'([\w.]+)' op", diagnostic)
-    return m.group(1) if m else ""
 
 
 @dataclass
@@ -147,7 +149,7 @@ class Finding:
 
     @property
     def variants(self) -> list[str]:
-        return sorted({o.variant for o in self.observations}, key=("with", "without").index)
+        return sorted({o.variant for o in self.observations}, key=VARIANTS.index)
 
     @property
     def targets(self) -> list[str]:
@@ -163,6 +165,13 @@ class Finding:
 
     @property
     def first(self) -> Observation:
+        return self.observations[0]
+
+    def repro_observation(self) -> Observation:
+        """The cell a reproducer replays: the stock compiler (`with`) when it shows the bug."""
+        for o in self.observations:
+            if o.variant == "with":
+                return o
         return self.observations[0]
 
 

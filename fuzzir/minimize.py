@@ -23,8 +23,6 @@ from pathlib import Path
 
 import numpy as np
 
-from fuzzir import corpus, repro
-from fuzzir.campaign import finding_meta
 from fuzzir.emit import emit
 from fuzzir.findings import group
 from fuzzir.judge import Cell, Settings, judge_program
@@ -39,6 +37,9 @@ from fuzzir.model import (
     TensorType,
 )
 from fuzzir.parse import ParseError, parse_program
+from fuzzir.persist import finding_files
+from fuzzir.record import CellRecord, FindingRecord
+from fuzzir.store import DirectoryStore, StoreError
 from fuzzir.targets import TARGETS
 
 Candidates = Iterator[Program]
@@ -283,37 +284,39 @@ def reduce_program(program: Program, interesting: Callable[[Program], bool], *,
 
 
 def still_interesting(settings: Settings, cell: Cell, key: str, seed: int) -> Callable[[Program], bool]:
-    """The interestingness test: the program, checked in `cell`, still shows signature `key`."""
+    """The interestingness test: the program, judged in `cell`, still shows signature `key`."""
     def interesting(program: Program) -> bool:
         case = judge_program(program, emit(program), seed, settings, cells=[cell])
         return any(o.signature_key() == key for o in case.observations)
     return interesting
 
 
+def _cell(record: FindingRecord, c: CellRecord) -> Cell:
+    if c.target not in TARGETS:
+        raise StoreError(f"unknown target {c.target!r} in meta.json")
+    return Cell(TARGETS[c.target], c.variant, c.flags)
+
+
 def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings | None = None,
                    lock: AbstractContextManager | None = None) -> dict:
     """Minimize the finding stored at `path` in place; returns the `minimization` record."""
-    entry = corpus.read_entry(path)
-    meta = entry.meta
+    store = DirectoryStore(path.parent)
+    entry = store.fetch(path.name)
+    record = entry.record
+    original_text = entry.program()
     try:
-        program = parse_program((path / "program.mlir").read_text(), filename=str(path / "program.mlir"))
+        program = parse_program(original_text, filename=str(path / "program.mlir"))
     except ParseError as e:
-        raise corpus.CorpusError(f"{path}: program.mlir cannot be minimized: {e}") from None
-    cell_info = meta.get("repro_cell") or {}
-    try:
-        target = TARGETS[cell_info["target"]]
-        cell = Cell(target, cell_info["variant"], tuple(cell_info.get("flags", ())))
-    except KeyError:
-        raise corpus.CorpusError(f"{path}: meta.json has no usable repro_cell") from None
-    key = meta["signature_key"]
-    seed = int(meta.get("seed") or 0)
+        raise StoreError(f"{path}: program.mlir cannot be minimized: {e}") from None
+    cell = _cell(record, record.repro_cell)
+    key = record.signature_key
+    seed = record.seed or 0
     if settings is None:
-        settings = Settings(targets=(target,))
+        settings = Settings(targets=(cell.target,), pass_name=record.removed_pass)
     start = time.monotonic()
-    original_text = (path / "program.mlir").read_text()
     interesting = still_interesting(settings, cell, key, seed)
     if not interesting(program):
-        raise corpus.CorpusError(f"{path}: the finding does not reproduce on this IREE; nothing to minimize")
+        raise StoreError(f"{path}: the finding does not reproduce on this IREE; nothing to minimize")
     if cell.flags:  # drop flags the bug does not need
         bare = Cell(cell.target, cell.variant, ())
         bare_interesting = still_interesting(settings, bare, key, seed)
@@ -323,40 +326,35 @@ def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings 
     small = result.program
     # Re-check in every cell the original was checked in (not only those that showed the bug),
     # so variants and targets stay true: a cell that was clean before is judged again.
-    seen = meta.get("checked_cells") or meta.get("observations", [])
-    cells = {Cell(TARGETS[o["target"]], o["variant"], tuple(o["flags"])) for o in seen if o.get("target") in TARGETS}
+    seen = record.checked_cells or record.cells()
+    cells = {_cell(record, c) for c in seen if c.target in TARGETS}
     cells.add(cell)
     ordered = sorted(cells, key=lambda c: (c != cell, c.target.name, c.variant, c.flags))
     case = judge_program(small, emit(small), seed, settings, cells=ordered)
     findings = [f for f in group(case.observations) if f.key == key]
     if not findings:
-        raise corpus.CorpusError(f"{path}: the minimized program lost the signature (flaky?)")
+        raise StoreError(f"{path}: the minimized program lost the signature (flaky?)")
     finding = findings[0]
     finding.observations.sort(key=lambda o: (o.target != cell.target.name or o.variant != cell.variant))
-    record = {
+    minimization = {
         "before": {"ops": len(program.ops), "elements": program.num_elements()},
         "after": {"ops": len(small.ops), "elements": small.num_elements()},
         "seconds": round(time.monotonic() - start, 2),
         "checks": result.checks,
         "passes": result.accepted,
     }
-    script, commands = repro.build(
-        finding, n_inputs=len(case.inputs), n_outputs=len(case.expectation.outputs),
-        exact=case.expectation.exact, tolerances=case.expectation.tolerances,
-        pass_name=settings.pass_name, iree_version=meta.get("iree_version", ""))
-    new_meta = {**meta, **finding_meta(finding, case, small, seed=seed, elapsed=meta.get("found_after_seconds"),
-                                        commands=commands, source=meta.get("source", "fuzz"))}
-    for keep in ("status", "hits", "source"):
-        if keep in meta:
-            new_meta[keep] = meta[keep]
-    new_meta["minimization"] = record
+    files = finding_files(finding, case, small, seed=seed, elapsed=record.found_after_seconds,
+                          source=record.source or "fuzz", iree_version=record.iree_version or None)
+    files.record = files.record.replace(status=record.status, hits=record.hits, minimization=minimization,
+                                        fixed_in=record.fixed_in, reopened_in=record.reopened_in,
+                                        extra=record.extra)
     original = (path / "original.mlir").read_text() if (path / "original.mlir").exists() else original_text
+    files.extra_files = {"original.mlir": original}
     with lock or nullcontext():
         # The campaign may have counted more hits meanwhile: keep the count on disk.
         try:
-            new_meta["hits"] = corpus.read_entry(path).meta.get("hits", new_meta.get("hits", 1))
-        except corpus.CorpusError:
+            files.record = files.record.replace(hits=store.fetch(path.name).record.hits)
+        except StoreError:
             pass
-        corpus.replace(path, new_meta, emit(small), case.inputs, case.expectation.outputs, script,
-                       {"original.mlir": original})
-    return record
+        store.replace(path.name, files)
+    return minimization

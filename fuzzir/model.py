@@ -69,7 +69,8 @@ class InitKind(StrEnum):
     EMPTY = "empty"
 
 
-CONSTANT_INIT_KINDS = frozenset({InitKind.SPLAT, InitKind.NONSPLAT, InitKind.GLOBAL, InitKind.LARGE})
+#: The constant kinds under test, in a fixed order (generators sample from it).
+CONSTANT_INIT_KINDS: tuple[InitKind, ...] = (InitKind.SPLAT, InitKind.NONSPLAT, InitKind.GLOBAL, InitKind.LARGE)
 
 
 class LiteralKind(StrEnum):

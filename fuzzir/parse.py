@@ -11,6 +11,9 @@ name and strides/dilations so it prints as the same named op again.
 
 Anything outside the subset is a `ParseError` with a one-line message that names
 the problem and, where the op has one, its `file:line:col`.
+
+The module is long (one small function per kind of MLIR construct, all sharing one
+walk's state); splitting it would scatter that state across files.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fuzzir import families
+from fuzzir.families.contraction import batch_matmul, matmul, matvec
+from fuzzir.families.convolution import CONVOLUTIONS, conv_2d_nhwc_hwcf, depthwise_conv_2d_nhwc_hwc
+from fuzzir.families.pooling import POOLINGS, pooling_nhwc
 from fuzzir.model import (
     BINARY_FLOAT,
     BINARY_INT,
@@ -40,7 +46,7 @@ from fuzzir.model import (
 
 __all__ = ["ParseError", "parse_program"]
 
-NAMED_OPS = (*families.NAMED_CONTRACTIONS, *families.CONVOLUTIONS, *families.POOLINGS)
+NAMED_OPS = families.NAMED_OPS
 LINALG_OPS = ("linalg.generic", *NAMED_OPS)
 _GENERALIZE = "builtin.module(func.func(linalg-generalize-named-ops))"
 _TAG = "fuzzir.position"  # marks a named op in the clone that is generalized
@@ -406,31 +412,31 @@ def _named_form(state: _State, op: object, model: LinalgOp, dtype: str) -> Linal
     build: Callable[[], LinalgOp]
     if name == "linalg.matmul" and len(bounds) == 3:
         def build() -> LinalgOp:
-            return families.matmul(a, b, model.init, *bounds, dtype)
+            return matmul(a, b, model.init, *bounds, dtype)
     elif name == "linalg.batch_matmul" and len(bounds) == 4:
         def build() -> LinalgOp:
-            return families.batch_matmul(a, b, model.init, *bounds, dtype)
+            return batch_matmul(a, b, model.init, *bounds, dtype)
     elif name == "linalg.matvec" and len(bounds) == 2:
         def build() -> LinalgOp:
-            return families.matvec(a, b, model.init, *bounds, dtype)
-    elif name in (*families.CONVOLUTIONS, *families.POOLINGS):
+            return matvec(a, b, model.init, *bounds, dtype)
+    elif name in (*CONVOLUTIONS, *POOLINGS):
         strides = _int_pair(state, op, "strides")
         dilations = _int_pair(state, op, "dilations")
         if name == "linalg.conv_2d_nhwc_hwcf" and len(bounds) == 7:
             def build() -> LinalgOp:
-                return families.conv_2d_nhwc_hwcf(
+                return conv_2d_nhwc_hwcf(
                     a, b, model.init, *bounds, dtype, strides=strides, dilations=dilations
                 )
         elif name == "linalg.depthwise_conv_2d_nhwc_hwc" and len(bounds) == 6:
             def build() -> LinalgOp:
-                return families.depthwise_conv_2d_nhwc_hwc(
+                return depthwise_conv_2d_nhwc_hwc(
                     a, b, model.init, *bounds, dtype, strides=strides, dilations=dilations
                 )
-        elif name in families.POOLINGS and len(bounds) == 6:
+        elif name in POOLINGS and len(bounds) == 6:
             kind = name.rsplit("_", 1)[1]
 
             def build() -> LinalgOp:
-                return families.pooling_nhwc(
+                return pooling_nhwc(
                     kind, a, b, model.init, *bounds, dtype, strides=strides, dilations=dilations
                 )
         else:

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from fuzzir.replay import CHANGED, ERROR, FIXED, REPRODUCES, SKIPPED, Outcome, replay_entry
+from fuzzir.store import DirectoryStore, ReadOnlyStore, StoreError
 
 PROGRAM_LINES = 40
 
@@ -100,11 +101,9 @@ class CorpusEntry(pytest.Item):
                        f"flip it to 'fixed' with `fuzzir replay {self.path.parent} --update`"))
 
     def _recorded_status(self) -> str:
-        import json
-
         try:
-            return str(json.loads((self.path / "meta.json").read_text()).get("status", "open"))
-        except (OSError, ValueError, AttributeError):
+            return ReadOnlyStore(DirectoryStore(self.path.parent)).fetch(self.path.name).record.status
+        except StoreError:
             return "?"  # replay_entry reports the problem when the item runs
 
     def runtest(self) -> None:
@@ -148,11 +147,11 @@ def report(out: Outcome, headline: str) -> str:
     shown = [ln if len(ln) <= 200 else ln[:200] + " ..." for ln in program[:PROGRAM_LINES]]
     cut = f", first {PROGRAM_LINES} shown" if len(program) > PROGRAM_LINES else ""
     lines += [f"program.mlir ({len(program)} lines{cut}):", *[f"    {ln}" for ln in shown], ""]
-    commands = out.meta.get("commands") or []
+    commands = out.command_lines()
     if commands:
         lines += ["commands (meta.json; repro.sh runs them):", *[f"    {c}" for c in commands], ""]
     lines.append("expected vs actual:")
-    lines.append(f"    recorded ({out.status}): {out.kind}: {out.meta.get('message', '')}")
+    lines.append(f"    recorded ({out.status}): {out.kind}: {out.record.message if out.record else ''}")
     today = out.matching + out.others
     if today:
         for o in today[:8]:
@@ -160,6 +159,6 @@ def report(out: Outcome, headline: str) -> str:
                          f"{o.message}")
     else:
         lines.append("    today: no failure")
-    if out.meta.get("iree_version"):
-        lines.append(f"    found with IREE {out.meta['iree_version']}")
+    if out.record and out.record.iree_version:
+        lines.append(f"    found with IREE {out.record.iree_version}")
     return "\n".join(lines)

@@ -22,25 +22,27 @@ reports this run's verdict against the statuses as they were).
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import sys
+import shlex
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from fuzzir import corpus
-from fuzzir.findings import Observation
+from fuzzir.dtypes import numpy_dtype
+from fuzzir.findings import RUN_ONLY_KINDS, Observation
+from fuzzir.judge import Cell, Settings, judge_program
+from fuzzir.model import Program
+from fuzzir.parse import ParseError, parse_program
+from fuzzir.pipeline import iree_compiler_version
+from fuzzir.record import FindingRecord
+from fuzzir.store import DirectoryStore, Entry, StoreError, read_entry
+from fuzzir.targets import TARGETS, device_available
 
 REPRODUCES, FIXED, CHANGED, SKIPPED, ERROR = "reproduces", "fixed", "changed", "skipped", "error"
-#: Kinds only a run shows: on a target without a device they cannot be judged.
-RUN_ONLY_KINDS = ("miscompile", "runtime-error", "runtime-crash")
+RESULTS = (REPRODUCES, FIXED, CHANGED, SKIPPED, ERROR)
 DEFAULT_DIR = "crashes"
 
 
@@ -56,7 +58,7 @@ class Outcome:
     detail: str = ""  # one line: the new kinds, the problem, or why it was skipped
     matching: list[Observation] = field(default_factory=list)  # today's observations of the signature
     others: list[Observation] = field(default_factory=list)  # today's other observations
-    meta: dict = field(default_factory=dict)
+    record: FindingRecord | None = None
     seconds: float = 0.0
 
     @property
@@ -77,6 +79,9 @@ class Outcome:
             return "open"
         return None
 
+    def command_lines(self) -> list[str]:
+        return [shlex.join(c) for c in self.record.commands] if self.record else []
+
     def to_json(self) -> dict:
         return {"entry": self.name, "path": str(self.path), "kind": self.kind, "status": self.status,
                 "result": self.result, "detail": self.detail, "regression": self.regression,
@@ -84,74 +89,45 @@ class Outcome:
                 "observations": [o.to_json() for o in self.matching + self.others]}
 
 
-def _observation(d: dict) -> Observation:
-    """An Observation back from its meta.json form."""
-    known = {f for f in Observation.__dataclass_fields__}
-    kw = {k: v for k, v in d.items() if k in known}
-    kw["flags"] = tuple(kw.get("flags", ()))
-    return Observation(**kw)
-
-
-def _cells(meta: dict) -> list[Any]:
+def _cells(record: FindingRecord) -> list[Cell]:
     """The cells an entry was seen in, the reproducer's cell first."""
-    from fuzzir.judge import Cell
-    from fuzzir.targets import TARGETS
-
-    seen: list[dict] = []
-    if isinstance(meta.get("repro_cell"), dict):
-        seen.append(meta["repro_cell"])
-    seen += [o for o in meta.get("observations", []) if isinstance(o, dict)]
     cells: list[Cell] = []
-    for c in seen:
-        name = c.get("target")
-        if name not in TARGETS:
-            raise corpus.CorpusError(f"unknown target {name!r} in meta.json")
-        if c.get("variant") not in ("with", "without"):
-            raise corpus.CorpusError(f"unknown variant {c.get('variant')!r} in meta.json")
-        cell = Cell(TARGETS[name], c["variant"], tuple(c.get("flags") or ()))
-        if cell not in cells:
-            cells.append(cell)
-    if not cells:
-        raise corpus.CorpusError("meta.json records no cell to replay in")
+    for c in record.cells():
+        if c.target not in TARGETS:
+            raise StoreError(f"unknown target {c.target!r} in meta.json")
+        cells.append(Cell(TARGETS[c.target], c.variant, c.flags))
     return cells
 
 
-def _inputs(path: Path, program: Any) -> list[np.ndarray]:
+def _inputs(entry: Entry, program: Program) -> list[np.ndarray]:
     """The stored inputs, checked against the program's signature."""
-    from fuzzir.model import NUMPY_DTYPE
-
-    try:
-        inputs = corpus.load_arrays(path, "input")
-    except (OSError, ValueError) as e:
-        raise corpus.CorpusError(f"an input .npy cannot be read ({e.__class__.__name__})") from None
+    inputs = entry.inputs()
     if len(inputs) != len(program.args):
-        raise corpus.CorpusError(f"{len(inputs)} stored inputs, the program takes {len(program.args)}")
+        raise StoreError(f"{len(inputs)} stored inputs, the program takes {len(program.args)}")
     for i, (x, t) in enumerate(zip(inputs, program.args, strict=True)):
-        if tuple(x.shape) != tuple(t.shape) or x.dtype != np.dtype(NUMPY_DTYPE[t.dtype]):
-            raise corpus.CorpusError(
-                f"input{i}.npy is {x.dtype}{list(x.shape)}, the program takes {t.mlir()}")
+        if tuple(x.shape) != tuple(t.shape) or x.dtype != numpy_dtype(t.dtype):
+            raise StoreError(f"input{i}.npy is {x.dtype}{list(x.shape)}, the program takes {t.mlir()}")
     return inputs
 
 
-def _judge(name: str, path: Path, meta: dict, observations: list[Observation],
+def _judge(name: str, path: Path, record: FindingRecord, observations: list[Observation],
            runnable: dict[str, bool]) -> Outcome:
     """Today's result from today's observations (see the module docstring)."""
-    signature = meta["signature"]
-    kind, status = str(meta["kind"]), str(meta.get("status", "open"))
+    signature = record.signature
     matching = [o for o in observations if o.signature == signature]
     others = [o for o in observations if o.signature != signature]
-    out = Outcome(name, path, kind, status, FIXED, matching=matching, others=others, meta=meta)
+    out = Outcome(name, path, record.kind, record.status, FIXED, matching=matching, others=others,
+                  record=record)
     if matching:
         out.result, out.detail = REPRODUCES, matching[0].message
     elif others:
         kinds = sorted({o.kind for o in others})
         out.result, out.detail = CHANGED, f"now {', '.join(kinds)}: {others[0].message}"
     else:
-        recorded = [_observation(o) for o in meta.get("observations", []) if isinstance(o, dict)]
-        recorded = [o for o in recorded if o.signature == signature] or recorded
+        recorded = [o for o in record.observations if o.signature == signature] or record.observations
 
         def run_only(o: Observation) -> bool:
-            return o.kind in RUN_ONLY_KINDS or (o.kind == "timeout" and o.op == "run")
+            return o.kind in RUN_ONLY_KINDS or (o.kind == "timeout" and o.stage == "run")
 
         if recorded and all(run_only(o) and not runnable.get(o.target, True) for o in recorded):
             targets = ", ".join(sorted({o.target for o in recorded}))
@@ -164,49 +140,41 @@ def replay_entry(path: Path, *, compile_timeout: float = 60.0, run_timeout: floa
     start = time.monotonic()
     name = path.name
     try:
-        meta = corpus.read_entry(path).meta
-    except corpus.CorpusError as e:
+        entry = read_entry(path)
+    except StoreError as e:
         return Outcome(name, path, "?", "?", ERROR, str(e).removeprefix(f"{path}: "),
                        seconds=time.monotonic() - start)
-    kind, status = str(meta.get("kind")), str(meta.get("status", "open"))
+    record = entry.record
     try:
-        out = _replay(path, meta, compile_timeout, run_timeout)
-    except corpus.CorpusError as e:
-        out = Outcome(name, path, kind, status, ERROR, str(e), meta=meta)
+        out = _replay(entry, compile_timeout, run_timeout)
+    except StoreError as e:
+        out = Outcome(name, path, record.kind, record.status, ERROR, str(e).removeprefix(f"{path}: "),
+                      record=record)
     except Exception as e:  # an entry fuzzir cannot handle is one line, never a traceback
         first = (str(e).splitlines() or [""])[0][:200]
-        out = Outcome(name, path, kind, status, ERROR, f"cannot replay: {e.__class__.__name__}: {first}",
-                      meta=meta)
+        out = Outcome(name, path, record.kind, record.status, ERROR,
+                      f"cannot replay: {e.__class__.__name__}: {first}", record=record)
     out.seconds = time.monotonic() - start
     return out
 
 
-def _replay(path: Path, meta: dict, compile_timeout: float, run_timeout: float) -> Outcome:
-    from fuzzir.judge import Settings, judge_program
-    from fuzzir.parse import ParseError, parse_program
-    from fuzzir.targets import device_available
-
+def _replay(entry: Entry, compile_timeout: float, run_timeout: float) -> Outcome:
+    text = entry.program()
     try:
-        text = (path / "program.mlir").read_text()
-    except (OSError, UnicodeDecodeError) as e:
-        raise corpus.CorpusError(f"program.mlir cannot be read ({e.__class__.__name__})") from None
-    try:
-        program = parse_program(text, filename=str(path / "program.mlir"))
+        program = parse_program(text, filename=str(entry.path / "program.mlir"))
     except ParseError as e:
         first = (str(e).splitlines() or [""])[0]
-        raise corpus.CorpusError(f"program.mlir no longer parses: {first}") from None
-    cells = _cells(meta)
-    inputs = _inputs(path, program)
+        raise StoreError(f"program.mlir no longer parses: {first}") from None
+    record = entry.record
+    cells = _cells(record)
+    inputs = _inputs(entry, program)
     targets = tuple(dict.fromkeys(c.target for c in cells))
-    settings = Settings(targets=targets, compile_timeout=compile_timeout, run_timeout=run_timeout)
-    if isinstance(meta.get("removed_pass"), str) and meta["removed_pass"]:
-        settings.pass_name = meta["removed_pass"]  # the `without` variant removes what it removed then
-    seed = meta.get("seed")
-    case = judge_program(program, text, int(seed) if isinstance(seed, int) else 0, settings, cells=cells,
-                         inputs=inputs)
-    observations = case.observations
+    # The `without` variant removes what it removed when the finding was made.
+    settings = Settings(targets=targets, compile_timeout=compile_timeout, run_timeout=run_timeout,
+                        pass_name=record.removed_pass)
+    case = judge_program(program, text, record.seed or 0, settings, cells=cells, inputs=inputs)
     runnable = {t.name: device_available(t) for t in targets}
-    return _judge(path.name, path, meta, observations, runnable)
+    return _judge(entry.name, entry.path, record, case.observations, runnable)
 
 
 def replay_dir(root: Path, *, jobs: int = 2, compile_timeout: float = 60.0,
@@ -220,23 +188,18 @@ def replay_dir(root: Path, *, jobs: int = 2, compile_timeout: float = 60.0,
 
 def update_statuses(outcomes: list[Outcome]) -> list[Outcome]:
     """Flip recorded statuses in meta.json to today's results; returns the entries flipped."""
-    from fuzzir.pipeline import iree_compiler_version
-
     flipped = []
     for o in outcomes:
         new = o.flip
-        if new is None:
+        if new is None or o.record is None:
             continue
-        meta = dict(o.meta)
-        meta["status"] = new
         version = iree_compiler_version()
         if new == "fixed":
-            meta["fixed_in"] = version
+            record = o.record.replace(status=new, fixed_in=version)
         else:
-            meta.pop("fixed_in", None)
-            meta["reopened_in"] = version
-        corpus.write_meta(o.path, meta)
-        o.meta = meta  # o.status stays the recorded one: this replay's verdict does not change
+            record = o.record.replace(status=new, fixed_in=None, reopened_in=version)
+        DirectoryStore(o.path.parent).update(o.name, record)
+        o.record = record  # o.status stays the recorded one: this replay's verdict does not change
         flipped.append(o)
     return flipped
 
@@ -271,7 +234,7 @@ def junit_xml(outcomes: list[Outcome], suite: str = "fuzzir.replay") -> ET.Eleme
         elif o.regression:
             body = [message, *[f"{ob.kind} {ob.target} {ob.variant} {list(ob.flags)}: {ob.message}"
                                for ob in o.matching + o.others]]
-            body += ["", "commands:", *o.meta.get("commands", [])]
+            body += ["", "commands:", *o.command_lines()]
             ET.SubElement(tc, "failure", message=message[:500], type=o.result).text = "\n".join(body)
         elif o.result == SKIPPED:
             ET.SubElement(tc, "skipped", message=o.detail)
@@ -279,59 +242,3 @@ def junit_xml(outcomes: list[Outcome], suite: str = "fuzzir.replay") -> ET.Eleme
             ET.SubElement(tc, "system-out").text = message
     ET.indent(root)
     return ET.ElementTree(root)
-
-
-def add_replay_parser(sub: Any) -> argparse.ArgumentParser:
-    """Add `fuzzir replay` to the CLI's subparsers."""
-    rp = sub.add_parser("replay", help="rerun every stored finding on the installed IREE (regression suite)")
-    rp.add_argument("dir", nargs="?", default=DEFAULT_DIR, help=f"corpus directory (default {DEFAULT_DIR}/)")
-    rp.add_argument("--update", action="store_true",
-                    help="flip statuses: open -> fixed when fixed, fixed -> open when it reproduces")
-    rp.add_argument("--junit", metavar="FILE", help="also write JUnit XML (one testcase per entry)")
-    rp.add_argument("--json", action="store_true", help="print the results as JSON")
-    rp.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="entries replayed at once")
-    rp.add_argument("--compile-timeout", type=float, default=60.0, help="seconds per compile (default 60)")
-    rp.add_argument("--run-timeout", type=float, default=30.0, help="seconds per run (default 30)")
-    return rp
-
-
-def cmd_replay(args: argparse.Namespace) -> int:
-    """Replay a corpus: 0 when nothing regressed, 1 otherwise (see the module docstring)."""
-    from fuzzir.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
-
-    root = Path(args.dir)
-    if not root.is_dir():
-        raise UsageError(f"fuzzir replay: no such corpus directory: {args.dir}")
-    if args.jobs < 1:
-        raise UsageError("fuzzir replay: --jobs must be at least 1")
-    outcomes = replay_dir(root, jobs=args.jobs, compile_timeout=args.compile_timeout,
-                          run_timeout=args.run_timeout)
-    flipped = update_statuses(outcomes) if args.update else []
-    if args.junit:
-        try:
-            junit_xml(outcomes).write(args.junit, encoding="utf-8", xml_declaration=True)
-        except OSError as e:
-            raise UsageError(f"fuzzir replay: cannot write {args.junit}: {e.strerror}") from None
-    failed = [o for o in outcomes if o.regression]
-    if args.json:
-        print(json.dumps({"dir": str(root), "entries": [o.to_json() for o in outcomes],
-                          "regressions": len(failed), "updated": [o.name for o in flipped]}, indent=2))
-    else:
-        for o in outcomes:
-            if o.result == ERROR:
-                print(f"entry {o.name}: {o.detail}")
-        if any(o.result != ERROR for o in outcomes):
-            print(table(outcomes))
-        for o in outcomes:
-            if o.status == "open" and o.result == FIXED and o not in flipped:
-                print(f"note: {o.name} no longer reproduces: flip it to 'fixed' with "
-                      f"`fuzzir replay {args.dir} --update`")
-        for o in flipped:
-            print(f"updated: {o.name} is now '{o.meta['status']}'")
-        results = (REPRODUCES, FIXED, CHANGED, SKIPPED, ERROR)
-        counts = {r: sum(o.result == r for o in outcomes) for r in results}
-        summary = ", ".join(f"{n} {r}" for r, n in counts.items() if n)
-        print(f"{len(outcomes)} entries replayed ({summary or 'none'}); {len(failed)} regression(s)")
-    if not outcomes:
-        print(f"note: {args.dir} holds no entries", file=sys.stderr)
-    return EXIT_FINDINGS if failed else EXIT_CLEAN

@@ -4,115 +4,124 @@ The script exits 1 while the bug reproduces, 0 once it is gone, and 2 when
 the program fails in some other way (it then no longer shows *this* bug).
 It needs `iree-compile`, `iree-opt` and `iree-run-module` on PATH (the
 `iree-base-compiler` and `iree-base-runtime` wheels) and nothing of fuzzir.
+
+It does not rebuild the commands: it prints the argv the judge ran for the
+reproducer cell (`CaseResult.commands`, built by `fuzzir.commands`), one
+command per line, quoted by `commands.shell_line`, after copying program.mlir
+and the .npy files from its own directory into a temporary work directory and
+`cd`-ing there. IR findings check the stream phase IR the last compile step
+dumps (`phases/*.stream.mlir`), as the IR oracles did.
 """
 
 from __future__ import annotations
 
-import shlex
+from collections.abc import Sequence
 
 import numpy as np
 
-from fuzzir.findings import IR_KINDS, Finding, Observation
-from fuzzir.pipeline import ablated_pipeline
-from fuzzir.runner import EXACT_VALUE_FLAGS
+from fuzzir import commands as cmds
+from fuzzir.findings import Finding
 from fuzzir.targets import TARGETS, Target
 
+RUN_KINDS = ("miscompile", "runtime-error", "runtime-crash")
 
-def pick_observation(finding: Finding) -> Observation:
-    """The cell a reproducer replays: the stock compiler (`with`) when it shows the bug."""
-    for o in finding.observations:
-        if o.variant == "with":
-            return o
-    return finding.observations[0]
+# What an IR finding leaves in the stream phase IR.
+# kind -> (comment, grep -E pattern, what reproduces, what is fixed)
+IR_CHECKS: dict[str, tuple[str, str, str, str]] = {
+    "constant-copy": (
+        "# A copy whose source is a constant resource is a copy-on-write of a constant.",
+        r"stream\.(cmd\.copy|async\.clone|async\.copy).*!stream\.resource<constant>",
+        "the stream IR copies a constant resource",
+        "no copy of a constant resource",
+    ),
+    "readwrite-constant": (
+        "# In this program only a constant can be tied to a dispatch result: any readwrite binding is it.",
+        r"dispatch\.tensor<readwrite:",
+        "a dispatch binds the constant readwrite",
+        "no readwrite binding",
+    ),
+}
 
 
 def compile_commands(target: Target, variant: str, flags: tuple[str, ...], pass_name: str,
                      src: str, stop_after: str | None) -> list[list[str]]:
-    """argv lists compiling `src` to module.vmfb (or to `stop_after` IR as ir.mlir)."""
-    base = ["iree-compile", *target.compile_flags, *flags]
-    out = ["-o", "ir.mlir"] if stop_after else ["-o", "module.vmfb"]
-    tail = [f"--compile-to={stop_after}"] if stop_after else []
-    if variant == "with":
-        return [[*base, *tail, src, *out]]
-    pipeline = ablated_pipeline(target, flags, pass_name)
-    return [
-        [*base, "--compile-to=preprocessing", src, "-o", "preprocessing.mlir"],
-        ["iree-opt", f"--pass-pipeline={pipeline}", "preprocessing.mlir", "-o", "global-opt.mlir"],
-        [*base, "--compile-from=global-optimization", *tail, "global-opt.mlir", *out],
-    ]
+    """Deprecated: the chain of `fuzzir.commands` without phase dumps, reading `src`.
+
+    Kept for fuzzir.exports.commands' fallback (records without `commands`); with stop_after the
+    last step stops at that phase and writes ir.mlir instead of module.vmfb.
+    """
+    steps = cmds.compile_steps(target, variant, flags, pass_name=pass_name, dump_phases=False)
+    steps = [[src if a == cmds.PROGRAM else a for a in argv] for argv in steps]
+    if stop_after:
+        steps[-1] = [*steps[-1][:-3], f"--compile-to={stop_after}", steps[-1][-3], "-o", "ir.mlir"]
+    return steps
 
 
-def run_command(target: Target, n_inputs: int, n_outputs: int, exact: bool,
-                tolerance: float | None) -> list[str]:
-    argv = ["iree-run-module", f"--device={target.driver}", "--module=module.vmfb", "--function=main"]
-    argv += [f"--input=@$HERE/input{i}.npy" for i in range(n_inputs)]
-    argv += [f"--expected_output=@$HERE/expected{i}.npy" for i in range(n_outputs)]
-    if exact:
-        argv += list(EXACT_VALUE_FLAGS)  # zero tolerance; -0.0 == 0.0 and NaN == NaN, as the oracle judges
-    elif tolerance is not None:
-        argv += [f"--expected_f32_threshold={tolerance:.3g}", f"--expected_f16_threshold={tolerance:.3g}",
-                 "--expected_rtol=0"]
-    return argv
+def needs_run(kind: str, stage: str) -> bool:
+    """Whether a finding of this kind shows only when the module runs."""
+    return kind in RUN_KINDS or (kind == "timeout" and stage != "compile")
 
 
-def _sh(argv: list[str]) -> str:
-    # $HERE must expand, so those words are double-quoted rather than single-quoted.
-    return " ".join(f'"{a}"' if "$HERE" in a else shlex.quote(a) for a in argv)
+def run_command(target: Target, inputs: Sequence[np.ndarray], expected: Sequence[np.ndarray], *,
+                exact: bool, tolerances: Sequence[np.ndarray | None]) -> list[str]:
+    """The reproducer's iree-run-module argv: the judge's run step against expected<i> files."""
+    finite = [float(np.max(t)) for t in tolerances if t is not None and np.size(t)]
+    return cmds.repro_run_step(target, inputs, expected, exact=exact, tolerance=max(finite) if finite else None)
 
 
-def build(finding: Finding, *, n_inputs: int, n_outputs: int, exact: bool,
-          tolerances: list[np.ndarray | None], pass_name: str, iree_version: str) -> tuple[str, list[str]]:
-    """The script text and the command lines it runs (for meta.json and reports)."""
-    o = pick_observation(finding)
-    target = TARGETS[o.target]
-    ir_kind = o.kind in IR_KINDS
-    compiles = compile_commands(target, o.variant, o.flags, pass_name, "$HERE/program.mlir",
-                                "stream" if ir_kind else None)
+def build(finding: Finding, *, compiles: list[list[str]], inputs: Sequence[np.ndarray],
+          expected: Sequence[np.ndarray], exact: bool, tolerances: Sequence[np.ndarray | None],
+          iree_version: str) -> tuple[str, list[list[str]]]:
+    """The script text and the argv lists it runs, verbatim (for meta.json and reports).
+
+    compiles: the compile argv the judge ran in the reproducer cell.
+    """
+    o = finding.repro_observation()
+    argvs = [list(c) for c in compiles]
+    run: list[str] | None = None
+    if needs_run(o.kind, o.stage):
+        run = run_command(TARGETS[o.target], inputs, expected if o.kind == "miscompile" else [],
+                          exact=exact, tolerances=tolerances)
+        argvs.append(run)
+    copies = " ".join(f'"$HERE/{f}"' for f in cmds.files_read(argvs))
     lines = [
         "#!/usr/bin/env bash",
         f"# fuzzir reproducer: {o.kind} on {o.target}, variant '{o.variant}' "
         f"(decoupling pass {'on' if o.variant == 'with' else 'removed'}), IREE {iree_version}.",
         f"# {o.message}",
         "# Exits 1 while the bug reproduces, 0 when it is gone, 2 when the program fails otherwise.",
+        "# Each command runs verbatim in a scratch copy of this directory (meta.json `commands`).",
         'HERE="$(cd "$(dirname "$0")" && pwd)"',
         'WORK="$(mktemp -d)"',
         "trap 'rm -rf \"$WORK\"' EXIT",
+        f'cp {copies} "$WORK"/ || exit 2',
         'cd "$WORK" || exit 2',
     ]
-    shown = [_sh(c) for c in compiles]
     for i, cmd in enumerate(compiles):
         last = i == len(compiles) - 1
+        line = cmds.shell_line(cmd)
         if o.kind in ("compile-error", "compiler-crash") and last:
-            lines += [f"{_sh(cmd)} 2> stderr.txt", "rc=$?", "cat stderr.txt >&2",
+            lines += [line, "rc=$?",
                       'if [ "$rc" -ne 0 ]; then echo "reproduces: iree-compile exited $rc"; exit 1; fi',
                       'echo "fixed: iree-compile succeeded"; exit 0']
-        elif o.kind == "timeout" and o.op == "compile" and last:
-            lines += [f"timeout 300 {_sh(cmd)}", "rc=$?",
+        elif o.kind == "timeout" and o.stage == "compile" and last:
+            lines += [f"timeout 300 {line}", "rc=$?",
                       'if [ "$rc" -eq 124 ]; then echo "reproduces: iree-compile ran over 300 s"; exit 1; fi',
                       'echo "fixed: iree-compile finished (exit $rc)"; exit 0']
         else:
-            lines.append(f'{_sh(cmd)} || {{ echo "changed: a compile step failed"; exit 2; }}')
-    if o.kind == "constant-copy":
+            lines += [line, 'if [ "$?" -ne 0 ]; then echo "changed: a compile step failed"; exit 2; fi']
+    if o.kind in IR_CHECKS:
+        comment, pattern, what, fixed = IR_CHECKS[o.kind]
         lines += [
-            "# A copy whose source is a constant resource is a copy-on-write of a constant.",
-            "if grep -Eq 'stream\\.(cmd\\.copy|async\\.clone|async\\.copy).*!stream\\.resource<constant>' "
-            "ir.mlir; then",
-            '  echo "reproduces: the stream IR copies a constant resource"; exit 1', "fi",
-            'echo "fixed: no copy of a constant resource"; exit 0']
-    elif o.kind == "readwrite-constant":
-        lines += [
-            "# In this program only a constant can be tied to a dispatch result: any readwrite binding is it.",
-            "if grep -q 'dispatch.tensor<readwrite:' ir.mlir; then",
-            '  echo "reproduces: a dispatch binds the constant readwrite"; exit 1', "fi",
-            'echo "fixed: no readwrite binding"; exit 0']
-    elif o.kind in ("miscompile", "runtime-error", "runtime-crash") or (
-            o.kind == "timeout" and o.op != "compile"):
-        finite = [float(np.max(t)) for t in tolerances if t is not None and np.size(t)]
-        run = run_command(target, n_inputs, n_outputs if o.kind == "miscompile" else 0, exact,
-                          max(finite) if finite else None)
-        shown.append(_sh(run))
+            comment,
+            f"set -- {cmds.PHASES_DIR}/*.stream.mlir",
+            'if [ ! -f "$1" ]; then echo "changed: no stream phase IR was dumped"; exit 2; fi',
+            f"if grep -Eq {cmds.shell_line([pattern])} \"$@\"; then",
+            f'  echo "reproduces: {what}"; exit 1', "fi",
+            f'echo "fixed: {fixed}"; exit 0']
+    if run is not None:
         prefix = "timeout 300 " if o.kind == "timeout" else ""
-        lines += [f"{prefix}{_sh(run)}", "rc=$?"]
+        lines += [f"{prefix}{cmds.shell_line(run)}", "rc=$?"]
         if o.kind == "miscompile":
             lines += ['if [ "$rc" -ne 0 ]; then echo "reproduces: outputs differ from expected*.npy"; exit 1; fi',
                       'echo "fixed: outputs match"; exit 0']
@@ -122,4 +131,4 @@ def build(finding: Finding, *, n_inputs: int, n_outputs: int, exact: bool,
         else:
             lines += ['if [ "$rc" -ne 0 ]; then echo "reproduces: iree-run-module exited $rc"; exit 1; fi',
                       'echo "fixed: the module ran"; exit 0']
-    return "\n".join(lines) + "\n", shown
+    return "\n".join(lines) + "\n", argvs

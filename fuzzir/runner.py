@@ -5,44 +5,40 @@ module never runs in-process. Checked with iree-run-module 3.13:
 
 * inputs and outputs as ``.npy`` work for f32, f16, i8, i32, i1 (numpy bool)
   and 0-d tensors (``tensor<f32>`` <-> shape ``()`` arrays);
-* several results need one ``--output=@outK.npy`` per result, and the count
-  must match exactly (too many is an OUT_OF_RANGE error), so the result count
-  is read first from the module's exported signature (``iree-dump-module``);
+* several results need one ``--output=@outputK.npy`` per result, and the count
+  must match exactly (too many is an OUT_OF_RANGE error): the caller passes the
+  result types when it knows them (the judge does, from the program model);
+  otherwise they are read from the module's exported signature with an extra
+  ``iree-dump-module`` subprocess;
 * bf16 has no numpy dtype, and writing a bf16 result to ``.npy`` fails
   ("unsupported data encoding"): bf16 values go through raw ``.bin`` files and
   ``ml_dtypes.bfloat16`` instead.
 
-All paths in ``RunResult.command`` are relative to workdir (the command runs
-with ``cwd=workdir``) except ``--module=``, which is absolute; argv[0] is the
-bare tool name.
+The argv comes from :mod:`fuzzir.commands` (the builder repro.sh uses too) and
+runs with ``cwd=workdir``: inputs are written there as ``input<i>.npy``, outputs
+read back from ``output<i>.npy``, and the module is named relative to workdir
+when it lies inside it (``module.vmfb`` for a vmfb compiled there), else absolutely.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from fuzzir import commands as cmds
 from fuzzir.compiler import classify
 from fuzzir.sandbox import run_tool, tool_path
 from fuzzir.targets import Target, driver_memory_limit
 
-# Zero-tolerance "approximate" compare: |actual - expected| <= 0 per element.
-# This is an exact *value* compare that, unlike --equality_mode=exact (a byte
-# compare), treats -0.0 == 0.0 and NaN == NaN: the sign of a zero depends on
-# summation order, which is not a bug when inputs are small integers.
-EXACT_VALUE_FLAGS: tuple[str, ...] = (
-    "--equality_mode=approximate",
-    "--expected_f16_threshold=0",
-    "--expected_bf16_threshold=0",
-    "--expected_f32_threshold=0",
-    "--expected_f64_threshold=0",
-    "--expected_rtol=0",
-)
-BYTE_EXACT_FLAGS: tuple[str, ...] = ("--equality_mode=exact",)
+# Re-exported: the compare flags live with the command builder.
+EXACT_VALUE_FLAGS = cmds.EXACT_VALUE_FLAGS
+BYTE_EXACT_FLAGS = cmds.BYTE_EXACT_FLAGS
 
 _EXPORT = re.compile(r"^\s*\[\s*\d+\]\s+(?P<name>[\w.$-]+)\((?P<args>.*)\) -> \((?P<res>.*)\)\s*$")
 _DECL = re.compile(r"iree\.abi\.declaration: .*?func @(?P<name>[\w.$-]+)\(.*\) -> (?P<res>.*)$")
@@ -72,12 +68,7 @@ def expected_output_args(paths: list[str], *, byte_exact: bool = False) -> list[
     By default values must be equal (zero tolerance, -0.0 == 0.0);
     byte_exact=True asks for IREE's bitwise compare instead.
     """
-    mode = BYTE_EXACT_FLAGS if byte_exact else EXACT_VALUE_FLAGS
-    return [*mode, *(f"--expected_output=@{p}" for p in paths)]
-
-
-def _is_bf16(array: np.ndarray) -> bool:
-    return array.dtype.name == "bfloat16"
+    return [*cmds.compare_flags(exact=True, byte_exact=byte_exact), *(f"--expected_output=@{p}" for p in paths)]
 
 
 def _signature(vmfb: str, function: str) -> tuple[int, list[str]] | None:
@@ -101,13 +92,6 @@ def _signature(vmfb: str, function: str) -> tuple[int, list[str]] | None:
     return count, types if len(types) == count else []
 
 
-def _bf16_shape(type_text: str) -> tuple[int, ...] | None:
-    m = re.fullmatch(r"tensor<((?:\d+x)*)bf16>", type_text)
-    if not m:
-        return None
-    return tuple(int(d) for d in m.group(1).split("x") if d)
-
-
 def run_module(
     vmfb: str,
     target: Target,
@@ -116,45 +100,46 @@ def run_module(
     workdir: str,
     timeout: float = 60.0,
     function: str = "main",
+    result_types: Sequence[str] | None = None,
 ) -> RunResult:
-    """Run ``function`` of vmfb on target's device; never raises on runtime failure."""
+    """Run ``function`` of vmfb on target's device; never raises on runtime failure.
+
+    result_types: the MLIR types of the function's results (``tensor<4xf32>``), when the
+    caller knows them; they give the ``--output`` count and which results are bf16, and
+    save the ``iree-dump-module`` subprocess that otherwise reads them from the module.
+    """
     os.makedirs(workdir, exist_ok=True)
+    workdir = os.path.abspath(workdir)
     start = time.monotonic()
     vmfb = os.path.abspath(vmfb)
-    sig = _signature(vmfb, function)
-    if sig is None:
-        return RunResult(
-            "error",
-            stderr=f"error: cannot read the signature of @{function} from {vmfb}",
-            seconds=time.monotonic() - start,
-        )
-    n_out, out_types = sig
-    argv = [
-        "iree-run-module",
-        f"--device={target.driver}",
-        f"--module={vmfb}",
-        f"--function={function}",
-    ]
+    types: list[str | None]
+    if result_types is None:
+        sig = _signature(vmfb, function)
+        if sig is None:
+            return RunResult(
+                "error",
+                stderr=f"error: cannot read the signature of @{function} from {vmfb}",
+                seconds=time.monotonic() - start,
+            )
+        n_out, out_types = sig
+        types = list(out_types) if out_types else [None] * n_out
+    else:
+        types = list(result_types)
+    module = os.path.relpath(vmfb, workdir)
+    if module.startswith(os.pardir):
+        module = vmfb
     for k, array in enumerate(inputs):
         array = np.asarray(array)
-        if _is_bf16(array):
-            name = f"in{k}.bin"
-            array.tofile(os.path.join(workdir, name))
-            dims = "".join(f"{d}x" for d in array.shape)
-            argv.append(f"--input={dims}bf16=@{name}")
+        path = os.path.join(workdir, cmds.array_file("input", k, array))
+        if path.endswith(".bin"):
+            array.tofile(path)
         else:
-            name = f"in{k}.npy"
-            np.save(os.path.join(workdir, name), array)
-            argv.append(f"--input=@{name}")
-    out_files: list[tuple[str, tuple[int, ...] | None]] = []
-    for k in range(n_out):
-        bf16 = _bf16_shape(out_types[k]) if out_types else None
-        name = f"out{k}.bin" if bf16 is not None else f"out{k}.npy"
-        path = os.path.join(workdir, name)
-        if os.path.exists(path):
-            os.unlink(path)
-        argv.append(f"--output=@{name}")
-        out_files.append((name, bf16))
+            np.save(path, array)
+    out_files = cmds.output_files(types)
+    for name, _ in out_files:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(workdir, name))
+    argv = cmds.run_step(target, inputs, module=module, function=function) + cmds.output_args(types)
     remaining = max(0.1, timeout - (time.monotonic() - start))
     res = run_tool(
         [tool_path(argv[0]), *argv[1:]],

@@ -105,3 +105,12 @@ def device_available(target: Target) -> bool:
     if target.driver in ("local-task", "local-sync"):
         return True
     return _probe_driver(target.driver)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One compile of the matrix: a target, a variant (`with`/`without` the pass) and extra flags."""
+
+    target: Target
+    variant: str
+    flags: tuple[str, ...]

@@ -1,9 +1,14 @@
 """Hypothesis strategies for random programs with constants in `outs`.
 
 Programs are valid by construction: every draw picks shapes that fit, so there
-is no rejection loop. One op (the *focus*) always writes into a constant
+is no rejection loop (only a restricted `init_kinds` rejects the rare draw whose
+shape overrules the focus's kind). One op (the *focus*) always writes into a constant
 (splat, non-splat, global-held or large); the others draw their init from
 every kind, chain onto earlier results and share earlier constants.
+
+What each op looks like is up to its family (`fuzzir.families`, one module per
+family); this module holds the builder primitives the families draw with and
+the `programs` strategy that iterates the family registry.
 
 Tensor contents are not drawn element by element (a large constant has up to
 a few MiB): a drawn 32-bit seed fills them through numpy, so the program is
@@ -13,22 +18,23 @@ still a pure function of hypothesis' choices.
 from __future__ import annotations
 
 import random
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture.data import ConjectureData
 
 from fuzzir import families as fam
 from fuzzir.model import (
     BINARY_FLOAT,
     BINARY_INT,
-    COMBINERS,
     CONSTANT_INIT_KINDS,
     DTYPES,
     INLINE_CONSTANT_LIMIT_BYTES,
     NUMPY_DTYPE,
-    AffineExpr,
     Expr,
     InitKind,
     LinalgOp,
@@ -37,16 +43,17 @@ from fuzzir.model import (
     Program,
     Ref,
     TensorType,
-    dtype_class,
     is_float,
 )
 
+T = TypeVar("T")
+
 #: Magnitude of literal values per type: small integers keep float sums exact.
 LITERAL_RANGE = {"f32": 4, "f16": 2, "i32": 8, "i8": 8}
-OP_KINDS = ("elementwise", "reduction", "matmul", "batch_matmul", "matvec", "contraction_generic",
-            "conv", "depthwise", "pooling")
+#: Every op kind the registered families draw, in registry order.
+OP_KINDS = fam.OP_KINDS
 INIT_KINDS = tuple(InitKind)
-CONSTANT_KINDS = (InitKind.SPLAT, InitKind.NONSPLAT, InitKind.GLOBAL, InitKind.LARGE)
+VALUES = ("exact", "float")
 
 
 def literal_data(seed: int, ttype: TensorType, splat: bool, values: str = "exact") -> np.ndarray:
@@ -66,9 +73,12 @@ def literal_data(seed: int, ttype: TensorType, splat: bool, values: str = "exact
 
 @dataclass
 class _Builder:
+    """The program under construction; implements `fuzzir.families.Builder` for the families' draw code."""
+
     draw: st.DrawFn
     dtype: str
     values: str
+    focus_kinds: tuple[InitKind, ...] = CONSTANT_INIT_KINDS  # what the focus op may share
     args: list[TensorType] = field(default_factory=list)
     literals: list[Literal] = field(default_factory=list)
     ops: list[LinalgOp] = field(default_factory=list)
@@ -111,11 +121,12 @@ class _Builder:
         return self.new_arg(t)
 
     def init(self, t: TensorType, constant: bool) -> Ref:
-        """An `outs` operand of the drawn init kind."""
+        """An `outs` operand of the drawn init kind (the focus op's: `pending`)."""
         kind = self.pending if constant and self.pending else self.draw(st.sampled_from(INIT_KINDS))
+        shareable = self.focus_kinds if constant else CONSTANT_INIT_KINDS
         shared = [Ref("lit", i) for i, lit in enumerate(self.literals)
-                  if lit.type == t and lit.init_kind in CONSTANT_INIT_KINDS]
-        if shared and kind in CONSTANT_KINDS and self.draw(st.integers(0, 2)) == 0:
+                  if lit.type == t and lit.init_kind in shareable]
+        if shared and kind in CONSTANT_INIT_KINDS and self.draw(st.integers(0, 2)) == 0:
             return self.draw(st.sampled_from(shared))  # one constant shared by several ops
         if kind is InitKind.SPLAT:
             return self.literal(LiteralKind.SPLAT, t)
@@ -164,127 +175,12 @@ class _Builder:
             e = Expr(self.draw(st.sampled_from(ops)), (e, Expr.arg(n_ins)))
         return e
 
-    # ---- op kinds -----------------------------------------------------------
+    # ---- ops ----------------------------------------------------------------
     def prefer_large(self, constant: bool) -> bool:
         return constant and self.pending is InitKind.LARGE
 
-    def elementwise(self, constant: bool) -> LinalgOp:
-        large = self.prefer_large(constant)
-        rank = self.draw(st.integers(1 if large else 0, 3))
-        out = self.out_type(self.shape(rank, large=large))
-        if self.hint is not None and not large:
-            out, rank = self.hint, len(self.hint.shape)
-        n_ins = self.draw(st.integers(1, 2))
-        ins, maps = [], []
-        for _ in range(n_ins):
-            if rank >= 2 and self.draw(st.integers(0, 3)) == 0:
-                perm = list(range(rank))
-                perm[-1], perm[-2] = perm[-2], perm[-1]
-                t = self.out_type(tuple(out.shape[p] for p in perm))
-                maps.append(tuple(AffineExpr.dim(p) for p in perm))
-            elif rank >= 1 and self.draw(st.integers(0, 3)) == 0:
-                kept = [d for d in range(rank) if self.draw(st.booleans())]
-                t = self.out_type(tuple(out.shape[d] for d in kept))
-                maps.append(tuple(AffineExpr.dim(d) for d in kept))
-            else:
-                t = out
-                maps.append(tuple(AffineExpr.dim(d) for d in range(rank)))
-            ins.append(self.input(t))
-        body = self.body_expr(n_ins, allow_out=self.draw(st.booleans()))
-        return fam.elementwise(tuple(ins), tuple(maps), self.init(out, constant), out, body)
-
-    def reduction(self, constant: bool) -> LinalgOp:
-        rank = self.draw(st.integers(1, 3))
-        src_t = self.out_type(self.shape(rank))
-        if self.hint is not None and self.hint.shape:
-            src_t, rank = self.hint, len(self.hint.shape)
-        dims = tuple(d for d in range(rank) if self.draw(st.booleans())) or (0,)
-        if len(dims) == rank and rank > 1 and self.draw(st.booleans()):
-            dims = dims[1:]  # keep some parallel dims more often than not
-        if self.prefer_large(constant):
-            src_t = self.out_type((self.dim(1, 4), self.draw(st.sampled_from((512, 1024, 4096)))))
-            rank, dims = 2, (0,)
-        src = self.input(src_t)
-        combiner = self.draw(st.sampled_from(COMBINERS[dtype_class(self.dtype)]))
-        kept = tuple(src_t.shape[d] for d in range(rank) if d not in dims)
-        init = self.init(self.out_type(kept), constant)
-        return fam.reduction(src, src_t, dims, init, combiner)
-
-    def matmul(self, constant: bool, generic: bool = False) -> LinalgOp:
-        if self.prefer_large(constant):
-            m, n = self.draw(st.sampled_from((32, 64))), self.draw(st.sampled_from((16, 64, 128)))
-        else:
-            m, n = self.dim(), self.dim()
-        k = self.dim(1, 16)
-        ta = generic and self.draw(st.booleans())
-        tb = generic and self.draw(st.booleans())
-        if self.hint is not None and len(self.hint.shape) == 2 and not self.prefer_large(constant):
-            m, k = reversed(self.hint.shape) if ta else self.hint.shape
-        a = self.input(self.out_type((k, m) if ta else (m, k)))
-        b = self.input(self.out_type((n, k) if tb else (k, n)))
-        init = self.init(self.out_type((m, n)), constant)
-        return fam.matmul(a, b, init, m, n, k, self.dtype, ta, tb, generic=generic)
-
-    def batch_matmul(self, constant: bool) -> LinalgOp:
-        bt, m, n, k = self.dim(1, 4), self.dim(), self.dim(), self.dim()
-        if self.prefer_large(constant):
-            m, n = self.draw(st.sampled_from((32, 64))), self.draw(st.sampled_from((16, 32)))
-        a = self.input(self.out_type((bt, m, k)))
-        b = self.input(self.out_type((bt, k, n)))
-        init = self.init(self.out_type((bt, m, n)), constant)
-        return fam.batch_matmul(a, b, init, bt, m, n, k, self.dtype)
-
-    def matvec(self, constant: bool) -> LinalgOp:
-        m = self.draw(st.sampled_from((512, 1024))) if self.prefer_large(constant) else self.dim(1, 16)
-        k = self.dim(1, 16)
-        a = self.input(self.out_type((m, k)))
-        x = self.input(self.out_type((k,)))
-        return fam.matvec(a, x, self.init(self.out_type((m,)), constant), m, k, self.dtype)
-
-    def _window(self, large: bool = False) -> tuple:
-        n, oh, ow, c = self.dim(1, 2), self.dim(1, 6), self.dim(1, 6), self.dim(1, 4)
-        if large:
-            oh, ow, c = self.dim(9, 16), self.dim(9, 16), self.dim(4, 8)
-        kh, kw = self.dim(1, 3), self.dim(1, 3)
-        strides = (self.dim(1, 2), self.dim(1, 2))
-        dilations = (self.dim(1, 2), self.dim(1, 2))
-        return n, oh, ow, c, kh, kw, strides, dilations
-
-    def _image(self, n: int, oh: int, ow: int, c: int, kh: int, kw: int,
-               strides: tuple[int, int], dilations: tuple[int, int]) -> TensorType:
-        ih = fam.window_input_size(oh, kh, strides[0], dilations[0])
-        iw = fam.window_input_size(ow, kw, strides[1], dilations[1])
-        return self.out_type((n, ih, iw, c))
-
-    def conv(self, constant: bool) -> LinalgOp:
-        n, oh, ow, c, kh, kw, s, d = self._window()
-        f = self.dim(1, 4)
-        if self.prefer_large(constant):
-            oh, ow, f = self.dim(9, 16), self.dim(9, 16), self.dim(4, 8)
-        image = self.input(self._image(n, oh, ow, c, kh, kw, s, d))
-        filt = self.input(self.out_type((kh, kw, c, f)))
-        init = self.init(self.out_type((n, oh, ow, f)), constant)
-        return fam.conv_2d_nhwc_hwcf(image, filt, init, n, oh, ow, f, kh, kw, c, self.dtype, s, d)
-
-    def depthwise(self, constant: bool) -> LinalgOp:
-        n, oh, ow, c, kh, kw, s, d = self._window(self.prefer_large(constant))
-        image = self.input(self._image(n, oh, ow, c, kh, kw, s, d))
-        filt = self.input(self.out_type((kh, kw, c)))
-        init = self.init(self.out_type((n, oh, ow, c)), constant)
-        return fam.depthwise_conv_2d_nhwc_hwc(image, filt, init, n, oh, ow, c, kh, kw, self.dtype, s, d)
-
-    def pooling(self, constant: bool) -> LinalgOp:
-        n, oh, ow, c, kh, kw, s, d = self._window(self.prefer_large(constant))
-        kind = self.draw(st.sampled_from(("max", "min", "sum")))
-        image = self.input(self._image(n, oh, ow, c, kh, kw, s, d))
-        window = self.literal(LiteralKind.EMPTY, self.out_type((kh, kw)))
-        init = self.init(self.out_type((n, oh, ow, c)), constant)
-        return fam.pooling_nhwc(kind, image, window, init, n, oh, ow, c, kh, kw, self.dtype, s, d)
-
     def op(self, kind: str, constant: bool) -> LinalgOp:
-        if kind == "contraction_generic":
-            return self.matmul(constant, generic=True)
-        return getattr(self, kind)(constant)
+        return fam.family_for_kind(kind).draw(self, kind, constant)
 
     def add(self, op: LinalgOp) -> None:
         for r in (*op.ins, op.init):
@@ -293,29 +189,157 @@ class _Builder:
         self.ops.append(op)
 
 
+@dataclass(frozen=True)
+class _Options:
+    """Validated, canonically ordered `programs` knobs (hashable: `generate` caches on them)."""
+
+    op_kinds: tuple[str, ...]
+    init_kinds: tuple[InitKind, ...]
+    dtypes: tuple[str, ...]
+    max_ops: int
+    values: str
+
+
+def _subset(knob: str, given_values: Iterable[T] | str | None, valid: tuple[T, ...],
+            parse: Callable[[object], T] = lambda v: v) -> tuple[T, ...]:
+    """`given_values` in the order of `valid` (so a set gives the same programs as a tuple); ValueError if bad."""
+    if given_values is None:
+        return valid
+    if isinstance(given_values, str):
+        given_values = (given_values,)
+    names = ", ".join(str(v) for v in valid)
+    chosen: set[T] = set()
+    for v in given_values:
+        try:
+            item = parse(v)
+        except ValueError:
+            item = None
+        if item not in valid:
+            raise ValueError(f"{knob}: unknown value {v!r}; valid: {names}")
+        chosen.add(item)
+    if not chosen:
+        raise ValueError(f"{knob}: give at least one of {names}")
+    return tuple(v for v in valid if v in chosen)
+
+
+def _options(*, families: Iterable[str] | None = None, init_kinds: Iterable[str] | None = None,
+             dtypes: Iterable[str] | None = None, max_ops: int = 4, values: str = "exact",
+             op_kinds: Iterable[str] | None = None) -> _Options:
+    kinds = _subset("op_kinds", op_kinds, fam.OP_KINDS)
+    if families is not None:
+        names = _subset("families", families, fam.FAMILIES)
+        drawn = tuple(k for k in kinds if fam.family_for_kind(k).name in names)
+        if not drawn:
+            raise ValueError(f"families {', '.join(names)} draw none of the op_kinds {', '.join(kinds)}")
+        kinds = drawn
+    if isinstance(max_ops, bool) or not isinstance(max_ops, int) or max_ops < 1:
+        raise ValueError(f"max_ops: {max_ops!r} is not a positive integer")
+    if values not in VALUES:
+        raise ValueError(f"values: unknown value {values!r}; valid: {', '.join(VALUES)}")
+    return _Options(
+        op_kinds=kinds,
+        init_kinds=_subset("init_kinds", init_kinds, CONSTANT_INIT_KINDS, InitKind),
+        dtypes=_subset("dtypes", dtypes, DTYPES),
+        max_ops=max_ops,
+        values=values,
+    )
+
+
 @st.composite
-def programs(draw: st.DrawFn, dtypes: tuple[str, ...] = DTYPES, op_kinds: tuple[str, ...] = OP_KINDS,
-             max_ops: int = 4, values: str = "exact") -> Program:
-    """A random program; at least one op writes into a constant."""
-    dtype = draw(st.sampled_from(dtypes))
-    b = _Builder(draw, dtype, values)
-    n = draw(st.integers(1, max_ops))
+def _programs(draw: st.DrawFn, o: _Options) -> Program:
+    dtype = draw(st.sampled_from(o.dtypes))
+    b = _Builder(draw, dtype, o.values, focus_kinds=o.init_kinds)
+    n = draw(st.integers(1, o.max_ops))
     focus = draw(st.integers(0, n - 1))
     for i in range(n):
-        kind = draw(st.sampled_from(op_kinds))
+        kind = draw(st.sampled_from(o.op_kinds))
         b.hint = b.ops[-1].result_type if b.ops and draw(st.booleans()) else None
-        b.pending = draw(st.sampled_from(CONSTANT_KINDS)) if i == focus else None
+        b.pending = draw(st.sampled_from(o.init_kinds)) if i == focus else None
         b.add(b.op(kind, constant=i == focus))
     results = tuple(Ref("op", i) for i in range(len(b.ops)) if i not in b.consumed)
     program = Program(tuple(b.args), tuple(b.literals), tuple(b.ops), results)
     program.validate()
+    # A shape can overrule the drawn kind (one element is a splat; a dense constant over the inline
+    # limit is large): with init_kinds restricted, such a draw is rejected rather than mislabelled.
+    assume(program.init_kind(program.ops[focus]) in o.init_kinds)
     return program
 
 
+def programs(*, families: Iterable[str] | None = None, init_kinds: Iterable[str] | None = None,
+             dtypes: Iterable[str] | None = None, max_ops: int = 4, values: str = "exact",
+             op_kinds: Iterable[str] | None = None) -> st.SearchStrategy[Program]:
+    """Random programs in which at least one op (the focus) writes into a constant.
+
+    families: op families to draw from, by name (default: every registered family).
+    init_kinds: the constant kinds the focus op may write into (splat, nonsplat, global, large).
+    dtypes: element types (f32, f16, i32, i8); max_ops: ops per program at most;
+    values: "exact" (small integers) or "float" (uniform in [-1, 1] for float types).
+    op_kinds: finer than families, e.g. ("matmul", "conv"); intersected with `families`.
+    Bad values raise ValueError here, not at draw time.
+    """
+    return _programs(_options(families=families, init_kinds=init_kinds, dtypes=dtypes, max_ops=max_ops,
+                              values=values, op_kinds=op_kinds))
+
+
+# ---- seeded generation through hypothesis' public fuzzing entry point -----------------------------
+
+#: Bytes per attempt: hypothesis 6.170 decodes 4 ops from at most ~100 bytes; the rest is slack for other versions.
+_BUFFER_BYTES = 4096
+_BUFFER_BYTES_PER_OP = 1024
+#: Buffers tried before giving up: only a restricted `init_kinds` makes a buffer invalid, and rarely.
+_ATTEMPTS = 1000
+
+
+class _SeededDraw:
+    """One `@given(programs(...))` function run through `fuzz_one_input`, capturing what it drew.
+
+    `fuzz_one_input` is hypothesis' public way to turn bytes into examples (the same one
+    `fuzzir.atheris_target` uses); building the decorated function costs more than drawing one
+    program, hence one per option set (and thread: the captured program is per instance).
+    """
+
+    def __init__(self, options: _Options) -> None:
+        self.program: Program | None = None
+        self.buffer_bytes = _BUFFER_BYTES + _BUFFER_BYTES_PER_OP * options.max_ops
+
+        @settings(database=None, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+        @given(_programs(options))
+        def capture(program: Program) -> None:
+            self.program = program
+
+        self._fuzz_one_input = capture.hypothesis.fuzz_one_input
+
+    def __call__(self, seed: int) -> Program:
+        stream = random.Random(seed)
+        for _ in range(_ATTEMPTS):
+            self.program = None
+            self._fuzz_one_input(stream.randbytes(self.buffer_bytes))
+            program, self.program = self.program, None
+            if program is not None:
+                return program
+        raise RuntimeError(f"seed {seed}: no valid program in {_ATTEMPTS} buffers; are the options too narrow?")
+
+
+_local = threading.local()
+
+
+def _seeded_draw(options: _Options) -> _SeededDraw:
+    cache: dict[_Options, _SeededDraw] = _local.__dict__.setdefault("draws", {})
+    if options not in cache:
+        if len(cache) >= 64:
+            cache.clear()
+        cache[options] = _SeededDraw(options)
+    return cache[options]
+
+
 def generate(seed: int, **kwargs: object) -> Program:
-    """The program for `seed`: the same seed gives the same program, byte for byte."""
-    data = ConjectureData(random=random.Random(seed))
-    return data.draw(programs(**kwargs))  # type: ignore[arg-type]
+    """The program for `seed` (knobs as for `programs`): the same seed gives the same program, byte for byte.
+
+    The seed expands (`random.Random(seed).randbytes`) into buffers that hypothesis decodes
+    with `fuzz_one_input`; an invalid buffer moves on to the next one from the same stream.
+    Programs are stable for one hypothesis version; another version may decode bytes differently.
+    """
+    return _seeded_draw(_options(**kwargs))(seed)  # type: ignore[arg-type]
 
 
 __all__ = ["programs", "generate", "literal_data", "OP_KINDS", "INLINE_CONSTANT_LIMIT_BYTES"]

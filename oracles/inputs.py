@@ -11,9 +11,9 @@ with the derived tolerance.
 from __future__ import annotations
 
 import numpy as np
-from fuzzir.oracles.reference import Expectation, expect
 
 from fuzzir.model import NUMPY_DTYPE, Program, is_float
+from fuzzir.oracles.reference import Expectation, expect
 
 RANGES = {"f32": (8, 4, 2, 1), "f16": (4, 2, 1), "i32": (8,), "i8": (8,)}
 

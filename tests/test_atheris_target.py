@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fuzzir import corpus
 from fuzzir.atheris_target import extend, input_seed
+from fuzzir.store import DirectoryStore
 
 pytest.importorskip("atheris")
 
@@ -38,8 +38,8 @@ def test_three_runs_check_three_programs_and_store_findings_without_aborting(tmp
     assert [int(n) for n, _ in lines] == [1, 2, 3], proc.stderr[-2000:]
     assert "Done 3 runs" in proc.stderr
     # Whatever was found is stored in the ordinary corpus format (readable by replay and the plugin).
-    for entry in corpus.entries(tmp_path / "out"):
-        assert entry.meta["source"] == "atheris"
+    for entry in DirectoryStore(tmp_path / "out").entries():
+        assert entry.record.source == "atheris"
         assert (entry.path / "repro.sh").is_file() and (entry.path / "input0.npy").is_file()
 
 
@@ -59,4 +59,4 @@ def test_crash_on_finding_makes_libfuzzer_record_a_crash(tmp_path: Path) -> None
     both = proc.stdout + proc.stderr  # atheris prints the uncaught exception on stdout
     assert "FindingError" in both and "fuzzir finding(s) stored in" in both
     assert list(tmp_path.glob("crash-*")), "libFuzzer saved no crash input"
-    assert corpus.entries(tmp_path / "out")
+    assert DirectoryStore(tmp_path / "out").entries()

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from fuzzir.compiler import REQUIRED_PHASES, VARIANTS, classify, compile_program, first_error_line
+from fuzzir.compiler import REQUIRED_PHASES, VARIANTS, classify, compile_program
+from fuzzir.diagnostics import first_error_line
 from fuzzir.sandbox import run_tool, tool_path
 from fuzzir.targets import TARGETS
 
@@ -117,3 +118,15 @@ def test_helpers() -> None:
 def test_unknown_variant(tmp_path) -> None:
     with pytest.raises(ValueError, match="variant"):
         compile_program("x.mlir", TARGETS["vmvx"], "sideways", workdir=str(tmp_path))
+
+
+def test_a_reused_workdir_shows_no_stale_phases(tmp_path) -> None:
+    """The program is copied to program.mlir and a previous compile's phase dumps are cleared."""
+    ok = compile_program(_write(tmp_path, "prog.mlir", ADD), TARGETS["vmvx"], "with", workdir=str(tmp_path))
+    assert ok.status == "ok" and "stream" in ok.phase_ir
+    assert ok.commands[0][-3:] == ["program.mlir", "-o", "module.vmfb"]
+    bad = compile_program(_write(tmp_path, "bad.mlir", "func.func @main( {\n"), TARGETS["vmvx"], "with",
+                          workdir=str(tmp_path))
+    assert bad.status == "error" and "stream" not in bad.phase_ir
+    with open(os.path.join(str(tmp_path), "program.mlir")) as f:
+        assert f.read().startswith("func.func @main( {")

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fuzzir.campaign import store_case
-from fuzzir.findings import normalize_diagnostic
+from fuzzir.diagnostics import normalize_diagnostic
 from fuzzir.judge import Settings, judge_program, plan_cells
 from fuzzir.parse import parse_program
+from fuzzir.persist import store_case
 from fuzzir.targets import parse_targets
 
 DATA = Path(__file__).parent / "data" / "programs"
@@ -22,7 +22,7 @@ def _store(text: str, out: Path, flags: tuple[str, ...] = ()) -> list[tuple[str,
     settings = Settings(targets=parse_targets("llvm-cpu"), flag_sets=(flags,), matrix="full")
     program = parse_program(text)
     case = judge_program(program, text, 0, settings, cells=plan_cells(settings, 0))
-    return [(f.signature, outcome) for f, _, outcome in store_case(out, case, settings, seed=0, elapsed=None,
+    return [(f.signature, outcome) for f, _, outcome in store_case(out, case, seed=0, elapsed=None,
                                                                    source="test")]
 
 

@@ -14,15 +14,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fuzzir.generators.programs import generate
 
-from fuzzir import export as ex
-from fuzzir.campaign import store_case
-from fuzzir.emit import emit
+from fuzzir import exports
+from fuzzir.cli import main as cli_main
+from fuzzir.exports import check, lit_runner, values
+from fuzzir.exports.finding import load_finding, signature_types
 from fuzzir.judge import Cell, Settings, judge_program
+from fuzzir.parse import parse_program
+from fuzzir.persist import store_case
 from fuzzir.targets import TARGETS
 
 CPU = TARGETS["llvm-cpu"]
+DATA = Path(__file__).resolve().parent / "data"
 INLINE0 = "--iree-flow-inline-constants-max-byte-length=0"
 CPU_FLAGS = list(CPU.compile_flags)
 
@@ -57,11 +60,13 @@ func.func @main(%arg0: tensor<4x32xi32>) -> tensor<32xi32> {
 
 
 def _generated(out: Path, seed: int, variant: str, flags: tuple[str, ...]) -> dict[str, Path]:
-    """Check generated program `seed` in one llvm-cpu cell and store its findings; dirs by kind."""
-    program = generate(seed, max_ops=4, values="exact")
+    """Check the program campaign seed `seed` generated (kept in tests/data: generation has changed since)
+    in one llvm-cpu cell, with inputs drawn from `seed`, and store its findings; dirs by kind."""
+    text = (DATA / f"export_seed_{seed}.mlir").read_text()
+    program = parse_program(text)
     settings = Settings(targets=(CPU,), flag_sets=(flags,))
-    case = judge_program(program, emit(program), seed, settings, cells=[Cell(CPU, variant, flags)])
-    stored = store_case(out, case, settings, seed=seed, elapsed=None, source="test")
+    case = judge_program(program, text, seed, settings, cells=[Cell(CPU, variant, flags)])
+    stored = store_case(out, case, seed=seed, elapsed=None, source="test")
     return {finding.kind: path for finding, path, _ in stored}
 
 
@@ -108,46 +113,46 @@ def _sh(cmds: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_run_values_use_iree_text_forms() -> None:
-    assert ex.run_value(np.arange(4, dtype=np.float32)) == "4xf32=0.0 1.0 2.0 3.0"
-    assert ex.run_value(np.array(1.5, dtype=np.float32)) == "f32=1.5"
-    assert ex.run_value(np.array([True, False])) == "2xi1=01 00"
-    assert ex.run_value(np.array([[-3, 4]], dtype=np.int8)) == "1x2xi8=-3 4"
-    assert ex.run_value(np.array([np.nan, -np.inf, -0.0], dtype=np.float16)) == "3xf16=nan -inf -0.0"
+    assert values.run_value(np.arange(4, dtype=np.float32)) == "4xf32=0.0 1.0 2.0 3.0"
+    assert values.run_value(np.array(1.5, dtype=np.float32)) == "f32=1.5"
+    assert values.run_value(np.array([True, False])) == "2xi1=01 00"
+    assert values.run_value(np.array([[-3, 4]], dtype=np.int8)) == "1x2xi8=-3 4"
+    assert values.run_value(np.array([np.nan, -np.inf, -0.0], dtype=np.float16)) == "3xf16=nan -inf -0.0"
     # shortest text that parses back to the same f32
     x = np.array([0.1, 1e-30, 3.4e38], dtype=np.float32)
-    back = np.array([float(w) for w in ex.run_value(x).split("=", 1)[1].split()], dtype=np.float32)
+    back = np.array([float(w) for w in values.run_value(x).split("=", 1)[1].split()], dtype=np.float32)
     assert back.tobytes() == x.tobytes()
 
 
 def test_dense_literals_are_exact() -> None:
-    assert ex.dense_literal(np.array([[1, -2]], dtype=np.int32)) == "dense<[[1, -2]]>"
-    assert ex.dense_literal(np.array([True, False])) == "dense<[true, false]>"
-    assert ex.dense_literal(np.array(2.0, dtype=np.float32)) == "dense<2.0>"
-    assert ex.dense_literal(np.array([np.inf], dtype=np.float32)) == "dense<[0x7F800000]>"
+    assert values.dense_literal(np.array([[1, -2]], dtype=np.int32)) == "dense<[[1, -2]]>"
+    assert values.dense_literal(np.array([True, False])) == "dense<[true, false]>"
+    assert values.dense_literal(np.array(2.0, dtype=np.float32)) == "dense<2.0>"
+    assert values.dense_literal(np.array([np.inf], dtype=np.float32)) == "dense<[0x7F800000]>"
     big = np.arange(5000, dtype=np.int32)
-    assert ex.dense_literal(big).startswith('dense<"0x00000000010000000200')
+    assert values.dense_literal(big).startswith('dense<"0x00000000010000000200')
 
 
 def test_run_lit_substitutes_and_inverts(tmp_path: Path) -> None:
     ok = _write(tmp_path, "ok.mlir",
                 "// RUN: grep -q MARKER %s && \\\n// RUN:   test -d %S\n// RUN: not false\n// MARKER\n")
-    assert ex.read_run_lines(ok.read_text()) == ["grep -q MARKER %s &&  test -d %S", "not false"]
-    assert ex.run_lit(ok, echo=False) == 0
+    assert lit_runner.read_run_lines(ok.read_text()) == ["grep -q MARKER %s &&  test -d %S", "not false"]
+    assert lit_runner.run_lit(ok, echo=False) == 0
     bad = _write(tmp_path, "bad.mlir", "// RUN: true\n// RUN: not grep -q MARKER %s\n// MARKER\n")
-    assert ex.run_lit(bad, echo=False) == 1
+    assert lit_runner.run_lit(bad, echo=False) == 1
     piped = _write(tmp_path, "pipe.mlir", "// RUN: false | cat\n")  # pipefail, as lit does
-    assert ex.run_lit(piped, echo=False) != 0
-    assert ex.run_lit(_write(tmp_path, "none.mlir", "// nothing\n"), echo=False) == 2
+    assert lit_runner.run_lit(piped, echo=False) != 0
+    assert lit_runner.run_lit(_write(tmp_path, "none.mlir", "// nothing\n"), echo=False) == 2
 
 
 def test_signature_types_read_main() -> None:
-    assert ex._signature_types(BUG) == (["4x32xi32"], ["32xi32"])
+    assert signature_types(BUG) == (["4x32xi32"], ["32xi32"])
     two = "func.func @main(%a: tensor<f32>,\n %b: tensor<2xi1>) -> (tensor<f32>, tensor<2x3xf16>) {"
-    assert ex._signature_types(two) == (["f32", "2xi1"], ["f32", "2x3xf16"])
+    assert signature_types(two) == (["f32", "2xi1"], ["f32", "2x3xf16"])
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    assert ex.main(argv) == 2
+    assert cli_main(["export", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err
     return err
@@ -178,23 +183,23 @@ def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 def test_miscompile_lit_reproduces(found: dict[str, Path], tmp_path: Path) -> None:
     f = found["miscompile"]
-    text = ex.export(f, "lit")
+    text = exports.export(f, "lit")
     run = [line for line in text.splitlines() if line.startswith("// RUN:")]
     assert len(run) == 1 and "| iree-run-module" in run[0] and "--module=-" in run[0]
     assert "--input=\"1x5x1x2xi8=" in run[0] and run[0].count("--expected_output=") == 4
     assert "@" not in run[0].split("iree-run-module", 1)[1]  # self-contained: no file references
     lit = _write(tmp_path, "t.mlir", text)
-    assert ex.run_lit(lit, echo=False) == 1
+    assert lit_runner.run_lit(lit, echo=False) == 1
     # The expected values are the finding's: with the actual (wrong) outputs it would pass,
     # so check the failure is a value mismatch, not a parse error.
-    cmd = ex.read_run_lines(text)[0].replace("%s", str(lit))
+    cmd = lit_runner.read_run_lines(text)[0].replace("%s", str(lit))
     res = _sh([cmd], tmp_path)
     assert res.returncode == 1 and "[FAILED] result[1]" in res.stdout, res.stderr[-2000:]
 
 
 def test_miscompile_check_test_compiles(found: dict[str, Path], tmp_path: Path) -> None:
-    text = ex.export(found["miscompile"], "check")
-    name = ex.check_test_name(ex.load_finding(found["miscompile"]))
+    text = exports.export(found["miscompile"], "check")
+    name = check.check_test_name(load_finding(found["miscompile"]))
     assert f"func.func @{name}() {{" in text and f"func.func private @{name}_main(" in text
     assert text.count("util.unfoldable_constant") == 6 and text.count("check.expect_eq(") == 4
     src = _write(tmp_path, "check.mlir", text)
@@ -205,7 +210,7 @@ def test_miscompile_check_test_compiles(found: dict[str, Path], tmp_path: Path) 
 
 def test_miscompile_issue(found: dict[str, Path], tmp_path: Path) -> None:
     f = found["miscompile"]
-    text = ex.export(f, "issue")
+    text = exports.export(f, "issue")
     for section in ("## IREE version", "## Program", "## Commands", "## Expected vs actual", "## Variants",
                     "## Reproduces on"):
         assert section in text
@@ -226,11 +231,11 @@ def test_miscompile_issue(found: dict[str, Path], tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", ["constant-copy", "readwrite-constant"])
 def test_ir_finding_exports(found: dict[str, Path], tmp_path: Path, kind: str) -> None:
     f = found[kind]
-    text = ex.export(f, "lit")
+    text = exports.export(f, "lit")
     (run,) = [line for line in text.splitlines() if line.startswith("// RUN:")]
     assert INLINE0 in run and "--compile-to=stream" in run and "| not grep -E" in run
-    assert ex.run_lit(_write(tmp_path, "t.mlir", text), echo=False) == 1
-    issue = ex.export(f, "issue")
+    assert lit_runner.run_lit(_write(tmp_path, "t.mlir", text), echo=False) == 1
+    issue = exports.export(f, "issue")
     cmds = re.search(r"```shell\n(.*?)```", issue, re.S).group(1).strip().splitlines()
     assert cmds[-1].startswith("grep -E")
     shutil.copy(f / "program.mlir", tmp_path / "program.mlir")
@@ -239,27 +244,27 @@ def test_ir_finding_exports(found: dict[str, Path], tmp_path: Path, kind: str) -
 
 
 def test_without_variant_lit_uses_three_steps(found: dict[str, Path], tmp_path: Path) -> None:
-    text = ex.export(found["compile-error-without"], "lit")
+    text = exports.export(found["compile-error-without"], "lit")
     (run,) = [line for line in text.splitlines() if line.startswith("// RUN:")]
     steps = run.split(" | ")
     assert "--compile-to=preprocessing %s" in steps[0]
     assert steps[1].startswith("iree-opt '--pass-pipeline=") and "detach-elementwise" not in steps[1]
     assert "--compile-from=global-optimization -" in steps[2] and steps[3].startswith("iree-run-module")
-    assert ex.run_lit(_write(tmp_path, "t.mlir", text), echo=False) == 1
-    assert "| without (" in ex.export(found["compile-error-without"], "issue")
+    assert lit_runner.run_lit(_write(tmp_path, "t.mlir", text), echo=False) == 1
+    assert "| without (" in exports.export(found["compile-error-without"], "issue")
 
 
 def test_compile_error_lit_fails_and_fixed_program_passes(bug_finding: Path, tmp_path: Path) -> None:
-    assert ex.run_lit(_write(tmp_path, "bug.mlir", ex.export(bug_finding, "lit")), echo=False) == 1
+    assert lit_runner.run_lit(_write(tmp_path, "bug.mlir", exports.export(bug_finding, "lit")), echo=False) == 1
     fixed = tmp_path / "fixed-finding"
     shutil.copytree(bug_finding, fixed)
     (fixed / "program.mlir").write_text(FIXED)
-    assert ex.run_lit(_write(tmp_path, "fixed.mlir", ex.export(fixed, "lit")), echo=True) == 0
+    assert lit_runner.run_lit(_write(tmp_path, "fixed.mlir", exports.export(fixed, "lit")), echo=True) == 0
 
 
 def test_compile_error_check_test_fails_with_same_diagnostic(bug_finding: Path, tmp_path: Path) -> None:
     meta = json.loads((bug_finding / "meta.json").read_text())
-    src = _write(tmp_path, "check.mlir", ex.export(bug_finding, "check"))
+    src = _write(tmp_path, "check.mlir", exports.export(bug_finding, "check"))
     res = subprocess.run(["iree-compile", *CPU_FLAGS, str(src), "-o", str(tmp_path / "m.vmfb")],
                          capture_output=True, text=True, timeout=300)
     assert res.returncode != 0
@@ -267,7 +272,7 @@ def test_compile_error_check_test_fails_with_same_diagnostic(bug_finding: Path, 
     fixed = tmp_path / "fixed-finding"
     shutil.copytree(bug_finding, fixed)
     (fixed / "program.mlir").write_text(FIXED)
-    src = _write(tmp_path, "fixed-check.mlir", ex.export(fixed, "check"))
+    src = _write(tmp_path, "fixed-check.mlir", exports.export(fixed, "check"))
     res = subprocess.run(["iree-compile", *CPU_FLAGS, str(src), "-o", str(tmp_path / "m.vmfb")],
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
@@ -276,7 +281,7 @@ def test_compile_error_check_test_fails_with_same_diagnostic(bug_finding: Path, 
 def test_compile_error_issue_commands_reproduce(bug_finding: Path, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "issue.md"
-    assert ex.main([str(bug_finding), "--format", "issue", "-o", str(out)]) == 0
+    assert cli_main(["export", str(bug_finding), "--format", "issue", "-o", str(out)]) == 0
     text = out.read_text()
     assert text.startswith("# compile-error: `linalg.generic` with a nonsplat `outs` init on llvm-cpu")
     assert "| with (stock) | compile-error |" in text and "- llvm-cpu" in text

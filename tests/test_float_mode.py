@@ -8,9 +8,9 @@ tolerance that is too tight, which is the false positive this test exists to cat
 from __future__ import annotations
 
 import pytest
-from fuzzir.generators.programs import generate
 
 from fuzzir.emit import emit
+from fuzzir.generators.programs import generate
 from fuzzir.judge import Settings, judge_program
 from fuzzir.targets import parse_targets
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fuzzir.oracles.ir_checks import CONSTANT_COPY, READWRITE_CONSTANT, IRParseError, check_ir
+
+from fuzzir.oracles.ir import CONSTANT_COPY, READWRITE_CONSTANT, IRParseError
+from fuzzir.oracles.ir import find_written_constants as check_ir
 
 CPU = [
     "--iree-hal-target-device=local",

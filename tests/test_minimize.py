@@ -15,6 +15,8 @@ import pytest
 from fuzzir import families as fam
 from fuzzir.cli import main
 from fuzzir.emit import emit
+from fuzzir.families.elementwise import elementwise as elementwise_op
+from fuzzir.families.reduction import reduction as reduction_op
 from fuzzir.minimize import compact, drop_op, reduce_program, shrink_dims, simplify_literals
 from fuzzir.model import Expr, Literal, LiteralKind, Program, Ref, TensorType
 from fuzzir.parse import parse_program
@@ -31,9 +33,9 @@ def chain_program(n_clean: int) -> Program:
     ident = ((fam.D(0), fam.D(1)),)
     for i in range(n_clean):
         body = Expr("addi", (Expr.arg(0), Expr.const(i + 1)))
-        ops.append(fam.elementwise((prev,), ident, Ref("lit", 0), t, body))
+        ops.append(elementwise_op((prev,), ident, Ref("lit", 0), t, body))
         prev = Ref("op", i)
-    ops.append(fam.reduction(prev, t, (0,), Ref("lit", 1), "addi"))
+    ops.append(reduction_op(prev, t, (0,), Ref("lit", 1), "addi"))
     lits = (Literal(LiteralKind.FILL, t, np.zeros((4, 32), np.int32)),
             Literal(LiteralKind.DENSE, TensorType((32,), "i32"), np.arange(1, 33, dtype=np.int32)))
     p = Program((t,), lits, tuple(ops), (Ref("op", n_clean),))

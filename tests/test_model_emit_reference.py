@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fuzzir.generators.programs import generate, programs
-from fuzzir.oracles.inputs import draw_inputs
-from fuzzir.oracles.reference import compare, evaluate, expect
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuzzir import families as fam
 from fuzzir.emit import dense_attr, emit, format_scalar
+from fuzzir.families import D
+from fuzzir.families._window import window_input_size
+from fuzzir.families.contraction import matmul
+from fuzzir.families.convolution import conv_2d_nhwc_hwcf
+from fuzzir.families.elementwise import elementwise
+from fuzzir.families.pooling import pooling_nhwc
+from fuzzir.families.reduction import reduction
+from fuzzir.generators.programs import generate, programs
 from fuzzir.model import Expr, InitKind, Literal, LiteralKind, Program, Ref, TensorType
+from fuzzir.oracles.inputs import draw_inputs
+from fuzzir.oracles.reference import compare, evaluate, expect
 
 
 def lit(kind: LiteralKind, data: np.ndarray) -> Literal:
@@ -24,7 +30,7 @@ def lit(kind: LiteralKind, data: np.ndarray) -> Literal:
 def test_reduction_into_nonsplat_constant_matches_hand_computation() -> None:
     # The IR from the original issue: sum over d0 of a 4x32 input into a constant 1..32.
     init = np.arange(1, 33, dtype=np.int32)
-    op = fam.reduction(Ref("arg", 0), TensorType((4, 32), "i32"), (0,), Ref("lit", 0), "addi")
+    op = reduction(Ref("arg", 0), TensorType((4, 32), "i32"), (0,), Ref("lit", 0), "addi")
     p = Program((TensorType((4, 32), "i32"),), (lit(LiteralKind.DENSE, init),), (op,), (Ref("op", 0),))
     x = np.arange(128, dtype=np.int32).reshape(4, 32) % 5
     (out,) = evaluate(p, [x])
@@ -35,7 +41,7 @@ def test_matmul_with_bias_init() -> None:
     a = np.array([[1, 2], [3, 4]], np.float32)
     b = np.array([[5, 6], [7, 8]], np.float32)
     bias = np.array([[1, -1], [0, 2]], np.float32)
-    op = fam.matmul(Ref("arg", 0), Ref("arg", 1), Ref("lit", 0), 2, 2, 2, "f32")
+    op = matmul(Ref("arg", 0), Ref("arg", 1), Ref("lit", 0), 2, 2, 2, "f32")
     p = Program((TensorType((2, 2), "f32"),) * 2, (lit(LiteralKind.DENSE, bias),), (op,), (Ref("op", 0),))
     (out,) = evaluate(p, [a, b])
     np.testing.assert_array_equal(out, np.array([[20, 21], [43, 52]], np.float32))
@@ -44,7 +50,7 @@ def test_matmul_with_bias_init() -> None:
 def test_transposed_generic_contraction() -> None:
     a_t = np.array([[1, 3], [2, 4]], np.float32)  # A^T, A = [[1,2],[3,4]]
     b = np.eye(2, dtype=np.float32)
-    op = fam.matmul(Ref("arg", 0), Ref("arg", 1), Ref("lit", 0), 2, 2, 2, "f32", transpose_a=True)
+    op = matmul(Ref("arg", 0), Ref("arg", 1), Ref("lit", 0), 2, 2, 2, "f32", transpose_a=True)
     zero = np.zeros((2, 2), np.float32)
     p = Program((TensorType((2, 2), "f32"),) * 2, (lit(LiteralKind.SPLAT, zero),), (op,), (Ref("op", 0),))
     (out,) = evaluate(p, [a_t, b])
@@ -54,11 +60,11 @@ def test_transposed_generic_contraction() -> None:
 def test_conv_strided_dilated_against_loops() -> None:
     rng = np.random.default_rng(1)
     n, oh, ow, f, kh, kw, c, s, d = 1, 2, 3, 2, 2, 2, 3, (2, 1), (1, 2)
-    ih, iw = fam.window_input_size(oh, kh, s[0], d[0]), fam.window_input_size(ow, kw, s[1], d[1])
+    ih, iw = window_input_size(oh, kh, s[0], d[0]), window_input_size(ow, kw, s[1], d[1])
     img = rng.integers(-3, 4, (n, ih, iw, c)).astype(np.float32)
     flt = rng.integers(-3, 4, (kh, kw, c, f)).astype(np.float32)
     init = rng.integers(-3, 4, (n, oh, ow, f)).astype(np.float32)
-    op = fam.conv_2d_nhwc_hwcf(Ref("arg", 0), Ref("arg", 1), Ref("lit", 0), n, oh, ow, f, kh, kw, c, "f32", s, d)
+    op = conv_2d_nhwc_hwcf(Ref("arg", 0), Ref("arg", 1), Ref("lit", 0), n, oh, ow, f, kh, kw, c, "f32", s, d)
     p = Program((TensorType(img.shape, "f32"), TensorType(flt.shape, "f32")),
                 (lit(LiteralKind.GLOBAL, init),), (op,), (Ref("op", 0),))
     p.validate()
@@ -75,7 +81,7 @@ def test_conv_strided_dilated_against_loops() -> None:
 def test_pooling(kind: str, reducer) -> None:
     img = np.arange(16, dtype=np.int32).reshape(1, 4, 4, 1) % 7 - 3
     init = np.full((1, 3, 3, 1), 1, np.int32)
-    op = fam.pooling_nhwc(kind, Ref("arg", 0), Ref("lit", 0), Ref("lit", 1), 1, 3, 3, 1, 2, 2, "i32")
+    op = pooling_nhwc(kind, Ref("arg", 0), Ref("lit", 0), Ref("lit", 1), 1, 3, 3, 1, 2, 2, "i32")
     p = Program((TensorType(img.shape, "i32"),),
                 (lit(LiteralKind.EMPTY, np.zeros((2, 2), np.int32)), lit(LiteralKind.SPLAT, init)),
                 (op,), (Ref("op", 0),))
@@ -90,7 +96,7 @@ def test_pooling(kind: str, reducer) -> None:
 
 def test_integer_arithmetic_wraps_like_mlir() -> None:
     body = Expr("muli", (Expr.arg(0), Expr.arg(1)))
-    op = fam.elementwise((Ref("arg", 0),), ((fam.D(0),),), Ref("lit", 0), TensorType((2,), "i8"), body)
+    op = elementwise((Ref("arg", 0),), ((D(0),),), Ref("lit", 0), TensorType((2,), "i8"), body)
     p = Program((TensorType((2,), "i8"),), (lit(LiteralKind.DENSE, np.array([100, -100], np.int8)),),
                 (op,), (Ref("op", 0),))
     (out,) = evaluate(p, [np.array([3, 3], np.int8)])
@@ -100,7 +106,7 @@ def test_integer_arithmetic_wraps_like_mlir() -> None:
 def test_non_combiner_reduction_is_folded_in_loop_order() -> None:
     # out = out * 2 + in over a reduction: not reassociable, so order matters.
     body = Expr("addi", (Expr("muli", (Expr.arg(1), Expr.const(2))), Expr.arg(0)))
-    op = fam.reduction(Ref("arg", 0), TensorType((3,), "i32"), (0,), Ref("lit", 0), "addi")
+    op = reduction(Ref("arg", 0), TensorType((3,), "i32"), (0,), Ref("lit", 0), "addi")
     op = op.__class__(**{**op.__dict__, "body": body})
     p = Program((TensorType((3,), "i32"),), (lit(LiteralKind.SPLAT, np.array(1, np.int32).reshape(())),),
                 (op,), (Ref("op", 0),))
@@ -143,7 +149,7 @@ def test_generated_programs_are_valid_and_have_a_constant_init(p: Program) -> No
 @given(st.sampled_from(["f32", "f16"]))
 def test_long_f16_sums_are_not_called_exact(dtype: str) -> None:
     # 4096 terms of magnitude up to 4 in f16 exceed 2**11: the reference must say so.
-    op = fam.reduction(Ref("arg", 0), TensorType((4096,), dtype), (0,), Ref("lit", 0), "addf")
+    op = reduction(Ref("arg", 0), TensorType((4096,), dtype), (0,), Ref("lit", 0), "addf")
     zero = np.zeros((), np.float16 if dtype == "f16" else np.float32)
     p = Program((TensorType((4096,), dtype),), (lit(LiteralKind.SPLAT, zero),), (op,), (Ref("op", 0),))
     x = np.full(4096, 4, np.float16 if dtype == "f16" else np.float32)

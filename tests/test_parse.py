@@ -12,11 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fuzzir.oracles.reference import evaluate
 
 from fuzzir import families as fam
 from fuzzir.emit import emit
+from fuzzir.families import contraction
+from fuzzir.families.convolution import conv_2d_nhwc_hwcf, depthwise_conv_2d_nhwc_hwc
+from fuzzir.families.elementwise import elementwise as elementwise_op
+from fuzzir.families.pooling import pooling_nhwc
+from fuzzir.families.reduction import reduction as reduction_op
 from fuzzir.model import NUMPY_DTYPE, Expr, Literal, LiteralKind, Program, Ref, TensorType
+from fuzzir.oracles.reference import evaluate
 from fuzzir.parse import ParseError, parse_program
 
 DATA = Path(__file__).parent / "data"
@@ -56,51 +61,51 @@ def lit(kind: LiteralKind, t: TensorType, seed: int = 1) -> Literal:
 
 
 def matmul_nonsplat(dt: str = "f32") -> Program:
-    op = fam.matmul(A(0), A(1), L(0), 4, 5, 3, dt)
+    op = contraction.matmul(A(0), A(1), L(0), 4, 5, 3, dt)
     return Program((T(4, 3, dtype=dt), T(3, 5, dtype=dt)), (lit(LiteralKind.DENSE, T(4, 5, dtype=dt)),),
                    (op,), (R(0),))
 
 
 def reduction_splat(dt: str = "f32") -> Program:
     combiner = "maximumf" if dt.startswith("f") else "maxsi"
-    op = fam.reduction(A(0), T(4, 6, dtype=dt), (0,), L(0), combiner)
+    op = reduction_op(A(0), T(4, 6, dtype=dt), (0,), L(0), combiner)
     return Program((T(4, 6, dtype=dt),), (lit(LiteralKind.SPLAT, T(6, dtype=dt)),), (op,), (R(0),))
 
 
 def conv_into_global(dt: str = "f32") -> Program:
-    op = fam.conv_2d_nhwc_hwcf(A(0), A(1), L(0), 1, 2, 3, 4, 2, 2, 3, dt, strides=(2, 1), dilations=(1, 2))
+    op = conv_2d_nhwc_hwcf(A(0), A(1), L(0), 1, 2, 3, 4, 2, 2, 3, dt, strides=(2, 1), dilations=(1, 2))
     image = T(1, 4, 6, 3, dtype=dt)  # (2-1)*2 + (2-1)*1 + 1 = 4 rows; (3-1)*1 + (2-1)*2 + 1 = 5 <= 6 cols
     return Program((image, T(2, 2, 3, 4, dtype=dt)), (lit(LiteralKind.GLOBAL, T(1, 2, 3, 4, dtype=dt)),),
                    (op,), (R(0),))
 
 
 def pooling(kind: str, dt: str = "f32") -> Program:
-    op = fam.pooling_nhwc(kind, A(0), L(0), L(1), 1, 3, 2, 2, 2, 2, dt, strides=(1, 2))
+    op = pooling_nhwc(kind, A(0), L(0), L(1), 1, 3, 2, 2, 2, 2, dt, strides=(1, 2))
     lits = (lit(LiteralKind.EMPTY, T(2, 2, dtype=dt)), lit(LiteralKind.FILL, T(1, 3, 2, 2, dtype=dt)))
     return Program((T(1, 4, 4, 2, dtype=dt),), lits, (op,), (R(0),))
 
 
 def depthwise(dt: str = "f32") -> Program:
-    op = fam.depthwise_conv_2d_nhwc_hwc(A(0), A(1), L(0), 2, 2, 2, 3, 2, 2, dt)
+    op = depthwise_conv_2d_nhwc_hwc(A(0), A(1), L(0), 2, 2, 2, 3, 2, 2, dt)
     return Program((T(2, 3, 3, 3, dtype=dt), T(2, 2, 3, dtype=dt)),
                    (lit(LiteralKind.SPLAT, T(2, 2, 2, 3, dtype=dt)),), (op,), (R(0),))
 
 
 def batch_matmul(dt: str = "f32") -> Program:
-    op = fam.batch_matmul(A(0), A(1), L(0), 2, 3, 4, 5, dt)
+    op = contraction.batch_matmul(A(0), A(1), L(0), 2, 3, 4, 5, dt)
     init = lit(LiteralKind.FILL, T(2, 3, 4, dtype=dt))
     return Program((T(2, 3, 5, dtype=dt), T(2, 5, 4, dtype=dt)), (init,), (op,), (R(0),))
 
 
 def matvec(dt: str = "f32") -> Program:
-    op = fam.matvec(A(0), A(1), A(2), 4, 3, dt)
+    op = contraction.matvec(A(0), A(1), A(2), 4, 3, dt)
     return Program((T(4, 3, dtype=dt), T(3, dtype=dt), T(4, dtype=dt)), (), (op,), (R(0),))
 
 
 def transposed_generic(dt: str = "f32") -> Program:
     ops = (
-        fam.matmul(A(0), A(1), L(0), 3, 4, 5, dt, transpose_a=True),
-        fam.matmul(R(0), A(2), L(1), 3, 2, 4, dt, transpose_b=True),
+        contraction.matmul(A(0), A(1), L(0), 3, 4, 5, dt, transpose_a=True),
+        contraction.matmul(R(0), A(2), L(1), 3, 2, 4, dt, transpose_b=True),
     )
     lits = (lit(LiteralKind.DENSE, T(3, 4, dtype=dt)), lit(LiteralKind.SPLAT, T(3, 2, dtype=dt)))
     return Program((T(5, 3, dtype=dt), T(5, 4, dtype=dt), T(2, 4, dtype=dt)), lits, ops, (R(1), R(0)))
@@ -111,11 +116,11 @@ def elementwise(dt: str = "f32") -> Program:
     fl = dt.startswith("f")
     add, mul, sub = ("addf", "mulf", "subf") if fl else ("addi", "muli", "xori")
     ident = (fam.D(0), fam.D(1))
-    reads_out = fam.elementwise(
+    reads_out = elementwise_op(
         (A(0), A(1)), (ident, (fam.D(1),)), L(0), T(3, 4, dtype=dt),
         Expr(add, (Expr(mul, (Expr.arg(0), Expr.const(2))), Expr(sub, (Expr.arg(2), Expr.arg(1))))),
     )
-    pure = fam.elementwise((R(0), A(0)), (ident, ident), L(1), T(3, 4, dtype=dt),
+    pure = elementwise_op((R(0), A(0)), (ident, ident), L(1), T(3, 4, dtype=dt),
                            Expr(mul, (Expr.arg(0), Expr.arg(1))))
     lits = (lit(LiteralKind.DENSE, T(3, 4, dtype=dt)), lit(LiteralKind.EMPTY, T(3, 4, dtype=dt)))
     return Program((T(3, 4, dtype=dt), T(4, dtype=dt)), lits, (reads_out, pure), (R(1),))
@@ -124,14 +129,14 @@ def elementwise(dt: str = "f32") -> Program:
 def large_constant(dt: str = "f32") -> Program:
     """A constant over the inline limit prints as hex; fills and returned literals too."""
     n = 300  # 300 bytes even for i8
-    op = fam.reduction(A(0), T(2, n, dtype=dt), (0,), L(0), "addf" if dt.startswith("f") else "addi")
+    op = reduction_op(A(0), T(2, n, dtype=dt), (0,), L(0), "addf" if dt.startswith("f") else "addi")
     lits = (lit(LiteralKind.DENSE, T(n, dtype=dt)), lit(LiteralKind.FILL, T(4, dtype=dt)))
     return Program((T(2, n, dtype=dt),), lits, (op,), (R(0), L(1), A(0)))
 
 
 def generic_conv(dt: str = "f32") -> Program:
     """A convolution written as linalg.generic: window maps are not bare dims."""
-    named = fam.conv_2d_nhwc_hwcf(A(0), A(1), L(0), 1, 2, 2, 2, 2, 2, 1, dt, strides=(2, 2))
+    named = conv_2d_nhwc_hwcf(A(0), A(1), L(0), 1, 2, 2, 2, 2, 2, 1, dt, strides=(2, 2))
     op = dataclasses.replace(named, name="linalg.generic", strides=(), dilations=())
     return Program((T(1, 4, 4, 1, dtype=dt), T(2, 2, 1, 2, dtype=dt)),
                    (lit(LiteralKind.DENSE, T(1, 2, 2, 2, dtype=dt)),), (op,), (R(0),))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fuzzir import corpus
 from fuzzir.cli import main as cli_main
+from fuzzir.store import DirectoryStore, read_entry
 
 pytest_plugins = ["pytester"]
 
@@ -62,7 +62,7 @@ def test_an_open_entry_that_reproduces_is_xfailed(crashes: Path, pytester: pytes
 def test_a_fixed_entry_that_reproduces_fails_with_the_report(crashes: Path,
                                                              pytester: pytest.Pytester) -> None:
     path = next(crashes.iterdir())
-    corpus.write_meta(path, {**corpus.read_entry(path).meta, "status": "fixed"})
+    DirectoryStore(path.parent).update(path.name, read_entry(path).record.replace(status="fixed"))
     result = run(pytester, "--fuzzir-corpus=crashes")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
@@ -94,7 +94,7 @@ def test_an_open_entry_that_no_longer_reproduces_fails_and_asks_to_flip(
 def test_a_fixed_entry_that_stays_fixed_passes(crashes: Path, pytester: pytest.Pytester) -> None:
     path = next(crashes.iterdir())
     (path / "program.mlir").write_text(FIXED)
-    corpus.write_meta(path, {**corpus.read_entry(path).meta, "status": "fixed"})
+    DirectoryStore(path.parent).update(path.name, read_entry(path).record.replace(status="fixed"))
     pytester.makeini("[pytest]\nfuzzir_corpus = crashes\n")  # the ini option instead of the flag
     run(pytester).assert_outcomes(passed=1)
 

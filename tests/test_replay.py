@@ -9,22 +9,18 @@ changed symptom) looks like to replay.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shlex
 import shutil
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from fuzzir import corpus
-from fuzzir.cli import UsageError
 from fuzzir.cli import main as cli_main
-from fuzzir.replay import add_replay_parser, cmd_replay
+from fuzzir.store import DirectoryStore, read_entry
 
 REDUCE = ('linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], '
           'iterator_types = ["reduction", "parallel"]}')
@@ -59,18 +55,8 @@ INLINE0 = "--iree-flag=--iree-flow-inline-constants-max-byte-length=0"
 
 
 def replay(*argv: str) -> int:
-    """`fuzzir replay ARGV` through the CLI when it is wired in, else through this module's parser."""
-    from fuzzir import cli
-
-    if "replay" in getattr(cli, "COMMANDS", {}):
-        return cli_main(["replay", *argv])
-    parser = argparse.ArgumentParser(prog="fuzzir")
-    add_replay_parser(parser.add_subparsers(dest="command"))
-    try:
-        return cmd_replay(parser.parse_args(["replay", *argv]))
-    except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    """`fuzzir replay ARGV` through the CLI."""
+    return cli_main(["replay", *argv])
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +104,7 @@ def test_open_entries_that_reproduce_pass_with_a_table_and_junit(found: Path, tm
 def test_a_fixed_entry_that_reproduces_is_a_regression_and_update_reopens_it(
         compile_error: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = next(compile_error.iterdir())
-    corpus.write_meta(path, {**corpus.read_entry(path).meta, "status": "fixed"})
+    DirectoryStore(path.parent).update(path.name, read_entry(path).record.replace(status="fixed"))
     xml = tmp_path / "r.xml"
     assert replay(str(compile_error), "--junit", str(xml)) == 1
     assert re.search(r"fixed\s+reproduces\s+.*REGRESSION", capsys.readouterr().out)
@@ -127,7 +113,7 @@ def test_a_fixed_entry_that_reproduces_is_a_regression_and_update_reopens_it(
     assert "iree-compile" in (failure.text or "")  # the exact commands, for whoever reads the CI report
     assert replay(str(compile_error), "--update") == 1
     assert "is now 'open'" in capsys.readouterr().out
-    assert corpus.read_entry(path).meta["status"] == "open"
+    assert read_entry(path).record.status == "open"
     assert replay(str(compile_error)) == 0
 
 
@@ -141,7 +127,7 @@ def test_an_open_entry_now_fixed_asks_for_update_and_update_flips_it(
     assert replay(str(compile_error), "--update", "--json") == 0
     report = json.loads(capsys.readouterr().out)
     assert report["updated"] == [path.name] and report["entries"][0]["result"] == "fixed"
-    meta = corpus.read_entry(path).meta
+    meta = read_entry(path).record.to_json()
     assert meta["status"] == "fixed" and meta["fixed_in"].startswith("3.")
     assert replay(str(compile_error)) == 0  # fixed and staying fixed
 

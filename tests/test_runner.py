@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+import fuzzir.runner
 from fuzzir.compiler import compile_program
 from fuzzir.runner import expected_output_args, run_module
 from fuzzir.sandbox import run_tool, tool_path
@@ -121,3 +122,19 @@ def test_expected_output_args_exact(tmp_path) -> None:
     assert check("zero") == 0  # value compare: -0.0 == 0.0
     assert check("good", byte_exact=True) == 0
     assert check("close", byte_exact=True) != 0
+
+
+def test_known_result_types_skip_iree_dump_module(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    vmfb = _compile(tmp_path, MIXED, "llvm-cpu")
+    ins = [np.array([1, 2, -3], np.float16), np.array([[1, -2], [100, 4]], np.int8), np.array(3.0, np.float32)]
+
+    def no_dump(*_args: object) -> None:
+        raise AssertionError("iree-dump-module ran although the result types were given")
+
+    monkeypatch.setattr(fuzzir.runner, "_signature", no_dump)
+    types = ["tensor<3xf16>", "tensor<2x2xi8>", "tensor<f32>"]
+    run = run_module(vmfb, TARGETS["llvm-cpu"], ins, workdir=str(tmp_path), result_types=types)
+    assert run.status == "ok", run.stderr
+    assert [o.dtype for o in run.outputs] == [np.float16, np.int8, np.float32]
+    assert run.command[2] == "--module=module.vmfb"  # compiled in workdir: named relative to it
+    assert [a for a in run.command if a.startswith("--output=")] == [f"--output=@output{k}.npy" for k in range(3)]

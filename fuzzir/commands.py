@@ -1,0 +1,192 @@
+"""Each cell's IREE command chain, built once: what runs is what repro.sh and meta.json show.
+
+`compile_program` (fuzzir.compiler) and `run_module` (fuzzir.runner) execute the
+argv lists built here, and `repro.sh` / `FindingRecord.commands` print the very
+argv the judge recorded, so the reproducer cannot drift from what fuzzir ran.
+
+Every path is relative to one work directory that holds `program.mlir` and the
+inputs (`input<i>.npy`, or raw `input<i>.bin` for bf16, which has no .npy form
+iree-run-module reads); the chain writes `module.vmfb`, the `without` variant's
+intermediates `preprocessing.mlir` and `global-optimization.mlir`, and the phase
+dumps under `phases/`. argv[0] is the bare tool name, resolved by the caller
+(`sandbox.tool_path`) or by PATH in a shell. A directory holding program.mlir
+and the inputs thus replays any chain verbatim.
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from fuzzir.pipeline import DETACH_PASS, ablated_pipeline
+from fuzzir.sandbox import run_tool, tool_path
+from fuzzir.targets import Target
+
+PROGRAM = "program.mlir"
+MODULE = "module.vmfb"
+PREPROCESSED = "preprocessing.mlir"
+GLOBAL_OPT = "global-optimization.mlir"
+PHASES_DIR = "phases"
+#: intermediate file -> the phase whose output it is (the resumed compile does not dump these)
+INTERMEDIATE_PHASES = {PREPROCESSED: "preprocessing", GLOBAL_OPT: "global-optimization"}
+
+# Dumps elide large constants: the IR checks need structure, not values, and printing a few
+# MiB of hex per phase costs more than the compile. --mlir-print-debuginfo keeps the name
+# locations (it does not change the .vmfb); see fuzzir.compiler.
+DUMP_FLAGS: tuple[str, ...] = (
+    f"--dump-compilation-phases-to={PHASES_DIR}",
+    "--mlir-print-debuginfo",
+    "--mlir-elide-elementsattrs-if-larger=16",
+)
+
+# Zero-tolerance "approximate" compare: |actual - expected| <= 0 per element.
+# This is an exact *value* compare that, unlike --equality_mode=exact (a byte
+# compare), treats -0.0 == 0.0 and NaN == NaN: the sign of a zero depends on
+# summation order, which is not a bug when inputs are small integers.
+EXACT_VALUE_FLAGS: tuple[str, ...] = (
+    "--equality_mode=approximate",
+    "--expected_f16_threshold=0",
+    "--expected_bf16_threshold=0",
+    "--expected_f32_threshold=0",
+    "--expected_f64_threshold=0",
+    "--expected_rtol=0",
+)
+BYTE_EXACT_FLAGS: tuple[str, ...] = ("--equality_mode=exact",)
+
+VARIANTS = ("with", "without")
+
+
+def shell_line(argv: Sequence[str]) -> str:
+    """The one way an argv is printed as shell text (repro.sh, reports): shlex quoting."""
+    return shlex.join(argv)
+
+
+@functools.cache
+def iree_opt_accepts(flag: str) -> bool:
+    """Whether iree-opt knows flag: it rejects unknown options outright."""
+    return run_tool([tool_path("iree-opt"), flag, "-"], timeout=30).ok
+
+
+def iter_compile_steps(target: Target, variant: str, flags: Sequence[str] = (), *,
+                       pass_name: str = DETACH_PASS, dump_phases: bool = True) -> Iterator[list[str]]:
+    """The compile argv lists of one cell, from program.mlir to module.vmfb, lazily.
+
+    Lazy so that the ablated pipeline (a probe compile when not cached) is derived only
+    once the `without` variant's preprocessing step has been asked for; deriving it may
+    raise `PipelineError`/`PassNotFound` (the stock compiler fails under these flags too).
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; valid variants: {', '.join(VARIANTS)}")
+    flags = tuple(flags)
+    base = ["iree-compile", *target.compile_flags, *flags]
+    dump = list(DUMP_FLAGS) if dump_phases else []
+    if variant == "with":
+        yield [*base, *dump, PROGRAM, "-o", MODULE]
+        return
+    # Intermediates keep their locations (--mlir-print-debuginfo), or the resumed compile loses them.
+    yield [*base, "--mlir-print-debuginfo", "--compile-to=preprocessing", PROGRAM, "-o", PREPROCESSED]
+    pipeline = ablated_pipeline(target, flags, pass_name)
+    opt_flags = [f for f in flags if iree_opt_accepts(f)]
+    yield ["iree-opt", *opt_flags, "--mlir-print-debuginfo", f"--pass-pipeline={pipeline}",
+           PREPROCESSED, "-o", GLOBAL_OPT]
+    yield [*base, "--compile-from=global-optimization", *dump, GLOBAL_OPT, "-o", MODULE]
+
+
+def compile_steps(target: Target, variant: str, flags: Sequence[str] = (), *,
+                  pass_name: str = DETACH_PASS, dump_phases: bool = True) -> list[list[str]]:
+    """All compile argv lists of one cell (see `iter_compile_steps`)."""
+    return list(iter_compile_steps(target, variant, flags, pass_name=pass_name, dump_phases=dump_phases))
+
+
+def bf16_shape(type_text: str | None) -> tuple[int, ...] | None:
+    """The shape of a `tensor<...xbf16>` type text; None for any other type."""
+    if not type_text or not type_text.startswith("tensor<") or not type_text.endswith("bf16>"):
+        return None
+    dims = type_text[len("tensor<"):-len("bf16>")]
+    parts = dims.split("x")[:-1] if dims else []
+    if not all(p.isdigit() for p in parts):
+        return None
+    return tuple(int(p) for p in parts)
+
+
+def _is_bf16(array: np.ndarray) -> bool:
+    return np.asarray(array).dtype.name == "bfloat16"
+
+
+def array_file(stem: str, k: int, array: np.ndarray) -> str:
+    """File name of value k: `<stem><k>.npy`, or raw `<stem><k>.bin` for bf16."""
+    return f"{stem}{k}.bin" if _is_bf16(array) else f"{stem}{k}.npy"
+
+
+def _value_ref(stem: str, k: int, array: np.ndarray) -> str:
+    """iree-run-module's value text for a file: `@f.npy`, or `<dims>bf16=@f.bin` (raw needs the type)."""
+    name = array_file(stem, k, array)
+    if _is_bf16(array):
+        dims = "".join(f"{d}x" for d in np.shape(array))
+        return f"{dims}bf16=@{name}"
+    return f"@{name}"
+
+
+def run_step(target: Target, inputs: Sequence[np.ndarray], *, module: str = MODULE,
+             function: str = "main") -> list[str]:
+    """iree-run-module on `module` with `input<i>` files; outputs or expectations are appended."""
+    argv = ["iree-run-module", f"--device={target.driver}", f"--module={module}", f"--function={function}"]
+    argv += [f"--input={_value_ref('input', k, a)}" for k, a in enumerate(inputs)]
+    return argv
+
+
+def output_files(result_types: Sequence[str | None]) -> list[tuple[str, tuple[int, ...] | None]]:
+    """(file name, bf16 shape or None) of each result: bf16 results cannot be written as .npy."""
+    out: list[tuple[str, tuple[int, ...] | None]] = []
+    for k, t in enumerate(result_types):
+        shape = bf16_shape(t)
+        out.append((f"output{k}.bin" if shape is not None else f"output{k}.npy", shape))
+    return out
+
+
+def output_args(result_types: Sequence[str | None]) -> list[str]:
+    """One `--output=@file` per result: iree-run-module wants exactly as many as there are."""
+    return [f"--output=@{name}" for name, _ in output_files(result_types)]
+
+
+def compare_flags(*, exact: bool, tolerance: float | None = None, byte_exact: bool = False) -> list[str]:
+    """How expected outputs are compared: as the reference oracle judges.
+
+    exact: zero tolerance, -0.0 == 0.0 and NaN == NaN (byte_exact: IREE's bitwise compare);
+    otherwise the derived absolute tolerance, or iree-run-module's defaults when none is known.
+    """
+    if exact or byte_exact:
+        return list(BYTE_EXACT_FLAGS if byte_exact else EXACT_VALUE_FLAGS)
+    if tolerance is None:
+        return []
+    t = repr(float(tolerance))  # never rounded down: a looser repro than the judge would be wrong
+    return [f"--expected_f32_threshold={t}", f"--expected_f16_threshold={t}", "--expected_rtol=0"]
+
+
+def expected_args(expected: Sequence[np.ndarray]) -> list[str]:
+    """`--expected_output` for each stored `expected<i>` file."""
+    return [f"--expected_output={_value_ref('expected', k, e)}" for k, e in enumerate(expected)]
+
+
+def repro_run_step(target: Target, inputs: Sequence[np.ndarray], expected: Sequence[np.ndarray], *,
+                   exact: bool, tolerance: float | None = None) -> list[str]:
+    """The reproducer's run: the judge's run step, comparing with `expected<i>` instead of writing outputs."""
+    argv = run_step(target, inputs) + expected_args(expected)
+    if expected:
+        argv += compare_flags(exact=exact, tolerance=tolerance)
+    return argv
+
+
+def files_read(argvs: Sequence[Sequence[str]]) -> list[str]:
+    """The files a chain reads that it does not write itself: program.mlir, inputs, expectations."""
+    files = [PROGRAM] if any(PROGRAM in argv for argv in argvs) else []
+    for argv in argvs:
+        for a in argv:
+            if a.startswith(("--input=", "--expected_output=")) and "=@" in a:
+                name = a.split("=@", 1)[1]
+                if name not in files:
+                    files.append(name)
+    return files

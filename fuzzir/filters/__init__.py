@@ -1,0 +1,49 @@
+"""Known-issue filters: symptoms with one root cause already understood.
+
+A fuzzer that reports one root cause as fifty findings buries everything else.
+Each filter recognizes a symptom whose cause was established by hand (its
+docstring says how) and gives it a fixed `known` tag; the signature then uses
+the tag instead of the op family and init kind, so all its copies merge into
+one finding, which is still stored, minimized and replayed like any other.
+
+Adding a filter is adding a module to this package with a function decorated
+`@register("tag")` (copy `vmvx_f16.py`); modules are discovered at import time.
+Filters are tried in the order of their module names, first match wins.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+
+from fuzzir.findings import Observation
+from fuzzir.model import Program
+
+Filter = Callable[[Program, Observation], bool]
+FILTERS: dict[str, Filter] = {}
+
+
+def register(tag: str) -> Callable[[Filter], Filter]:
+    def add(fn: Filter) -> Filter:
+        if tag in FILTERS:
+            raise ValueError(f"two known-issue filters tagged {tag!r}")
+        FILTERS[tag] = fn
+        return fn
+    return add
+
+
+def tag(program: Program, observations: list[Observation]) -> list[Observation]:
+    """The observations with `known` set where a filter recognizes them."""
+    out = []
+    for o in observations:
+        for name, matches in FILTERS.items():
+            if matches(program, o):
+                o = o.with_known(name)
+                break
+        out.append(o)
+    return out
+
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    importlib.import_module(f"{__name__}.{_info.name}")

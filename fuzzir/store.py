@@ -1,0 +1,221 @@
+"""Where findings live: a small storage interface, a directory store, and a read-only view.
+
+A finding directory holds `program.mlir`, `input<i>.npy`, `expected<i>.npy`,
+`meta.json` (a `FindingRecord`) and `repro.sh`. Entries are written to a
+temporary sibling and renamed into place, so a crash of fuzzir mid-write never
+leaves a half finding, and a finding is on disk before the campaign moves on.
+A finding whose signature is already stored is counted (`hits`) rather than
+stored again, unless the new program is smaller; then it replaces the stored one.
+
+Like hypothesis' example database, the interface is small (save, fetch, names,
+update, delete) so another backend can sit behind it; `ReadOnlyStore` serves
+replay and the pytest plugin, which must never write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from fuzzir.record import FindingRecord, RecordError
+
+
+class StoreError(ValueError):
+    """An entry that cannot be read or written: one line, naming the entry."""
+
+
+@dataclass
+class Entry:
+    """A stored finding: its record, and the files beside it (read lazily)."""
+
+    path: Path
+    record: FindingRecord
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def program(self) -> str:
+        try:
+            return (self.path / "program.mlir").read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            raise StoreError(f"{self.path}: program.mlir cannot be read ({e.__class__.__name__})") from None
+
+    def inputs(self) -> list[np.ndarray]:
+        return _load_arrays(self.path, "input")
+
+    def expected(self) -> list[np.ndarray]:
+        return _load_arrays(self.path, "expected")
+
+
+@dataclass
+class NewFinding:
+    """Everything a store writes for one finding."""
+
+    record: FindingRecord
+    program: str
+    inputs: list[np.ndarray]
+    expected: list[np.ndarray]
+    repro: str
+    extra_files: dict[str, str] = field(default_factory=dict)
+
+
+class FindingStore(Protocol):
+    def names(self) -> list[str]: ...
+    def fetch(self, name: str) -> Entry: ...
+    def save(self, finding: NewFinding) -> tuple[Path, str]: ...
+    def replace(self, name: str, finding: NewFinding) -> None: ...
+    def update(self, name: str, record: FindingRecord) -> None: ...
+    def delete(self, name: str) -> None: ...
+
+
+def read_entry(path: Path) -> Entry:
+    """The entry at `path`; a StoreError names what is wrong with it."""
+    try:
+        data = json.loads((path / "meta.json").read_text())
+    except FileNotFoundError:
+        raise StoreError(f"{path}: no meta.json") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise StoreError(f"{path}: meta.json is not valid JSON ({e.__class__.__name__})") from None
+    if not (path / "program.mlir").is_file():
+        raise StoreError(f"{path}: no program.mlir")
+    try:
+        record = FindingRecord.from_json(data)
+    except RecordError as e:
+        raise StoreError(f"{path}: {e}") from None
+    return Entry(path, record)
+
+
+def _load_arrays(path: Path, stem: str) -> list[np.ndarray]:
+    out = []
+    i = 0
+    try:
+        while (path / f"{stem}{i}.npy").exists():
+            out.append(np.load(path / f"{stem}{i}.npy", allow_pickle=False))
+            i += 1
+    except (OSError, ValueError) as e:
+        raise StoreError(f"{path}: {stem}{i}.npy cannot be read ({e.__class__.__name__})") from None
+    return out
+
+
+def _write_json(path: Path, record: FindingRecord) -> None:
+    path.write_text(json.dumps(record.to_json(), indent=2, sort_keys=True) + "\n")
+
+
+class DirectoryStore:
+    """One directory per signature under `root`."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def _dirs(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return [p for p in sorted(self.root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+
+    def names(self) -> list[str]:
+        return [p.name for p in self._dirs()]
+
+    def fetch(self, name: str) -> Entry:
+        return read_entry(self.root / name)
+
+    def entries(self) -> list[Entry]:
+        """Every entry, sorted by name; an unreadable one raises StoreError."""
+        return [read_entry(p) for p in self._dirs()]
+
+    def save(self, finding: NewFinding) -> tuple[Path, str]:
+        """Store a finding; returns its directory and 'new', 'replaced' or 'duplicate'."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        dest = self.root / finding.record.signature
+        record = finding.record
+        outcome = "new"
+        if dest.exists():
+            try:
+                old = read_entry(dest).record
+            except StoreError:
+                old = None  # a corrupt entry is replaced by a good one
+            if old is not None:
+                hits = old.hits + 1
+                if record.size >= old.size:
+                    self.update(dest.name, old.replace(hits=hits))
+                    return dest, "duplicate"
+                record = record.replace(hits=hits, status=old.status)
+            outcome = "replaced"
+        self._install(dest, NewFinding(record, finding.program, finding.inputs, finding.expected,
+                                       finding.repro, finding.extra_files))
+        return dest, outcome
+
+    def replace(self, name: str, finding: NewFinding) -> None:
+        """Rewrite an entry in place (after minimization), atomically."""
+        self._install(self.root / name, finding)
+
+    def update(self, name: str, record: FindingRecord) -> None:
+        """Rewrite an entry's meta.json atomically."""
+        path = self.root / name
+        fd, tmp = tempfile.mkstemp(prefix=".meta-", dir=path)
+        os.close(fd)
+        _write_json(Path(tmp), record)
+        os.replace(tmp, path / "meta.json")
+
+    def delete(self, name: str) -> None:
+        path = self.root / name
+        if path.is_dir():
+            trash = Path(tempfile.mkdtemp(prefix=".old-", dir=self.root))
+            os.replace(path, trash / "entry")
+            shutil.rmtree(trash, ignore_errors=True)
+
+    def _install(self, dest: Path, finding: NewFinding) -> None:
+        """Write the entry to a temporary sibling and rename it over `dest` (if any)."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=dest.parent))
+        try:
+            (tmp / "program.mlir").write_text(finding.program)
+            for i, x in enumerate(finding.inputs):
+                np.save(tmp / f"input{i}.npy", x, allow_pickle=False)
+            for i, x in enumerate(finding.expected):
+                np.save(tmp / f"expected{i}.npy", x, allow_pickle=False)
+            for name, text in finding.extra_files.items():
+                (tmp / name).write_text(text)
+            script = tmp / "repro.sh"
+            script.write_text(finding.repro)
+            script.chmod(0o755)
+            _write_json(tmp / "meta.json", finding.record)
+            if dest.exists():
+                trash = Path(tempfile.mkdtemp(prefix=".old-", dir=dest.parent))
+                os.replace(dest, trash / "entry")
+                os.replace(tmp, dest)
+                shutil.rmtree(trash, ignore_errors=True)
+            else:
+                os.replace(tmp, dest)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+class ReadOnlyStore:
+    """A store that reads and refuses to write: for replay and the pytest plugin."""
+
+    def __init__(self, inner: DirectoryStore) -> None:
+        self.inner = inner
+        self.root = inner.root
+
+    def names(self) -> list[str]:
+        return self.inner.names()
+
+    def fetch(self, name: str) -> Entry:
+        return self.inner.fetch(name)
+
+    def entries(self) -> list[Entry]:
+        return self.inner.entries()
+
+    def _refuse(self, *args: object) -> None:
+        raise StoreError(f"{self.root} is opened read-only")
+
+    save = replace = update = delete = _refuse  # type: ignore[assignment]

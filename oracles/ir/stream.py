@@ -1,0 +1,114 @@
+"""The copy-on-write check on stream IR.
+
+By the stream phase a written constant is no longer a dispatch operand: IREE
+copies the ``!stream.resource<constant>`` (``stream.cmd.copy``) into a transient
+resource that a ``stream.cmd.dispatch`` binds read-write. Matching each copy's
+target byte range against the read-write bindings of the same function finds it;
+a constant resource bound read-write directly is reported too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iree.compiler import ir
+from iree.compiler.dialects import func, stream
+
+from .bindings import binding_arg, binding_span, binding_tensor_type, writer_names
+from .naming import OpLabel, Report, SourceNames, const_label, op_label
+from .phase import CONSTANT_RESOURCE, PhaseIR, is_type, walk
+from .trace import Const, Range, const_index, resource_root, stream_const
+from .violations import CONSTANT_COPY, READWRITE_CONSTANT
+
+_READ_WRITE = stream.ResourceAccessBitfield.Read | stream.ResourceAccessBitfield.Write
+
+
+@dataclass(frozen=True)
+class _RwUse:
+    range: Range
+    dispatch: stream.CmdDispatchOp
+    entry_name: str
+    entry: func.FuncOp | None
+    binding: int
+
+
+def check_stream(mod: PhaseIR, sources: SourceNames, report: Report) -> None:
+    """A constant copied into a resource that a dispatch then binds read-write."""
+    for fn in mod.host_funcs():
+        rw_uses: list[_RwUse] = []
+        copies: list[tuple[Const, Range]] = []
+        for op in walk(fn):
+            if isinstance(op, stream.CmdDispatchOp):
+                rw_uses.extend(_check_dispatch(mod, op, sources, report))
+            elif isinstance(op, stream.CmdCopyOp):
+                if is_type(op.target.type, CONSTANT_RESOURCE):
+                    continue  # constant-to-constant staging during initialization
+                const = stream_const(mod, op.source)
+                if const is None:
+                    continue
+                root, offset = resource_root(op.target, const_index(op.target_offset))
+                copies.append((const, Range(root, offset, const_index(op.length))))
+        for const, target in copies:
+            for use in rw_uses:
+                if use.range.overlaps(target):
+                    _report_copy(use, const, sources, report)
+
+
+def _check_dispatch(
+    mod: PhaseIR, op: stream.CmdDispatchOp, sources: SourceNames, report: Report
+) -> list[_RwUse]:
+    """The dispatch's read-write bindings; a constant bound read-write is reported at once."""
+    uses: list[_RwUse] = []
+    entry_name, entry = mod.entry(op.entry_points[0])
+    bindings = zip(op.resources, op.resource_offsets, op.resource_lengths, op.resource_accesses, strict=True)
+    for i, (res, offset, length_value, access) in enumerate(bindings):
+        if stream.ResourceAccessBitfield(ir.IntegerAttr(access).value) & _READ_WRITE != _READ_WRITE:
+            continue  # only read-write bindings: write-only is a plain result
+        root, base = resource_root(res, const_index(offset))
+        length = const_index(length_value)
+        span = binding_span(entry, i)
+        if span is not None and base is not None:
+            base, length = base + span[0], span[1]
+        uses.append(_RwUse(Range(root, base, length), op, entry_name, entry, i))
+        const = stream_const(mod, res)
+        if const is not None:
+            label, cname = _names(op, entry_name, entry, i, const, sources)
+            report(
+                READWRITE_CONSTANT,
+                label,
+                cname,
+                f"constant {cname} is bound read-write by dispatch {label.entry} ({label.label})",
+            )
+    return uses
+
+
+def _report_copy(use: _RwUse, const: Const, sources: SourceNames, report: Report) -> None:
+    label, cname = _names(use.dispatch, use.entry_name, use.entry, use.binding, const, sources)
+    report(
+        CONSTANT_COPY,
+        label,
+        cname,
+        f"constant {cname} is copied for dispatch {label.entry} ({label.label}) to write it in place",
+    )
+    report(
+        READWRITE_CONSTANT,
+        label,
+        cname,
+        f"constant {cname} reaches dispatch {label.entry} ({label.label}) "
+        "through a readwrite binding (after a copy-on-write)",
+    )
+
+
+def _names(
+    dispatch: stream.CmdDispatchOp,
+    entry_name: str,
+    entry: func.FuncOp | None,
+    binding: int,
+    const: Const,
+    sources: SourceNames,
+) -> tuple[OpLabel, str]:
+    """The op and constant names for a constant written through ``binding`` of ``dispatch``."""
+    writer = writer_names(entry, binding_arg(entry, binding))
+    label = op_label(dispatch, entry_name, writer, const.loc.names)
+    cname = const_label(const, label.names, sources.lookup(label.names), binding_tensor_type(entry, binding))
+    return label, cname

@@ -1,0 +1,23 @@
+"""What the IR checks report: one written constant per (kind, op, constant).
+
+Kept apart from the checks so the judge and tests can import the result types
+without the MLIR walking code's dependencies on each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+READWRITE_CONSTANT = "readwrite-constant"
+CONSTANT_COPY = "constant-copy"
+
+
+@dataclass(frozen=True)
+class IRViolation:
+    """One constant that a compiled program writes (or copies in order to write)."""
+
+    kind: str  # "readwrite-constant" or "constant-copy"
+    op: str  # source op's name loc, else dispatch entry point
+    constant: str  # constant's name loc, else global symbol, else its type
+    phase: str  # "flow" or "stream"
+    message: str  # one line
