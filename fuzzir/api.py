@@ -22,10 +22,11 @@ from typing import Any
 
 from fuzzir.emit import emit
 from fuzzir.findings import VARIANTS, Finding, Observation, group
-from fuzzir.judge import Cell, Settings, judge_program
+from fuzzir.judge import Settings, judge_program, plan_cells
 from fuzzir.model import Program
 from fuzzir.parse import parse_program
 from fuzzir.pipeline import DETACH_PASS
+from fuzzir.record import CellRecord
 from fuzzir.targets import parse_targets
 
 
@@ -36,7 +37,7 @@ class Verdict:
     program: Program
     findings: list[Finding]
     observations: list[Observation]
-    cells: list[dict[str, Any]] = field(default_factory=list)  # target, variant, flags, ran, oracles
+    cells: list[CellRecord] = field(default_factory=list)  # target, variant, flags, ran, oracles
     exact: bool = True
 
     @property
@@ -77,8 +78,7 @@ def check(program: Program | str, *, targets: Sequence[str] = ("llvm-cpu",),
     settings = Settings(targets=parse_targets(",".join(targets)), flag_sets=(tuple(flags),),
                         variants=tuple(variants), matrix="full", pass_name=pass_name,
                         compile_timeout=compile_timeout, run_timeout=run_timeout, values=values)
-    cells = [Cell(t, v, tuple(flags)) for t in settings.targets for v in settings.variants]
-    case = judge_program(model, text, seed, settings, cells=cells)
+    case = judge_program(model, text, seed, settings, cells=plan_cells(settings, 0))
     return Verdict(model, group(case.observations), case.observations, case.checked, case.expectation.exact)
 
 

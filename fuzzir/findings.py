@@ -45,6 +45,12 @@ RUN_ONLY_KINDS = ("miscompile", "runtime-error", "runtime-crash")
 #: Severity order: a program with several findings is minimized for the first.
 SEVERITY = {k: i for i, k in enumerate(KINDS)}
 VARIANTS = ("with", "without")
+
+
+def needs_run(kind: str, stage: str) -> bool:
+    """Whether a symptom of this kind (seen at this stage) shows only when the module runs."""
+    return kind in RUN_ONLY_KINDS or (kind == "timeout" and stage != "compile")
+
 #: Where in the pipeline an observation was made.
 STAGES = ("compile", "ir", "run")
 

@@ -22,7 +22,6 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -35,6 +34,7 @@ from fuzzir.oracles import ORACLES, Abstain, Evidence
 from fuzzir.oracles.inputs import draw_inputs
 from fuzzir.oracles.reference import Expectation, expect
 from fuzzir.pipeline import DETACH_PASS
+from fuzzir.record import CellRecord
 from fuzzir.runner import RunResult, run_module
 from fuzzir.targets import Cell, Target, device_available
 
@@ -85,9 +85,14 @@ class CaseResult:
     wall_seconds: float = 0.0
     cells: int = 0
     #: every cell judged: target, variant, flags, whether it ran, and what each oracle did
-    checked: list[dict[str, Any]] = field(default_factory=list)
+    checked: list[CellRecord] = field(default_factory=list)
     pass_name: str = DETACH_PASS  # what the `without` variant removed
-    commands: dict[Cell, list[list[str]]] = field(default_factory=dict)  # the argv each cell ran
+    #: the argv each cell ran, by (target name, variant, flags): how findings and records name a cell
+    commands: dict[tuple[str, str, tuple[str, ...]], list[list[str]]] = field(default_factory=dict)
+
+
+def cell_key(cell: Cell) -> tuple[str, str, tuple[str, ...]]:
+    return (cell.target.name, cell.variant, tuple(cell.flags))
 
 
 def _compile_observation(program: Program, cell: Cell, res: CompileResult) -> Observation:
@@ -146,29 +151,29 @@ def judge_cell(program: Program, src: str, cell: Cell, settings: Settings, case:
                work: str) -> list[Observation]:
     """Compile and run one cell, then ask every oracle; records who judged and who abstained."""
     ran = device_available(cell.target)
-    verdicts: dict[str, str] = {}
-    case.checked.append({"target": cell.target.name, "variant": cell.variant, "flags": list(cell.flags),
-                         "ran": ran, "oracles": verdicts})
     res = compile_program(src, cell.target, cell.variant, flags=cell.flags, workdir=work,
                           timeout=settings.compile_timeout, pass_name=settings.pass_name)
     case.compile_seconds += res.seconds
-    case.commands[cell] = [list(c) for c in res.commands]
+    case.commands[cell_key(cell)] = [list(c) for c in res.commands]
+    verdicts: dict[str, str] = {}
     if not res.ok:
-        return [_compile_observation(program, cell, res)]
-    obs: list[Observation] = []
-    run = None
-    if ran and res.vmfb is not None:
-        run = run_module(res.vmfb, cell.target, case.inputs, workdir=work, timeout=settings.run_timeout,
-                         result_types=[t.mlir() for t in program.result_types()])
-        case.run_seconds += run.seconds
-        if not run.ok:
-            obs.append(_run_observation(cell, run))
-    evidence = Evidence(cell, res, program, case.inputs, case.expectation, run)
-    for name, oracle in ORACLES.items():
-        verdict = oracle.judge(evidence)
-        if isinstance(verdict, Abstain):
-            verdicts[name] = f"abstained: {verdict.reason}"
-        else:
-            verdicts[name] = "judged"
-            obs += verdict
+        obs = [_compile_observation(program, cell, res)]
+    else:
+        obs = []
+        run = None
+        if ran and res.vmfb is not None:
+            run = run_module(res.vmfb, cell.target, case.inputs, workdir=work, timeout=settings.run_timeout,
+                             result_types=[t.mlir() for t in program.result_types()])
+            case.run_seconds += run.seconds
+            if not run.ok:
+                obs.append(_run_observation(cell, run))
+        evidence = Evidence(cell, res, program, case.inputs, case.expectation, run)
+        for name, oracle in ORACLES.items():
+            verdict = oracle.judge(evidence)
+            if isinstance(verdict, Abstain):
+                verdicts[name] = f"abstained: {verdict.reason}"
+            else:
+                verdicts[name] = "judged"
+                obs += verdict
+    case.checked.append(CellRecord(cell.target.name, cell.variant, cell.flags, ran, verdicts))
     return obs

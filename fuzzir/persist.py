@@ -28,8 +28,7 @@ def new_record(finding: Finding, case: CaseResult, program: Program, *, seed: in
         seed=seed, source=source, found_after_seconds=None if elapsed is None else round(elapsed, 2),
         size_ops=len(program.ops), size_elements=program.num_elements(), hits=1,
         observations=list(finding.observations),
-        checked_cells=[CellRecord(c["target"], c["variant"], tuple(c["flags"]), c.get("ran"), c.get("oracles"))
-                       for c in case.checked],
+        checked_cells=list(case.checked),
         removed_pass=case.pass_name, commands=commands,
     )
 
@@ -43,9 +42,7 @@ def finding_files(finding: Finding, case: CaseResult, program: Program, *, seed:
     without recording them (none of fuzzir's) gets the chain from the same builder.
     """
     o = finding.repro_observation()
-    key = (o.target, o.variant, tuple(o.flags))
-    compiles = next((c for cell, c in case.commands.items()
-                     if (cell.target.name, cell.variant, tuple(cell.flags)) == key), None)
+    compiles = case.commands.get((o.target, o.variant, tuple(o.flags)))
     if compiles is None:
         compiles = commands.compile_steps(TARGETS[o.target], o.variant, o.flags, pass_name=case.pass_name)
     script, argvs = repro.build(

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from fuzzir.dtypes import numpy_dtype
-from fuzzir.findings import RUN_ONLY_KINDS, Observation
+from fuzzir.findings import Observation, needs_run
 from fuzzir.judge import Cell, Settings, judge_program
 from fuzzir.model import Program
 from fuzzir.parse import ParseError, parse_program
@@ -125,11 +125,7 @@ def _judge(name: str, path: Path, record: FindingRecord, observations: list[Obse
         out.result, out.detail = CHANGED, f"now {', '.join(kinds)}: {others[0].message}"
     else:
         recorded = [o for o in record.observations if o.signature == signature] or record.observations
-
-        def run_only(o: Observation) -> bool:
-            return o.kind in RUN_ONLY_KINDS or (o.kind == "timeout" and o.stage == "run")
-
-        if recorded and all(run_only(o) and not runnable.get(o.target, True) for o in recorded):
+        if recorded and all(needs_run(o.kind, o.stage) and not runnable.get(o.target, True) for o in recorded):
             targets = ", ".join(sorted({o.target for o in recorded}))
             out.result, out.detail = SKIPPED, f"needs a {targets} device to run (compiled only here)"
     return out

@@ -20,10 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from fuzzir import commands as cmds
-from fuzzir.findings import Finding
+from fuzzir.findings import Finding, needs_run
 from fuzzir.targets import TARGETS, Target
-
-RUN_KINDS = ("miscompile", "runtime-error", "runtime-crash")
 
 # What an IR finding leaves in the stream phase IR.
 # kind -> (comment, grep -E pattern, what reproduces, what is fixed)
@@ -41,6 +39,8 @@ IR_CHECKS: dict[str, tuple[str, str, str, str]] = {
         "no readwrite binding",
     ),
 }
+#: kind -> the grep -E pattern alone, for the exports' RUN lines.
+IR_PATTERNS: dict[str, str] = {kind: check[1] for kind, check in IR_CHECKS.items()}
 
 
 def compile_commands(target: Target, variant: str, flags: tuple[str, ...], pass_name: str,
@@ -55,11 +55,6 @@ def compile_commands(target: Target, variant: str, flags: tuple[str, ...], pass_
     if stop_after:
         steps[-1] = [*steps[-1][:-3], f"--compile-to={stop_after}", steps[-1][-3], "-o", "ir.mlir"]
     return steps
-
-
-def needs_run(kind: str, stage: str) -> bool:
-    """Whether a finding of this kind shows only when the module runs."""
-    return kind in RUN_KINDS or (kind == "timeout" and stage != "compile")
 
 
 def run_command(target: Target, inputs: Sequence[np.ndarray], expected: Sequence[np.ndarray], *,

@@ -85,8 +85,7 @@ def _check_stored_compiles(executed, cells: list[Cell], case, entry: Path) -> Fi
     ran = [argv for argv in _cell_runs(executed, cells, record) if argv[0] != "iree-run-module"]
     n = len(ran)
     assert ran and record.commands[:n] == ran == _script_commands((entry / "repro.sh").read_text())[:n]
-    cell = next(c for c in case.commands if (c.target.name, c.variant, c.flags) == record.repro_cell.key())
-    assert case.commands[cell] == ran
+    assert case.commands[record.repro_cell.key()] == ran
     proc = _repro(entry)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     return record

@@ -23,13 +23,9 @@ import numpy as np
 
 from fuzzir.exports.finding import ExportError, FindingData
 from fuzzir.exports.values import is_float, run_value
-from fuzzir.findings import IR_KINDS, RUN_ONLY_KINDS
+from fuzzir.findings import IR_KINDS, needs_run
+from fuzzir.repro import IR_PATTERNS
 
-# The same IR patterns repro.sh greps for: what an IR finding leaves in `--compile-to=stream` output.
-IR_PATTERNS = {
-    "readwrite-constant": r"dispatch\.tensor<readwrite:",
-    "constant-copy": r"stream\.(cmd\.copy|async\.clone|async\.copy).*!stream\.resource<constant>",
-}
 COMPILE_TOOLS = ("iree-compile", "iree-opt")
 # fuzzir's bookkeeping: side files, and printing choices that do not change what is compiled.
 _DROPPED_PREFIXES = ("--dump-compilation-phases-to=", "--mlir-elide-elementsattrs-if-larger=")
@@ -125,7 +121,7 @@ def compile_files(f: FindingData, program_file: str) -> list[list[str]]:
 
 def runs_module(f: FindingData) -> bool:
     """Whether the finding shows only when the module runs (the report then shows the run command)."""
-    return f.kind in RUN_ONLY_KINDS or (f.kind == "timeout" and f.stage != "compile")
+    return needs_run(f.kind, f.stage)
 
 
 def run_compare_flags(f: FindingData) -> list[str]:
