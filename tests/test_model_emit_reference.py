@@ -165,3 +165,29 @@ def test_compare_reports_first_mismatch_and_handles_nan() -> None:
     msg = compare(a, np.array([2.0, np.nan], np.float32), None)
     assert msg is not None and "first at [0]" in msg
     assert compare(np.array([1.0]), np.array([1.0 + 1e-7]), np.array([1e-6])) is None
+
+
+def test_a_product_that_overflows_in_another_order_is_not_judged() -> None:
+    # Found by a campaign: IREE reassociates this product; 0 * 4**9 is 0 in numpy's order, but
+    # 4**8 already overflows f16 in others, and inf * 0 is NaN. Neither exact nor judgeable.
+    from fuzzir.parse import parse_program
+
+    program = parse_program("""
+func.func @main(%a: tensor<10xf16>, %b: tensor<f16>) -> tensor<f16> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>],
+                       iterator_types = ["reduction"]} ins(%a : tensor<10xf16>) outs(%b : tensor<f16>) {
+  ^bb0(%x: f16, %acc: f16):
+    %m = arith.mulf %x, %acc : f16
+    linalg.yield %m : f16
+  } -> tensor<f16>
+  return %r : tensor<f16>
+}
+""")
+    inputs = [np.array([0] + [4] * 9, dtype=np.float16), np.array(1, dtype=np.float16)]
+    e = expect(program, inputs)
+    assert not e.exact and np.all(np.isinf(e.tolerances[0]))
+    assert compare(e.outputs[0], np.array(np.nan, dtype=np.float16), e.tolerances[0]) is None
+    # The same product without the overflow stays exact, and a wrong value is still caught.
+    small = [np.array([0] + [2] * 9, dtype=np.float16), np.array(1, dtype=np.float16)]
+    e = expect(program, small)
+    assert e.exact and compare(e.outputs[0], np.array(1, dtype=np.float16), e.tolerances[0]) is not None
