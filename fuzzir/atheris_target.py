@@ -11,15 +11,19 @@ structured mutation of the program's choices, and the generator's own Python
 code is instrumented for coverage feedback.
 
 Every program is checked with `fuzzir.judge.judge_program` and its findings
-are stored with `fuzzir.persist.store_case` in the ordinary corpus format, so
-`fuzzir replay` and the pytest plugin work on them unchanged. A finding is
+are stored with `fuzzir.persist.store_case` in the ordinary finding format, so
+`fuzzir replay`, `fuzzir promote` and the pytest plugin work on them unchanged;
+like a campaign, it never writes the committed corpus, and symptoms only the
+pass prevents (seen only without it) are counted as guarded, not stored. A finding is
 *stored, not raised*: IREE bugs are the expected output, and aborting would
 stop the fuzzer at the first one. Set ``FUZZIR_ATHERIS_CRASH_ON_FINDING=1`` to
 raise instead, so that ClusterFuzz files each finding as a crash.
 
 Environment:
     FUZZIR_TARGETS   comma-separated targets (default ``llvm-cpu``)
-    FUZZIR_OUT       finding directory (default ``crashes``)
+    FUZZIR_OUT       findings directory (default ``findings``), with its database ``fuzzir.db``
+    FUZZIR_CORPUS    the committed corpus, read only: its signatures are counted, not stored
+                     (default ``crashes``)
     FUZZIR_ATHERIS_CRASH_ON_FINDING=1   raise on a finding (a libFuzzer crash)
     FUZZIR_MAX_OPS   ops per program at most (default 4)
 
@@ -66,7 +70,8 @@ def input_seed(data: bytes) -> int:
 class Target:
     """The per-process state of the fuzz target: settings, output directory, counters."""
 
-    def __init__(self, targets: str, out: Path, crash_on_finding: bool, max_ops: int) -> None:
+    def __init__(self, targets: str, out: Path, crash_on_finding: bool, max_ops: int,
+                 corpus: Path = Path("crashes")) -> None:
         from hypothesis import HealthCheck, given, settings
 
         from fuzzir.generators.programs import programs
@@ -75,6 +80,8 @@ class Target:
 
         self.settings = Settings(targets=parse_targets(targets))
         self.out = out
+        self.corpus = corpus
+        self._corpus: Any = None  # the corpus index, read on the first input
         self.crash_on_finding = crash_on_finding
         self.checked = 0
         self.stored = 0
@@ -89,26 +96,29 @@ class Target:
         self._fuzz_one = check.hypothesis.fuzz_one_input
 
     def _check(self, program: Any) -> None:
+        from fuzzir.db import DB_NAME, FindingsDB
         from fuzzir.emit import emit
         from fuzzir.judge import judge_program
-        from fuzzir.persist import store_case
+        from fuzzir.persist import NEW, CorpusIndex, store_case
 
+        if self._corpus is None:
+            self._corpus = CorpusIndex(self.corpus if self.corpus.is_dir() else None)
         seed = input_seed(self._data)
         case = judge_program(program, emit(program), seed, self.settings, index=seed)
         self.checked += 1
-        stored = []
-        if case.observations:
-            stored = store_case(self.out, case, seed=seed,
-                                elapsed=time.monotonic() - self.started, source="atheris")
-        new = [(f, p) for f, p, outcome in stored if outcome != "duplicate"]
+        stored = store_case(self.out, case, seed=seed, elapsed=time.monotonic() - self.started, source="atheris",
+                            corpus=self._corpus, db=FindingsDB(self.out / DB_NAME))
+        findings = [r for r in stored if r.verdict != "guarded"]
+        new = [r for r in findings if r.outcome == NEW]
         self.stored += len(new)
-        kinds = ",".join(sorted({f.kind for f, _p, _o in stored})) or "clean"
+        kinds = ",".join(sorted({r.finding.kind for r in findings})) or "clean"
+        guarded = len(stored) - len(findings)
         sys.stderr.write(f"fuzzir-atheris: input {self.checked} checked in {case.cells} cells: {kinds}"
-                         f" ({len(new)} new, {len(stored) - len(new)} repeat)\n")
+                         f" ({len(new)} new, {len(findings) - len(new)} repeat, {guarded} guarded)\n")
         sys.stderr.flush()
-        if stored and self.crash_on_finding:
-            names = ", ".join(str(p) for _f, p, _o in stored)
-            raise FindingError(f"fuzzir finding(s) stored in {names}")
+        if findings and self.crash_on_finding:
+            names = ", ".join(str(r.path) for r in findings)
+            raise FindingError(f"fuzzir finding(s) in {names}")
 
     def __call__(self, data: bytes) -> None:
         """libFuzzer's TestOneInput."""
@@ -127,9 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         import fuzzir.model  # noqa: F401
     try:
         target = Target(os.environ.get("FUZZIR_TARGETS", "llvm-cpu"),
-                        Path(os.environ.get("FUZZIR_OUT", "crashes")),
+                        Path(os.environ.get("FUZZIR_OUT", "findings")),
                         os.environ.get("FUZZIR_ATHERIS_CRASH_ON_FINDING", "") not in ("", "0"),
-                        int(os.environ.get("FUZZIR_MAX_OPS", "4")))
+                        int(os.environ.get("FUZZIR_MAX_OPS", "4")),
+                        Path(os.environ.get("FUZZIR_CORPUS", "crashes")))
     except ValueError as e:
         print(f"error: fuzzir.atheris_target: {e}", file=sys.stderr)
         return 2

@@ -5,6 +5,12 @@ waiting on compiler and runtime subprocesses, so threads are enough and a
 crashing compiler only ever kills its own subprocess. Findings are written
 (atomically) as soon as their program is checked, so Ctrl-C or a crash of
 fuzzir itself loses nothing already found.
+
+Findings go to a working directory (`findings/`, ignored by git), deduplicated
+against it and against the committed corpus (`crashes/`), which a campaign only
+reads: a signature already in the corpus is counted, not stored. Counts, times and
+pass coverage go to the findings database (`fuzzir.db`). Only `fuzzir promote`
+adds to the corpus.
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fuzzir import __version__
+from fuzzir.db import DB_NAME, FindingsDB
 from fuzzir.emit import emit
-from fuzzir.findings import Finding
+from fuzzir.findings import DEFECT, GUARDED, LATENT, SHIPPED, Finding
 from fuzzir.generators.programs import generate
 from fuzzir.judge import CaseResult, Settings, judge_program
 from fuzzir.minimize import minimize_entry
-from fuzzir.persist import store_case
+from fuzzir.persist import KNOWN, NEW, CorpusIndex, store_case
+from fuzzir.pipeline import iree_compiler_version
 
 
 def program_seed(campaign_seed: int, index: int) -> int:
@@ -37,9 +46,15 @@ class Stats:
     compile_seconds: float = 0.0
     run_seconds: float = 0.0
     check_seconds: float = 0.0  # worker time spent checking programs (minimizing excluded)
-    new: int = 0
-    duplicates: int = 0
+    new: int = 0  # findings new against the findings directory and the corpus
+    duplicates: int = 0  # repeats of a finding already in the findings directory
+    known: int = 0  # repeats of a corpus entry
+    new_defects: int = 0  # new against the corpus: what makes a nightly campaign fail
+    new_latent: int = 0
+    guarded: int = 0  # programs where the pass prevented what it exists to prevent
     by_kind: dict[str, dict] = field(default_factory=dict)
+    #: per cause (signature): kind, verdict, first-seen time, hits, where it is stored
+    by_cause: dict[str, dict] = field(default_factory=dict)
     first_finding_seconds: float | None = None
     minimized: int = 0
     minimize_log: list[tuple[str, dict]] = field(default_factory=list)
@@ -56,10 +71,15 @@ class Stats:
 class Campaign:
     def __init__(self, settings: Settings, out: Path, seed: int, jobs: int = 2,
                  time_limit: float | None = None, count: int | None = None,
-                 progress: bool = True, on_stored: Callable[[Finding, Path, str], None] | None = None,
-                 generator_options: dict | None = None, minimize_seconds: float = 0.0) -> None:
+                 progress: bool = True, on_stored: Callable[[Finding, Path | None, str], None] | None = None,
+                 generator_options: dict | None = None, minimize_seconds: float = 0.0,
+                 corpus: Path | None = None, about: str = SHIPPED) -> None:
         self.settings = settings
         self.out = out
+        self.corpus = CorpusIndex(corpus if corpus is not None and corpus.is_dir() else None)
+        self.about = about
+        self.db = FindingsDB(out / DB_NAME)
+        self.campaign_id: int | None = None
         self.seed = seed
         self.jobs = max(1, jobs)
         self.time_limit = time_limit
@@ -103,22 +123,39 @@ class Campaign:
         st.check_seconds += case.wall_seconds
         st.run_seconds += case.run_seconds
         with self.store_lock:
-            stored = store_case(self.out, case, seed=program_seed(self.seed, index),
-                                elapsed=st.elapsed, source="fuzz")
-        for finding, path, outcome in stored:
+            stored = store_case(self.out, case, seed=program_seed(self.seed, index), elapsed=st.elapsed,
+                                source="fuzz", about=self.about, corpus=self.corpus, db=self.db,
+                                campaign=self.campaign_id)
+        if any(r.verdict == GUARDED for r in stored):
+            st.guarded += 1
+        for r in stored:
+            finding, path, outcome = r.finding, r.path, r.outcome
+            cause = st.by_cause.setdefault(finding.signature, {
+                "kind": finding.kind, "verdict": r.verdict, "hits": 0, "first": round(st.elapsed, 1),
+                "place": outcome, "path": str(path) if path else "", "key": finding.key})
+            cause["hits"] += 1
+            if r.verdict == GUARDED:
+                continue
             row = st.by_kind.setdefault(finding.kind, {"new": 0, "hits": 0, "first": None})
             row["hits"] += 1
-            if outcome == "new":
+            if outcome == NEW:
                 st.new += 1
-                if self.minimize_seconds > 0:
+                if self.minimize_seconds > 0 and path is not None:
                     self.to_minimize.append(path)
                 row["new"] += 1
                 if row["first"] is None:
                     row["first"] = round(st.elapsed, 1)
                 if st.first_finding_seconds is None:
                     st.first_finding_seconds = st.elapsed
+            elif outcome == KNOWN:
+                st.known += 1
             else:
                 st.duplicates += 1
+            if outcome != KNOWN and cause["hits"] == 1:  # first sighting this run, not in the corpus
+                if r.verdict == DEFECT:
+                    st.new_defects += 1
+                elif r.verdict == LATENT:
+                    st.new_latent += 1
             if self.on_stored:
                 self.on_stored(finding, path, outcome)
 
@@ -141,6 +178,19 @@ class Campaign:
 
     def run(self) -> Stats:
         """Run until the time or count is spent or Ctrl-C; findings are already on disk."""
+        s = self.settings
+        self.campaign_id = self.db.start_campaign(
+            seed=self.seed, iree_version=iree_compiler_version(), fuzzir_version=__version__,
+            settings={"targets": [t.name for t in s.targets], "flag_sets": [list(f) for f in s.flag_sets],
+                      "matrix": s.matrix, "about": self.about, "pass": s.pass_name, "values": s.values})
+        try:
+            return self._run()
+        finally:
+            st = self.stats
+            self.db.finish_campaign(self.campaign_id, programs=st.programs, cells=st.cells, seconds=st.elapsed,
+                                    new=st.new_defects + st.new_latent)
+
+    def _run(self) -> Stats:
         index = 0
         pending: dict[Future, int] = {}
         minimizing: dict[Future, Path] = {}
@@ -185,11 +235,24 @@ class Campaign:
 
 
 def summary_table(stats: Stats, jobs: int) -> str:
-    lines = [f"{'kind':<20}{'new':>6}{'seen':>6}{'first at (s)':>14}"]
-    for kind, row in sorted(stats.by_kind.items()):
-        first = "-" if row["first"] is None else f"{row['first']:.1f}"
-        lines.append(f"{kind:<20}{row['new']:>6}{row['hits']:>6}{first:>14}")
-    if not stats.by_kind:
+    """The end-of-run summary, one row per root cause, grouped by verdict."""
+    lines = []
+    titles = {DEFECT: "defects (seen with the pass: the compiler IREE ships)",
+              LATENT: "latent (seen only without the pass: a later stage's bug the pass masks)"}
+    for verdict, title in titles.items():
+        rows = [(sig, c) for sig, c in stats.by_cause.items() if c["verdict"] == verdict]
+        if not rows:
+            continue
+        lines.append(f"{title}:")
+        lines.append(f"  {'kind':<19}{'signature':<33}{'hits':>5}{'first (s)':>10}  where")
+        for sig, c in sorted(rows, key=lambda r: r[1]["first"]):
+            where = "corpus (known)" if c["place"] == KNOWN else c["path"]
+            lines.append(f"  {c['kind']:<19}{sig:<33}{c['hits']:>5}{c['first']:>10.1f}  {where}")
+    guarded = [c for c in stats.by_cause.values() if c["verdict"] == GUARDED]
+    if guarded:
+        lines.append(f"guarded: in {stats.guarded} program(s) the pass prevented what it exists to prevent "
+                     f"({len(guarded)} cause(s), {sum(c['hits'] for c in guarded)} sightings; not stored)")
+    if not stats.by_cause:
         lines.append("(no findings)")
     share = stats.compile_seconds / stats.check_seconds * 100 if stats.check_seconds else 0
     ttff = "-" if stats.first_finding_seconds is None else f"{stats.first_finding_seconds:.1f}s"
@@ -198,4 +261,6 @@ def summary_table(stats: Stats, jobs: int) -> str:
         f"{stats.cells} compile cells, compiler {share:.0f}% of checking time, first new finding at {ttff}, "
         f"{stats.minimized} minimized"
     )
+    lines.append(f"new against the corpus: {stats.new_defects} defect(s), {stats.new_latent} latent; "
+                 f"{stats.known} sighting(s) of corpus entries")
     return "\n".join(lines)

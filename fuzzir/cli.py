@@ -11,6 +11,13 @@ import sys
 from pathlib import Path
 
 from fuzzir import __version__
+from fuzzir.cli_release import (
+    RELEASE_COMMANDS,
+    ReleaseUsageError,
+    activate_release,
+    add_iree_option,
+    add_release_commands,
+)
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -33,6 +40,12 @@ def _common(p: argparse.ArgumentParser, default_targets: str) -> None:
     p.add_argument("--run-timeout", type=float, default=30.0, help="seconds per run (default 30)")
     p.add_argument("--values", choices=("exact", "float"), default="exact",
                    help="small-integer inputs compared exactly, or general floats with a derived tolerance")
+    p.add_argument("--about", choices=("shipped", "pass"), default="shipped",
+                   help="shipped (default): verdicts about IREE as shipped, with the pass; a symptom seen only "
+                        "without it is 'guarded' or 'latent'. pass: every variant's symptom is a finding "
+                        "(for engineers who study or change the pass itself)")
+    p.add_argument("--fail-on-latent", action="store_true",
+                   help="exit 1 for latent findings too (seen only without the pass)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     limit.add_argument("--count", type=int, help="number of programs to check")
     fz.add_argument("--seed", type=int, default=0, help="campaign seed (default 0)")
     fz.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="programs checked at once")
-    fz.add_argument("--out", default="crashes", help="finding directory (default crashes/)")
+    fz.add_argument("--out", default="findings",
+                    help="working findings directory, with its database fuzzir.db (default findings/)")
+    fz.add_argument("--corpus", default="crashes",
+                    help="the committed corpus, read only: its signatures are counted, not stored again "
+                         "(default crashes/; 'none' for no corpus)")
     fz.add_argument("--matrix", choices=("sample", "full"), default="sample",
                     help="cells per program: a rotating sample (default) or every cell")
     fz.add_argument("--flag-set", action="append", default=None, metavar="FLAGS",
@@ -59,7 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(fz, "llvm-cpu,vmvx,vulkan,cuda,rocm")
 
     ck = sub.add_parser("check", help="run every oracle on one .mlir file")
-    ck.add_argument("file", help="a .mlir file: func.func @main over ranked tensors")
+    ck.add_argument("file", help="a .mlir file iree-compile accepts (linalg, tensor, StableHLO, TOSA ...)")
+    ck.add_argument("--function", metavar="NAME",
+                    help="the entry function (default: the only public function, else @main)")
+    ck.add_argument("--dim", action="append", default=[], metavar="N|ARG:DIM=N",
+                    help="size of dynamic dimensions: N for all, ARG:DIM=N for one (default 4; repeatable)")
+    add_iree_option(ck)
     ck.add_argument("--iree-flag", action="append", default=[], metavar="FLAG",
                     help="an extra iree-compile flag (repeatable)")
     ck.add_argument("--json", action="store_true", help="print findings as JSON")
@@ -69,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     mn = sub.add_parser("minimize", help="reduce a finding to the smallest program with the same signature")
     mn.add_argument("finding", help="a finding directory (holding meta.json and program.mlir)")
+    add_iree_option(mn)
     mn.add_argument("--time", type=float, default=120.0, help="seconds to spend at most (default 120)")
 
     gen = sub.add_parser("gen", help="print the program a seed generates")
@@ -83,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("replay", help="rerun every stored finding on the installed IREE (regression suite)")
     rp.add_argument("dir", nargs="?", default="crashes", help="corpus directory (default crashes/)")
+    add_iree_option(rp)
     rp.add_argument("--update", action="store_true",
                     help="flip statuses: open -> fixed when fixed, fixed -> open when it reproduces")
     rp.add_argument("--junit", metavar="FILE", help="also write JUnit XML (one testcase per entry)")
@@ -90,6 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="entries replayed at once")
     rp.add_argument("--compile-timeout", type=float, default=60.0, help="seconds per compile (default 60)")
     rp.add_argument("--run-timeout", type=float, default=30.0, help="seconds per run (default 30)")
+    add_release_commands(sub)
+
+    pr = sub.add_parser("promote", help="put findings into the committed corpus, on purpose")
+    pr.add_argument("findings", nargs="+", metavar="FINDING", help="finding directories (from findings/)")
+    pr.add_argument("--corpus", default="crashes", help="the corpus directory (default crashes/)")
+    pr.add_argument("--no-run", action="store_true", help="do not run repro.sh first (it must reproduce)")
+
+    rr = sub.add_parser("report", help="a Markdown and a self-contained HTML report of a findings directory")
+    rr.add_argument("dir", help="a findings directory (with its fuzzir.db) or a corpus")
+    rr.add_argument("-o", "--output", help="directory for report.md, report.html, report.json (default: DIR)")
     return parser
 
 
@@ -107,18 +141,24 @@ def _targets(text: str) -> tuple:
 
 
 def _settings(args: argparse.Namespace, flag_sets: tuple[tuple[str, ...], ...]):
+    from fuzzir.findings import VARIANTS
     from fuzzir.judge import Settings
-    from fuzzir.pipeline import PassNotFound, ablated_pipeline
+    from fuzzir.pipeline import NotRebuildable, PassNotFound, ablated_pipeline
+    from fuzzir.sandbox import selected_iree
 
     targets = _targets(args.targets)
+    variants = VARIANTS
     try:
         ablated_pipeline(targets[0], flag_sets[0], args.pass_name)
-    except PassNotFound as e:
-        raise UsageError(str(e)) from None
+    except (PassNotFound, NotRebuildable) as e:
+        if selected_iree() is None:  # --iree VERSION: that release may lack the pass
+            raise UsageError(str(e)) from None
+        print(f"note: {e}: the 'without' variant is skipped", file=sys.stderr)
+        variants = ("with",)
     except Exception as e:  # the probe compile failed: most likely a bad flag
         raise UsageError(f"cannot build the pipeline with these flags: {str(e).splitlines()[0]}") from None
     return Settings(targets=targets, flag_sets=flag_sets, matrix=getattr(args, "matrix", "full"),
-                    pass_name=args.pass_name, compile_timeout=args.compile_timeout,
+                    variants=variants, pass_name=args.pass_name, compile_timeout=args.compile_timeout,
                     run_timeout=args.run_timeout, values=args.values)
 
 
@@ -136,20 +176,22 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     campaign = Campaign(settings, Path(args.out), args.seed, jobs=args.jobs, time_limit=time_limit,
                         count=args.count, progress=not args.quiet,
                         generator_options={"max_ops": args.max_ops, "values": args.values},
-                        minimize_seconds=0.0 if args.no_minimize else args.minimize_time)
+                        minimize_seconds=0.0 if args.no_minimize else args.minimize_time,
+                        corpus=None if args.corpus == "none" else Path(args.corpus), about=args.about)
     def stop(signum: int, frame: object) -> None:  # SIGTERM (CI, timeout(1)) stops like Ctrl-C
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     stats = campaign.run()
     print(summary_table(stats, args.jobs))
-    print(f"findings are in {args.out}/")
-    return EXIT_FINDINGS if stats.new else EXIT_CLEAN
+    print(f"findings are in {args.out}/ (counts in {args.out}/fuzzir.db; `fuzzir report {args.out}` for a report)")
+    failed = stats.new_defects + (stats.new_latent if args.fail_on_latent else 0)
+    return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from fuzzir.any_program import SourceError, load_program, parse_dims
     from fuzzir.judge import judge_program, plan_cells
-    from fuzzir.parse import ParseError, parse_program
     from fuzzir.persist import store_case
     from fuzzir.pipeline import iree_compiler_version
 
@@ -161,24 +203,47 @@ def cmd_check(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"fuzzir check: cannot read {args.file}: {e.__class__.__name__}") from None
     try:
-        program = parse_program(text, filename=str(path))
-    except ParseError as e:
+        loaded = load_program(text, str(path), function=args.function, dims=parse_dims(args.dim))
+    except (SourceError, ValueError) as e:
         raise UsageError(f"fuzzir check: {e}") from None
     flags = tuple(args.iree_flag)
     settings = _settings(args, (flags,))
-    case = judge_program(program, text, args.seed, settings, cells=plan_cells(settings, 0))
+    case = judge_program(loaded.program, text, args.seed, settings, cells=plan_cells(settings, 0),
+                         source=loaded.source, unmodelled=loaded.unmodelled)
     if args.out:
-        store_case(Path(args.out), case, seed=args.seed, elapsed=None, source=str(path))
-    rows = [{"kind": o.kind, "variant": o.variant, "target": o.target, "flags": list(o.flags),
-             "op": o.op, "message": o.message} for o in case.observations]
+        store_case(Path(args.out), case, seed=args.seed, elapsed=None, source=str(path), about=args.about)
+    return _report_case(args, case, str(path), iree_compiler_version())
+
+
+def _report_case(args: argparse.Namespace, case, file: str, iree_version: str) -> int:
+    """Print a judged case (text or JSON) by verdict; exit 1 for defects (and latent, if asked)."""
+    from fuzzir.any_program import cells_json, oracle_summary
+    from fuzzir.findings import DEFECT, GUARDED, LATENT, group, split_verdicts
+
+    by_verdict = split_verdicts(group(case.observations), args.about)
+    rows = {v: [{"kind": o.kind, "signature": f.signature, "variant": o.variant, "target": o.target,
+                 "flags": list(o.flags), "op": o.op, "message": o.message, "verdict": v}
+                for f in fs for o in f.observations] for v, fs in by_verdict.items()}
+    counts = {v: len(fs) for v, fs in by_verdict.items()}
+    failed = counts[DEFECT] + (counts[LATENT] if args.fail_on_latent else 0)
     if args.json:
-        print(json.dumps({"findings": rows, "iree_version": iree_compiler_version(),
-                          "file": str(path), "exact": case.expectation.exact}, indent=2))
-    else:
-        for r in rows:
-            print(f"{r['kind']:<19} {r['target']:<9} {r['variant']:<8} {r['op']}: {r['message']}")
-        print(f"{len(rows)} finding(s) in {case.cells} cells" if rows else f"clean in {case.cells} cells")
-    return EXIT_FINDINGS if rows else EXIT_CLEAN
+        print(json.dumps({"findings": rows[DEFECT], "latent": rows[LATENT], "guarded": rows[GUARDED],
+                          "counts": counts, "about": args.about, "iree_version": iree_version,
+                          "file": file, "exact": case.exact, "oracles": oracle_summary(case),
+                          "cells": cells_json(case)}, indent=2))
+        return EXIT_FINDINGS if failed else EXIT_CLEAN
+    for verdict in (DEFECT, LATENT, GUARDED):
+        for r in rows[verdict]:
+            print(f"{verdict:<8} {r['kind']:<19} {r['target']:<9} {r['variant']:<8} {r['op']}: {r['message']}")
+    print(oracle_summary(case))
+    summary = f"{counts[DEFECT]} finding(s)" if counts[DEFECT] else "clean"
+    notes = []
+    if counts[LATENT]:
+        notes.append(f"{counts[LATENT]} latent (seen only without the pass; --fail-on-latent to fail on it)")
+    if counts[GUARDED]:
+        notes.append(f"the pass guards {counts[GUARDED]} (seen only without it)")
+    print(f"{summary} in {case.cells} cells" + (f"; {'; '.join(notes)}" if notes else ""))
+    return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 
 def cmd_gen(args: argparse.Namespace) -> int:
@@ -268,16 +333,46 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 
+def cmd_promote(args: argparse.Namespace) -> int:
+    """Promote findings into the corpus: 0 when all went in, 2 when one was refused (it says why)."""
+    from fuzzir.promote import promote
+
+    corpus = Path(args.corpus)
+    if corpus.exists() and not corpus.is_dir():
+        raise UsageError(f"fuzzir promote: the corpus {args.corpus} is not a directory")
+    results = promote([Path(p) for p in args.findings], corpus, run=not args.no_run)
+    for r in results:
+        print(f"{r.finding}: {r.detail}" if r.ok else f"{r.finding}: not promoted: {r.detail}",
+              file=sys.stdout if r.ok else sys.stderr)
+    return EXIT_CLEAN if all(r.ok for r in results) else EXIT_USAGE
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from fuzzir import report
+
+    root = Path(args.dir)
+    if not root.is_dir():
+        raise UsageError(f"fuzzir report: no such directory: {args.dir}")
+    try:
+        md, page = report.write(root, Path(args.output) if args.output else root)
+    except OSError as e:
+        raise UsageError(f"fuzzir report: cannot write the report: {e.strerror or e}") from None
+    print(f"wrote {md} and {page}")
+    return EXIT_CLEAN
+
+
 COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "gen": cmd_gen, "minimize": cmd_minimize,
-            "export": cmd_export, "replay": cmd_replay}
+            "export": cmd_export, "replay": cmd_replay, "promote": cmd_promote, "report": cmd_report,
+            **RELEASE_COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        activate_release(args)  # --iree VERSION
         return COMMANDS[args.command](args)
-    except UsageError as e:
+    except (UsageError, ReleaseUsageError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

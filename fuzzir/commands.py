@@ -15,14 +15,12 @@ and the inputs thus replays any chain verbatim.
 
 from __future__ import annotations
 
-import functools
 import shlex
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from fuzzir.pipeline import DETACH_PASS, ablated_pipeline
-from fuzzir.sandbox import run_tool, tool_path
+from fuzzir.pipeline import DETACH_PASS, ablated_pipeline, iree_opt_accepts
 from fuzzir.targets import Target
 
 PROGRAM = "program.mlir"
@@ -62,12 +60,6 @@ VARIANTS = ("with", "without")
 def shell_line(argv: Sequence[str]) -> str:
     """The one way an argv is printed as shell text (repro.sh, reports): shlex quoting."""
     return shlex.join(argv)
-
-
-@functools.cache
-def iree_opt_accepts(flag: str) -> bool:
-    """Whether iree-opt knows flag: it rejects unknown options outright."""
-    return run_tool([tool_path("iree-opt"), flag, "-"], timeout=30).ok
 
 
 def iter_compile_steps(target: Target, variant: str, flags: Sequence[str] = (), *,

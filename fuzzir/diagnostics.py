@@ -67,3 +67,11 @@ def normalize_diagnostic(text: str) -> str:
     for pattern, repl in _NORMALIZERS:
         text = pattern.sub(repl, text)
     return text[:200]
+
+
+_GLOBAL_WRITE = re.compile(r"write affecting operations on global resources")
+
+
+def is_global_write(diagnostic: str) -> bool:
+    """GPU codegen's refusal to write a global (constant) resource: what the decoupling pass prevents."""
+    return bool(_GLOBAL_WRITE.search(diagnostic))

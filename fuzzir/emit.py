@@ -15,6 +15,7 @@ from fuzzir.mlir_values import dense, format_scalar
 from fuzzir.model import (
     INLINE_CONSTANT_LIMIT_BYTES,
     NUMPY_DTYPE,
+    UNARY_DIALECT,
     Expr,
     LinalgOp,
     Literal,
@@ -60,7 +61,8 @@ class _Body:
             )
             return name
         operands = [self.value(a) for a in e.args]
-        self.lines.append(f"    {name} = arith.{e.op} {', '.join(operands)} : {self.dtype}")
+        dialect = UNARY_DIALECT.get(e.op, "arith")
+        self.lines.append(f"    {name} = {dialect}.{e.op} {', '.join(operands)} : {self.dtype}")
         return name
 
 

@@ -1,22 +1,35 @@
-"""The finding vocabulary, observations, and the signature rule.
+"""The finding vocabulary, observations, root-cause keys and verdicts.
 
 An *observation* is one symptom on one (target, variant, flags) cell of the
-compile matrix. Observations of a program that share a *signature* form one
-*finding*; its `variants` say whether the decoupling pass caused, fixed or
-missed the bug.
+compile matrix. A program's observations that share a *cause key* form one
+*finding*; its signature is the cause key plus which variants showed it
+(`variant_key`): for what the pass exists to prevent, the exact pattern, because "the
+pass causes it", "the pass misses it" and "only the pass hides it" are different
+causes; for the rest, whether IREE as shipped shows it or only the pass-less pipeline.
 
-Signature rule (stable across runs and machines; blind to SSA names,
-locations, shapes and constant values):
+Cause keys follow the compiler's behaviour, not the surface of the program
+(stable across runs and machines; blind to SSA names, locations, shapes and values):
 
-- `compile-error`: the normalized first diagnostic and the op it names, per target;
-- `compiler-crash`, `runtime-crash`: the signal and the normalized first diagnostic, per target;
+- `readwrite-constant`, `constant-copy` (a constant written by a dispatch, and the
+  runtime's copy of it: one cause, two symptoms): what the constant is (splat,
+  non-splat literal, global), how it reaches the dispatch (cloned inline below the
+  byte threshold, or bound as an operand), and whether the pass's matcher applies to
+  the op at all (`pass_matcher`); the op family and element type are not part of it;
+- `compile-error`: the normalized first diagnostic and the op it names, per codegen
+  (cuda and rocm share LLVMGPU codegen, so they are one); when codegen refuses to write
+  a global resource, instead of the op, which constant init the pipeline left in place
+  (`leftover_constant`): a global, a non-splat init of an op outside the pass's matcher...;
+- `compiler-crash`, `runtime-crash`: the signal and the normalized first diagnostic, per codegen;
 - `timeout`: the stage (compile or run), per target;
 - `runtime-error`: the normalized first diagnostic, per target;
 - `miscompile`: the op family, init kind and element type class of the op producing the
   wrong output, per target (different backends are different bugs);
-- `readwrite-constant`, `constant-copy`: op family, init kind and element type class;
-  dispatch formation is target-independent, so the targets merge into one finding;
 - a symptom a known-issue filter recognizes (`fuzzir.filters`): the kind and the filter's tag.
+
+Verdicts (`verdict`) are about the compiler IREE ships, `with` the pass: a finding
+seen `with` is a *defect*; one seen only `without` is *guarded* when it is what the
+pass exists to prevent (a written or copied constant, the "write affecting operations
+on global resources" error) and *latent* otherwise (a later stage's bug the pass masks).
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fuzzir import names
+from fuzzir.diagnostics import is_global_write
 
 KINDS = (
     "miscompile",
@@ -39,12 +53,18 @@ KINDS = (
     "constant-copy",
 )
 IR_KINDS = ("readwrite-constant", "constant-copy")
+#: The cause-key kind of both IR kinds: a dispatch writes a constant (and the runtime copies it).
+WRITTEN_CONSTANT = "readwrite-constant"
 COMPILE_KINDS = ("compile-error", "compiler-crash")
 #: Kinds only running a module shows: on a target without a device they cannot be judged.
 RUN_ONLY_KINDS = ("miscompile", "runtime-error", "runtime-crash")
 #: Severity order: a program with several findings is minimized for the first.
 SEVERITY = {k: i for i, k in enumerate(KINDS)}
 VARIANTS = ("with", "without")
+DEFECT, LATENT, GUARDED = "defect", "latent", "guarded"
+VERDICTS = (DEFECT, LATENT, GUARDED)
+#: `about` values: the compiler as shipped (default), or the pass itself (every variant counts).
+SHIPPED, PASS = "shipped", "pass"
 
 
 def needs_run(kind: str, stage: str) -> bool:
@@ -87,24 +107,34 @@ class Observation:
         # so that stored signatures stay stable.
         return self.op_name or ("main" if self.stage == "run" else self.stage)
 
-    def signature_key(self) -> str:
+    def cause_key(self) -> str:
+        """What this symptom says about its cause (see the module docstring); no variant in it."""
+        kind = WRITTEN_CONSTANT if self.kind in IR_KINDS else self.kind
         if self.known:
-            return "|".join([self.kind, "known", self.known])
+            return "|".join([kind, "known", self.known])
         if self.kind in IR_KINDS:
-            parts = [self.kind, self.family, self.init_kind, self.dtype_class]
+            constant = constant_class(self.init_kind)
+            parts = [kind, constant, reach(self.init_kind, self.flags), pass_matcher(self.family, constant)]
         elif self.kind == "miscompile":
-            parts = [self.kind, self.target, self.family, self.init_kind, self.dtype_class]
+            parts = [kind, self.target, self.family, self.init_kind, self.dtype_class]
         elif self.kind in ("compiler-crash", "runtime-crash"):
-            parts = [self.kind, self.target, str(self.signal), self.diagnostic]
+            parts = [kind, codegen(self.target), str(self.signal), self.diagnostic]
         elif self.kind == "timeout":
-            parts = [self.kind, self.target, self.stage]
+            parts = [kind, self.target, self.stage]
+        elif self.kind == "compile-error" and is_global_write(self.diagnostic):
+            # Which op codegen names (a copy, a vector write, the generic) follows tiling and
+            # vectorization; which constant the pass left in place is the cause.
+            parts = [kind, codegen(self.target), "global-write", self.init_kind or "unknown"]
+        elif self.kind == "compile-error":
+            parts = [kind, codegen(self.target), self._subject(), self.diagnostic]
         else:
-            parts = [self.kind, self.target, self._subject(), self.diagnostic]
+            parts = [kind, self.target, self._subject(), self.diagnostic]
         return "|".join(parts)
 
     @property
-    def signature(self) -> str:
-        return signature_of(self.signature_key())
+    def guard_symptom(self) -> bool:
+        """Whether this is what the decoupling pass exists to prevent."""
+        return self.kind in IR_KINDS or (self.kind == "compile-error" and is_global_write(self.diagnostic))
 
     def with_known(self, tag: str) -> Observation:
         return dataclasses.replace(self, known=tag)
@@ -139,14 +169,34 @@ def _legacy_identity(kind: str, op: str) -> dict[str, Any]:
 
 
 def signature_of(key: str) -> str:
-    """A short, filesystem-safe name for a signature key: kind plus a hash."""
+    """A short, filesystem-safe name for a signature key: its first field plus a hash."""
     kind = key.split("|", 1)[0]
     return f"{kind}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
+def variant_pattern(variants: set[str] | list[str]) -> str:
+    """'with+without', 'with' or 'without': which variants showed a cause."""
+    return "+".join(v for v in VARIANTS if v in variants)
+
+
+def variant_key(observations: list[Observation]) -> str:
+    """The variant part of a signature.
+
+    For what the pass exists to prevent (a written constant, codegen refusing to write a
+    global), the exact pattern: "the pass causes it" (with), "misses it" (with+without)
+    and "prevents it" (without) are different causes. For everything else, only whether
+    IREE as shipped shows it ('with') or only the pass-less pipeline does ('without'):
+    a splat init that the pass turns into a fill shows a fill-init bug only `with`, while
+    a fill init shows it in both, and that is one bug."""
+    variants = {o.variant for o in observations}
+    if all(o.guard_symptom for o in observations):
+        return variant_pattern(variants)
+    return "with" if "with" in variants else "without"
+
+
 @dataclass
 class Finding:
-    """Observations of one program that share a signature."""
+    """Observations of one program that share a cause, with the variant pattern they show."""
 
     signature: str
     kind: str
@@ -173,6 +223,13 @@ class Finding:
     def first(self) -> Observation:
         return self.observations[0]
 
+    def verdict(self, about: str = SHIPPED) -> str:
+        """DEFECT, LATENT or GUARDED (module docstring); `about=PASS` makes everything a defect,
+        for engineers who study the pass itself."""
+        if about == PASS or "with" in self.variants:
+            return DEFECT
+        return GUARDED if all(o.guard_symptom for o in self.observations) else LATENT
+
     def repro_observation(self) -> Observation:
         """The cell a reproducer replays: the stock compiler (`with`) when it shows the bug."""
         for o in self.observations:
@@ -182,9 +239,90 @@ class Finding:
 
 
 def group(observations: list[Observation]) -> list[Finding]:
-    """One finding per signature, in order of severity then first appearance."""
-    found: dict[str, Finding] = {}
+    """One finding per cause and variant pattern, in order of severity then first appearance.
+
+    A finding's kind is the most severe kind among its observations (a written
+    constant and its copy are one cause: the finding is the write)."""
+    by_cause: dict[str, list[Observation]] = {}
     for o in observations:
-        f = found.setdefault(o.signature, Finding(o.signature, o.kind, o.signature_key()))
-        f.observations.append(o)
-    return sorted(found.values(), key=lambda f: SEVERITY[f.kind])
+        by_cause.setdefault(o.cause_key(), []).append(o)
+    found = []
+    for cause, obs in by_cause.items():
+        key = f"{cause}|{variant_key(obs)}"
+        kind = min((o.kind for o in obs), key=SEVERITY.__getitem__)
+        obs = sorted(obs, key=lambda o: SEVERITY[o.kind])  # stable: first appearance within a kind
+        found.append(Finding(signature_of(key), kind, key, obs))
+    return sorted(found, key=lambda f: SEVERITY[f.kind])
+
+
+def split_verdicts(findings: list[Finding], about: str = SHIPPED) -> dict[str, list[Finding]]:
+    """The findings by verdict: {DEFECT: [...], LATENT: [...], GUARDED: [...]}."""
+    out: dict[str, list[Finding]] = {v: [] for v in VERDICTS}
+    for f in findings:
+        out[f.verdict(about)].append(f)
+    return out
+
+
+# ---------------------------------------------------------------- cause facets
+#: Op families whose ops implement the contraction or convolution interface (pooling ops
+#: declare the convolution interface): the ops the pass detaches non-splat inits from.
+INTERFACE_FAMILIES = frozenset({"contraction", "convolution", "pooling"})
+#: Codegen a target shares with another: the same codegen bug shows on both.
+_CODEGEN = {"cuda": "llvmgpu", "rocm": "llvmgpu", "vulkan": "spirv", "llvm-cpu": "llvmcpu"}
+
+
+def codegen(target: str) -> str:
+    return _CODEGEN.get(target, target)
+
+
+def constant_class(init_kind: str) -> str:
+    """splat, nonsplat (any size) or global; 'unknown' for a program without a model."""
+    if init_kind in ("nonsplat", "large"):
+        return "nonsplat"
+    return init_kind if init_kind in ("splat", "global") else "unknown"
+
+
+def reach(init_kind: str, flags: tuple[str, ...]) -> str:
+    """How a constant reaches a dispatch: 'inline' (cloned into it, at most the inline byte
+    limit) or 'operand' (bound: globals, constants over the limit, everything when the limit is 0)."""
+    if init_kind in ("global", "large") or any(f.endswith("inline-constants-max-byte-length=0") for f in flags):
+        return "operand"
+    return "inline" if init_kind in ("splat", "nonsplat") else "unknown"
+
+
+_LEFTOVER_ORDER = ("global:no-lookthrough", "nonsplat:no-interface", "nonsplat:detach", "splat:splat-fill")
+
+
+def leftover_constant(ops: list[tuple[str, str]]) -> str:
+    """Which constant init a "write affecting operations on global resources" error is about,
+    from (family, init kind) per op: the first present in a fixed order, the ones the pass
+    leaves in place first (a global, then a non-splat init of an op outside its matcher),
+    then those it decouples; 'none' when the program has no constant init.
+
+    The same for both variants, so that a program whose error the pass does not prevent
+    shows one cause `with` and `without` (as on releases before the pass detached non-splat
+    inits), and a program and its minimized form name the same constant."""
+    present = set()
+    for family, init in ops:
+        constant = constant_class(init)
+        if constant != "unknown":
+            present.add(f"{constant}:{pass_matcher(family, constant)}")
+    return next((f for f in _LEFTOVER_ORDER if f in present), "none")
+
+
+def pass_matcher(family: str, constant: str) -> str:
+    """Whether the decoupling pass's matcher applies to an op with this kind of init.
+
+    From `DetachElementwiseFromNamedOps.cpp` (see ../shared/context/iree-facts.md): a splat
+    `arith.constant` init of any linalg op becomes a fill; a non-splat constant init of an op
+    with a contraction or convolution interface is detached into fill(0) plus an add; the
+    pass does not look through `util.global.load`."""
+    if constant == "global":
+        return "no-lookthrough"
+    if constant == "splat":
+        return "splat-fill"
+    if constant == "nonsplat":
+        if family in INTERFACE_FAMILIES:
+            return "detach"
+        return "no-interface" if family not in ("", "unknown") else "unknown"
+    return "unknown"

@@ -13,6 +13,13 @@ the pass (that comparison is the product), on the first target of the list
 in rotation, and with one flag set taken in rotation. Each program thus costs
 four compiles instead of twenty, and over a campaign every cell is visited
 evenly; `--matrix full` checks every cell of every program instead.
+
+Programs fuzzir did not write (`fuzzir check`) need not parse into the model:
+the judge then gets `program=None` and the `Source` read from the MLIR alone.
+Inputs are then drawn from the entry function's signature, and which outputs
+are exact is established on the program's input-phase IR (`oracles.any_inputs`,
+`oracles.value_facts`); oracles that need the model abstain and say why, the
+others judge as usual. Case oracles (`judge_case`) run after the last cell.
 """
 
 from __future__ import annotations
@@ -27,15 +34,19 @@ import numpy as np
 
 from fuzzir import filters
 from fuzzir.compiler import CompileResult, compile_program
-from fuzzir.diagnostics import diagnostic_op, first_diagnostic, normalize_diagnostic
-from fuzzir.findings import VARIANTS, Observation
+from fuzzir.diagnostics import diagnostic_op, first_diagnostic, is_global_write, normalize_diagnostic
+from fuzzir.findings import VARIANTS, Observation, leftover_constant
 from fuzzir.model import Program
-from fuzzir.oracles import ORACLES, Abstain, Evidence
+from fuzzir.oracles import ORACLES, Abstain, Evidence, Limits, Verdict
+from fuzzir.oracles.any_inputs import draw_any_inputs
 from fuzzir.oracles.inputs import draw_inputs
+from fuzzir.oracles.lowering import lower
 from fuzzir.oracles.reference import Expectation, expect
+from fuzzir.oracles.value_facts import Facts
 from fuzzir.pipeline import DETACH_PASS
 from fuzzir.record import CellRecord
 from fuzzir.runner import RunResult, run_module
+from fuzzir.source import Source
 from fuzzir.targets import Cell, Target, device_available
 
 __all__ = ["DEFAULT_FLAG_SETS", "CaseResult", "Cell", "Settings", "judge_program", "plan_cells"]
@@ -72,13 +83,13 @@ def plan_cells(settings: Settings, index: int) -> list[Cell]:
 
 @dataclass
 class CaseResult:
-    """What judging one program produced."""
+    """What judging one program produced; `program` and `expectation` are None without a model."""
 
-    program: Program
+    program: Program | None
     text: str
     seed: int
-    inputs: list[np.ndarray]
-    expectation: Expectation
+    inputs: list[np.ndarray] | None  # None: nothing could be run (see `facts.invalid`)
+    expectation: Expectation | None
     observations: list[Observation] = field(default_factory=list)
     compile_seconds: float = 0.0
     run_seconds: float = 0.0
@@ -89,22 +100,40 @@ class CaseResult:
     pass_name: str = DETACH_PASS  # what the `without` variant removed
     #: the argv each cell ran, by (target name, variant, flags): how findings and records name a cell
     commands: dict[tuple[str, str, tuple[str, ...]], list[list[str]]] = field(default_factory=dict)
+    source: Source | None = None  # the program read without a model
+    facts: Facts | None = None  # without a model: exactness of outputs, validity of inputs
+    unmodelled: str = ""  # why the model does not cover the program
+    lowered: str = ""  # input-phase IR, without a model
+
+    @property
+    def exact(self) -> bool:
+        """Whether every output is compared bit for bit (by the reference, or as established without it)."""
+        if self.expectation is not None:
+            return self.expectation.exact
+        return self.facts is not None and not self.facts.invalid and all(self.facts.exact)
+
+    @property
+    def function(self) -> str:
+        return self.source.function if self.source is not None else "main"
 
 
 def cell_key(cell: Cell) -> tuple[str, str, tuple[str, ...]]:
     return (cell.target.name, cell.variant, tuple(cell.flags))
 
 
-def _compile_observation(program: Program, cell: Cell, res: CompileResult) -> Observation:
+def _compile_observation(program: Program | None, cell: Cell, res: CompileResult) -> Observation:
     kind = {"error": "compile-error", "crash": "compiler-crash", "timeout": "timeout",
             "oom": "compiler-crash"}[res.status]
     diag = res.first_error or first_diagnostic(res.stderr) or f"exit status {res.status}"
     op = diagnostic_op(diag) if kind == "compile-error" else ""
-    families = sorted({o.family for o in program.ops})
+    families = sorted({o.family for o in program.ops}) if program is not None else []
+    # Codegen refusing to write a global: which constant the pass left there is the cause.
+    left = "" if program is None or not is_global_write(diag) else leftover_constant(
+        [(o.family, str(program.init_kind(o))) for o in program.ops])
     return Observation(
         kind=kind, variant=cell.variant, target=cell.target.name, flags=cell.flags, stage="compile",
         op_name=op, message=diag.splitlines()[0][:300] if diag else res.status,
-        family=",".join(families), diagnostic=normalize_diagnostic(diag),
+        family=",".join(families), init_kind=left, diagnostic=normalize_diagnostic(diag),
         signal=res.signal if res.status != "oom" else -1,
     )
 
@@ -117,63 +146,106 @@ def _run_observation(cell: Cell, run: RunResult) -> Observation:
                        diagnostic=normalize_diagnostic(diag), signal=run.signal)
 
 
-def judge_program(program: Program, text: str, seed: int, settings: Settings, index: int = 0,
+def judge_program(program: Program | None, text: str, seed: int, settings: Settings, index: int = 0,
                   workdir: str | None = None, cells: list[Cell] | None = None,
-                  inputs: list[np.ndarray] | None = None) -> CaseResult:
+                  inputs: list[np.ndarray] | None = None, *, source: Source | None = None,
+                  unmodelled: str = "") -> CaseResult:
     """Judge `program` (whose MLIR is `text`) in its planned cells.
 
+    Without a model (`program` None) `source` must be given, and `unmodelled` says why.
     Inputs are drawn from `seed` unless given (a replay uses the stored ones)."""
     start = time.monotonic()
-    if inputs is None:
-        inputs, expectation = draw_inputs(program, seed, settings.values)
+    if program is not None:
+        if inputs is None:
+            inputs, expectation = draw_inputs(program, seed, settings.values)
+        else:
+            expectation = expect(program, inputs)
+        case = CaseResult(program, text, seed, inputs, expectation, pass_name=settings.pass_name, source=source)
     else:
-        expectation = expect(program, inputs)
-    case = CaseResult(program, text, seed, inputs, expectation, pass_name=settings.pass_name)
+        if source is None:
+            raise ValueError("a program without a model needs its Source")
+        lowered = lower(text, source.filename, timeout=settings.compile_timeout)
+        drawn, facts = draw_any_inputs(source, lowered, seed)
+        case = CaseResult(None, text, seed, inputs if inputs is not None else drawn, None,
+                          pass_name=settings.pass_name, source=source, facts=facts,
+                          unmodelled=unmodelled or "fuzzir's model does not cover this program",
+                          lowered=lowered.text)
     own = workdir is None
     work = workdir or tempfile.mkdtemp(prefix="fuzzir-case-")
     try:
         src = os.path.join(work, "program.mlir")
         with open(src, "w") as f:
             f.write(text)
+        evidences: list[Evidence | None] = []
         for i, cell in enumerate(cells if cells is not None else plan_cells(settings, index)):
             case.cells += 1
-            case.observations += judge_cell(program, src, cell, settings, case,
-                                            os.path.join(work, f"cell{i}-{cell.target.name}-{cell.variant}"))
+            obs, evidence = judge_cell(program, src, cell, settings, case,
+                                       os.path.join(work, f"cell{i}-{cell.target.name}-{cell.variant}"))
+            case.observations += obs
+            evidences.append(evidence)
+        case.observations += _judge_case(case, evidences)
     finally:
         if own:
             shutil.rmtree(work, ignore_errors=True)
-    case.observations = filters.tag(program, case.observations)
+    subject = program if program is not None else source
+    if subject is not None:
+        case.observations = filters.tag(subject, case.observations)
     case.wall_seconds = time.monotonic() - start
     return case
 
 
-def judge_cell(program: Program, src: str, cell: Cell, settings: Settings, case: CaseResult,
-               work: str) -> list[Observation]:
-    """Compile and run one cell, then ask every oracle; records who judged and who abstained."""
-    ran = device_available(cell.target)
+def _record(verdicts: dict[str, str], name: str, verdict: Verdict) -> list[Observation]:
+    if isinstance(verdict, Abstain):
+        verdicts[name] = f"abstained: {verdict.reason}"
+        return []
+    verdicts[name] = "judged"
+    return list(verdict)
+
+
+def _judge_case(case: CaseResult, evidences: list[Evidence | None]) -> list[Observation]:
+    """Ask the case oracles about the cells that compiled (one verdict each, recorded per cell)."""
+    compiled = [(case.checked[i], ev) for i, ev in enumerate(evidences) if ev is not None]
+    obs: list[Observation] = []
+    for name, oracle in ORACLES.items():
+        judge_case = getattr(oracle, "judge_case", None)
+        if judge_case is None or not compiled:
+            continue
+        for (record, _), verdict in zip(compiled, judge_case([ev for _, ev in compiled]), strict=True):
+            assert record.oracles is not None
+            obs += _record(record.oracles, name, verdict)
+    return obs
+
+
+def judge_cell(program: Program | None, src: str, cell: Cell, settings: Settings, case: CaseResult,
+               work: str) -> tuple[list[Observation], Evidence | None]:
+    """Compile and run one cell, then ask every cell oracle; records who judged and who abstained.
+
+    Returns the observations and the cell's evidence (None when nothing compiled) for the case oracles."""
+    ran = device_available(cell.target) and case.inputs is not None
     res = compile_program(src, cell.target, cell.variant, flags=cell.flags, workdir=work,
                           timeout=settings.compile_timeout, pass_name=settings.pass_name)
     case.compile_seconds += res.seconds
     case.commands[cell_key(cell)] = [list(c) for c in res.commands]
     verdicts: dict[str, str] = {}
+    evidence = None
     if not res.ok:
         obs = [_compile_observation(program, cell, res)]
     else:
         obs = []
         run = None
-        if ran and res.vmfb is not None:
+        if ran and res.vmfb is not None and case.inputs is not None:
+            types = ([t.mlir() for t in program.result_types()] if program is not None
+                     else case.source.result_types() if case.source is not None else None)
             run = run_module(res.vmfb, cell.target, case.inputs, workdir=work, timeout=settings.run_timeout,
-                             result_types=[t.mlir() for t in program.result_types()])
+                             function=case.function, result_types=types)
             case.run_seconds += run.seconds
             if not run.ok:
                 obs.append(_run_observation(cell, run))
-        evidence = Evidence(cell, res, program, case.inputs, case.expectation, run)
+        evidence = Evidence(cell, res, program, case.inputs, case.expectation, run, source=case.source,
+                            facts=case.facts, unmodelled=case.unmodelled, lowered=case.lowered, work=work,
+                            limits=Limits(settings.compile_timeout, settings.run_timeout, settings.pass_name))
         for name, oracle in ORACLES.items():
-            verdict = oracle.judge(evidence)
-            if isinstance(verdict, Abstain):
-                verdicts[name] = f"abstained: {verdict.reason}"
-            else:
-                verdicts[name] = "judged"
-                obs += verdict
+            if hasattr(oracle, "judge"):
+                obs += _record(verdicts, name, oracle.judge(evidence))
     case.checked.append(CellRecord(cell.target.name, cell.variant, cell.flags, ran, verdicts))
-    return obs
+    return obs, evidence

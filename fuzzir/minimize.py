@@ -284,10 +284,23 @@ def reduce_program(program: Program, interesting: Callable[[Program], bool], *,
 
 
 def still_interesting(settings: Settings, cell: Cell, key: str, seed: int) -> Callable[[Program], bool]:
-    """The interestingness test: the program, judged in `cell`, still shows signature `key`."""
+    """The interestingness test: the program still shows signature `key` when judged in `cell`
+    and, because a signature includes which variants show it, in the other variant of `cell`.
+
+    The other variant is compiled only once `cell` shows the cause, so uninteresting
+    candidates cost one compile."""
+    other = Cell(cell.target, "without" if cell.variant == "with" else "with", cell.flags)
+    cause = key.rsplit("|", 1)[0]
+
     def interesting(program: Program) -> bool:
-        case = judge_program(program, emit(program), seed, settings, cells=[cell])
-        return any(o.signature_key() == key for o in case.observations)
+        text = emit(program)
+        case = judge_program(program, text, seed, settings, cells=[cell])
+        if not any(o.cause_key() == cause for o in case.observations):
+            return False
+        observations = case.observations
+        if other.variant in settings.variants:
+            observations = observations + judge_program(program, text, seed, settings, cells=[other]).observations
+        return any(f.key == key for f in group(observations))
     return interesting
 
 
@@ -345,16 +358,11 @@ def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings 
     }
     files = finding_files(finding, case, small, seed=seed, elapsed=record.found_after_seconds,
                           source=record.source or "fuzz", iree_version=record.iree_version or None)
-    files.record = files.record.replace(status=record.status, hits=record.hits, minimization=minimization,
+    files.record = files.record.replace(status=record.status, verdict=record.verdict, minimization=minimization,
                                         fixed_in=record.fixed_in, reopened_in=record.reopened_in,
-                                        extra=record.extra)
+                                        bisect=record.bisect, extra=record.extra)
     original = (path / "original.mlir").read_text() if (path / "original.mlir").exists() else original_text
     files.extra_files = {"original.mlir": original}
     with lock or nullcontext():
-        # The campaign may have counted more hits meanwhile: keep the count on disk.
-        try:
-            files.record = files.record.replace(hits=store.fetch(path.name).record.hits)
-        except StoreError:
-            pass
         store.replace(path.name, files)
     return minimization

@@ -197,6 +197,10 @@ class Expr:
 #: arith ops a body may use, by element type class, with their arity.
 BINARY_FLOAT = ("addf", "subf", "mulf", "maximumf", "minimumf")
 BINARY_INT = ("addi", "subi", "muli", "maxsi", "minsi", "andi", "ori", "xori")
+#: Unary body ops (exact: no rounding), and the dialect of those that are not arith.
+UNARY_FLOAT = ("negf", "absf")
+UNARY_INT = ("absi",)
+UNARY_DIALECT = {"absf": "math", "absi": "math"}
 #: Reduction combiners: associative and commutative, so any order gives the same result.
 COMBINERS = {
     "float": ("addf", "mulf", "maximumf", "minimumf"),

@@ -32,6 +32,9 @@ from fuzzir.model import (
     BINARY_INT,
     DTYPES,
     NUMPY_DTYPE,
+    UNARY_DIALECT,
+    UNARY_FLOAT,
+    UNARY_INT,
     AffineExpr,
     AffineMap,
     Expr,
@@ -43,11 +46,24 @@ from fuzzir.model import (
     TensorType,
     is_float,
 )
+from fuzzir.source import resource_array, resource_name
 
 __all__ = ["ParseError", "parse_program"]
 
 NAMED_OPS = families.NAMED_OPS
 LINALG_OPS = ("linalg.generic", *NAMED_OPS)
+#: linalg ops that are not structured computations over ins/outs (fill is a literal here)
+_NOT_STRUCTURED = ("linalg.fill", "linalg.yield", "linalg.index", "linalg.pack", "linalg.unpack", "linalg.softmax")
+
+
+def _structured(name: str) -> bool:
+    """Any linalg structured op: named ones (matmul, conv and pooling in every layout, reduce, map,
+    broadcast, transpose, copy ...) are modelled by the generic form `linalg-generalize-named-ops` gives."""
+    return name.startswith("linalg.") and name not in _NOT_STRUCTURED and not name.startswith("linalg.winograd")
+
+
+def _named(name: str) -> bool:
+    return _structured(name) and name != "linalg.generic"
 _GENERALIZE = "builtin.module(func.func(linalg-generalize-named-ops))"
 _TAG = "fuzzir.position"  # marks a named op in the clone that is generalized
 _ITERATORS = {
@@ -72,6 +88,7 @@ class _State:
 
     filename: str
     ir: object  # the `iree.compiler.ir` module, imported lazily
+    text: str = ""  # the MLIR text: `dense_resource` blobs are read from its resources section
     globals: dict[str, object] = field(default_factory=dict)  # sym name -> util.global op
     values: dict[object, Ref] = field(default_factory=dict)  # ir.Value -> Ref
     scalars: dict[object, tuple[float | int, str]] = field(default_factory=dict)  # value -> (v, type)
@@ -100,10 +117,10 @@ def parse_program(text: str, *, filename: str = "<input>") -> Program:
             module = ir.Module.parse(text)
         except ir.MLIRError as e:
             raise _mlir_error(e, filename, "invalid MLIR") from None
-        state = _State(filename, ir)
+        state = _State(filename, ir, text)
         main = _find_main(state, module)
         generics: dict[int, object] = {}
-        if any(op.operation.name in NAMED_OPS for op in main.regions[0].blocks[0].operations):
+        if any(_named(op.operation.name) for op in main.regions[0].blocks[0].operations):
             generics = _generalized_named_ops(state, module, ctx)
         program = _walk_main(state, main, generics)
     try:
@@ -198,7 +215,7 @@ def _generalized_named_ops(state: _State, module: object, ctx: object) -> dict[i
     i64 = ir.IntegerType.get_signless(64)
     named = []
     for pos, op in enumerate(ops):
-        if op.operation.name in NAMED_OPS:
+        if _named(op.operation.name):
             op.attributes[_TAG] = ir.IntegerAttr.get(i64, pos)
             named.extend(op.results)
     with ir.InsertionPoint(ops[-1]), ir.Location.unknown():
@@ -251,12 +268,12 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             _fill(state, op)
         elif name == "util.global.load":
             _global_load(state, op)
-        elif name in LINALG_OPS:
+        elif _structured(name):
             generic = generics.get(pos) if name != "linalg.generic" else op
             if generic is None:
                 raise state.error(op, f"{name} did not generalize to linalg.generic")
             state.ops.append(_linalg(state, op, generic))
-            state.values[op.result] = Ref("op", len(state.ops) - 1)
+            state.values[op.results[0]] = Ref("op", len(state.ops) - 1)
         elif name == "func.return":
             results = tuple(_ref(state, op, v, "func.return operand") for v in op.operands)
         else:
@@ -284,12 +301,14 @@ def _dense_data(state: _State, op: object, attr: object, t: TensorType, what: st
     """The values of a dense elements attribute as a numpy array of `t`, and whether it is a splat."""
     ir = state.ir
     if not isinstance(attr, ir.DenseElementsAttr):
-        if _attr_head(attr).startswith("dense_resource"):
-            raise state.error(
-                op,
-                f"{what} is a dense_resource blob; the MLIR Python bindings give no access to its "
-                'bytes, write it as dense<"0x..."> instead',
-            )
+        name = resource_name(attr)
+        if name is not None:
+            blob = resource_array(state.text, name, t.dtype, t.shape)
+            if blob is None:
+                raise state.error(op, f"{what}: the bytes of dense_resource<{name}> are not in the file "
+                                      f"or do not hold {t.mlir()}")
+            flat = blob.reshape(-1)
+            return np.ascontiguousarray(blob), bool(flat.size <= 1 or np.all(flat == flat[0]))
         raise state.error(op, f"{what} is {_attr_head(attr)}; only dense<...> values are supported")
     data = np.array(attr)
     dtype = NUMPY_DTYPE[t.dtype]
@@ -372,7 +391,7 @@ def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
     ins = tuple(_ref(state, op, v, f"{name} input") for v in list(op.operands)[: n_operands - 1])
     init = _ref(state, op, op.operands[n_operands - 1], f"{name} output")
     types = [_tensor_type(state, op, v.type, f"{name} operand #{i}") for i, v in enumerate(op.operands)]
-    result_type = _tensor_type(state, op, op.result.type, f"{name} result")
+    result_type = _tensor_type(state, op, op.results[0].type, f"{name} result")
     dtypes = sorted({t.dtype for t in (*types, result_type)})
     if len(dtypes) != 1:
         raise state.error(op, f"{name} mixes element types {', '.join(dtypes)}; all operands must share one")
@@ -569,9 +588,13 @@ def _body(state: _State, op: object, generic: object, dtype: str) -> Expr:
                 raise state.error(body_op, f"unsupported body constant {body_op.attributes['value']}")
             exprs[body_op.result] = Expr.const(scalar[0])
             continue
-        short = bname.removeprefix("arith.")
-        if not bname.startswith("arith.") or short not in allowed or len(body_op.operands) != 2:
-            supported = ", ".join(f"arith.{a}" for a in allowed)
+        short = bname.split(".", 1)[-1]
+        unary = UNARY_FLOAT if is_float(dtype) else UNARY_INT
+        known = (bname == f"arith.{short}" and short in allowed and len(body_op.operands) == 2) or (
+            bname == f"{UNARY_DIALECT.get(short, 'arith')}.{short}" and short in unary and len(body_op.operands) == 1)
+        if not known:
+            supported = ", ".join([f"arith.{a}" for a in allowed] + [f"{UNARY_DIALECT.get(a, 'arith')}.{a}"
+                                                                     for a in unary])
             raise state.error(body_op, f"unsupported body op {bname} for {dtype} (supported: {supported})")
         args = tuple(operand(body_op, v) for v in body_op.operands)
         size = 1 + sum(sizes.get(id(a), 1) for a in args)

@@ -16,8 +16,18 @@ hard-coded): a small probe program is compiled through the phase with
 
 Rebuilt with nothing removed, the pipeline run through ``iree-opt`` reproduces
 ``iree-compile --compile-to=global-optimization`` exactly (tested in
-``tests/test_pipeline.py``). ``iree-opt`` prints a harmless "Cannot parse target
-registry: unknown. Defaulting to global." for ``target-registry=unknown``.
+``tests/test_pipeline.py``), and every derivation checks that on the probe before
+it is used or cached: a pipeline that does not reproduce the stock phase raises
+`NotRebuildable` (cached too), and the `without` variant is not offered.
+``iree-opt`` prints a harmless "Cannot parse target registry: unknown. Defaulting
+to global." for ``target-registry=unknown``.
+
+Older releases (`fuzzir.releases`; IREE 3.0.0 for one) print headers without pass
+options (``XPass (pass-arg)``), and defaults are not what the phase runs (3.0.0's
+``iree-global-opt-demote-contraction-inputs-to-bf16`` would demote every matmul to
+bf16). Their options are read from ``iree-opt --dump-pass-pipeline`` of IREE's
+registered ``iree-global-optimization-transformation-pipeline``, then verified as above.
+The module is long because deriving, repairing and verifying the phase belong together.
 """
 
 from __future__ import annotations
@@ -29,12 +39,13 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 
-from fuzzir.sandbox import run_tool, tool_path
+from fuzzir.sandbox import depends_on_tools, run_tool, selected_iree, tool_path
 from fuzzir.targets import Target
 
 DETACH_PASS = "iree-global-opt-detach-elementwise-from-named-ops"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: verified against the stock phase; failures cached
 
 # A util.func and a util.initializer that survives the whole phase (it calls an
 # opaque external function, so neither fold-globals nor consteval can remove it),
@@ -59,8 +70,11 @@ func.func @main(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> tensor<4x16xf32> {
 }
 """
 
+# Two header formats: `XPass: pass-arg{options}` (IREE 3.13) and, in older releases (3.0.0),
+# `XPass (pass-arg)`, which prints no options (see `_verify`).
+_OLD_HEADER = re.compile(r"^// -----// IR Dump After \S+ \(", re.M)
 _HEADER = re.compile(
-    r"^// -----// IR Dump After (?P<cls>\S+): (?P<pass>.+?) "
+    r"^// -----// IR Dump After (?P<cls>\S+)(?:: (?P<pass>.+?)| \((?P<arg>[^(){}]+)\)) "
     r"\('(?P<anchor>[^']+)' operation(?:: (?P<sym>@\S+))?\) //----- //$"
 )
 
@@ -77,12 +91,49 @@ class PipelineError(RuntimeError):
     """The probe compile failed or its pass headers could not be read."""
 
 
+class NotRebuildable(PipelineError):
+    """The phase rebuilt from the compiler's pass headers does not reproduce the stock phase."""
+
+
+@depends_on_tools
+@functools.cache
+def iree_opt_accepts(flag: str) -> bool:
+    """Whether iree-opt knows flag: it rejects unknown options outright."""
+    return run_tool([tool_path("iree-opt"), flag, "-"], timeout=30).ok
+
+
 def iree_compiler_version() -> str:
-    """Version of the installed iree-base-compiler wheel (part of the cache key)."""
+    """Version of the iree-base-compiler in use (part of the cache key): the selected release's, else the installed."""
+    root = selected_iree()
+    if root is not None:
+        return release_version(root)
+    return bindings_version()
+
+
+def bindings_version() -> str:
+    """Version of the installed iree-base-compiler wheel, whose Python bindings fuzzir parses IR with."""
     try:
         return importlib.metadata.version("iree-base-compiler")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def release_version(root: str) -> str:
+    """Version of the iree-base-compiler wheel unpacked at root (a release of `fuzzir.releases`)."""
+    for dist in importlib.metadata.distributions(path=[root]):
+        if (dist.metadata["Name"] or "").lower().replace("_", "-") == "iree-base-compiler":
+            return dist.version
+    return "unknown"
+
+
+def foreign_compiler() -> str | None:
+    """The version of the compiler in use when it is not the one the Python bindings come from, else None.
+
+    IR printed by another release may not parse with the installed bindings; an IR oracle then abstains."""
+    if selected_iree() is None:
+        return None
+    version = iree_compiler_version()
+    return None if version == bindings_version() else version
 
 
 def _pass_arg(pass_text: str) -> str:
@@ -94,6 +145,7 @@ def parse_pass_headers(dump: str) -> list[Item]:
     items: list[Item] = []
     group: dict[str, list[str]] = {}
     first_op: dict[str, str | None] = {}
+    current: list[tuple[str, str | None]] = []  # the (anchor, op) whose passes are printing
     leading = True
 
     def flush() -> None:
@@ -101,6 +153,7 @@ def parse_pass_headers(dump: str) -> list[Item]:
             items.append([[anchor, passes] for anchor, passes in group.items()])
         group.clear()
         first_op.clear()
+        current.clear()
 
     for line in dump.splitlines():
         if not line.startswith("// -----// IR Dump After"):
@@ -108,7 +161,7 @@ def parse_pass_headers(dump: str) -> list[Item]:
         m = _HEADER.match(line)
         if m is None:
             raise PipelineError(f"cannot parse pass header: {line}")
-        pass_text, anchor, sym = m["pass"], m["anchor"], m["sym"]
+        pass_text, anchor, sym = m["pass"] or m["arg"], m["anchor"], m["sym"]
         arg = _pass_arg(pass_text)
         if anchor == "builtin.module":
             flush()
@@ -121,6 +174,12 @@ def parse_pass_headers(dump: str) -> list[Item]:
             items.append(pass_text)
             continue
         leading = False
+        # Without adaptor headers (older releases), a group ends when its first op of an
+        # anchor kind prints again after another op did.
+        if first_op.get(anchor, "") == sym and current and current[-1] != (anchor, sym):
+            flush()
+        if not current or current[-1] != (anchor, sym):
+            current.append((anchor, sym))
         # Nested passes print once per op; keep the sequence of the first op seen
         # for each anchor kind.
         if anchor not in first_op:
@@ -208,72 +267,170 @@ def _write_atomic(path: str, text: str) -> None:
         raise
 
 
+def _tool(argv: list[str], what: str, **kwargs: object):
+    res = run_tool([tool_path(argv[0]), *argv[1:]], timeout=120, **kwargs)  # type: ignore[arg-type]
+    if not res.ok:
+        raise PipelineError(f"{what} failed: {res.stderr.strip()[-500:]}")
+    return res
+
+
+_NAME = re.compile(r"[\w.-]+")
+
+
+def pipeline_passes(text: str) -> list[str]:
+    """Every `pass-arg{options}` of a textual pipeline, in order (anchors such as `util.func(` left out)."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        m = _NAME.match(text, i)
+        if m is None:
+            i += 1
+            continue
+        end = m.end()
+        if text.startswith("(", end):  # an anchor opens a nest
+            i = end + 1
+            continue
+        depth = 0
+        while end < len(text) and (depth or text[end] == "{"):  # options, braces nested
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            end += 1
+        out.append(text[i:end])
+        i = end
+    return out
+
+
+#: Where else pass options may be read when the compiler in use prints them nowhere: `fuzzir.releases`
+#: adds one (the registered pipeline of the previous minor release). Each returns pass-arg -> spelled.
+OPTION_SOURCES: list[Callable[[], dict[str, str]]] = []
+
+
+def registered_options(pre: str, iree_opt: str | None = None) -> dict[str, str]:
+    """pass-arg -> `pass-arg{options}` as IREE's registered global-optimization pipeline sets them.
+
+    Older releases print no options in their pass headers (`XPass (pass-arg)`); `iree-opt
+    --dump-pass-pipeline` of the registered `iree-global-optimization-transformation-pipeline`
+    does, up to 3.10 (3.11 prints its nested passes as `iree-op-pipeline-adaptor`). A pass that
+    pipeline gives two different option sets is left out (ambiguous). `pre`: any module the
+    iree-opt reads (an empty one will do)."""
+    res = run_tool([iree_opt or tool_path("iree-opt"), "--pass-pipeline=builtin.module(iree-global-optimization-"
+                    "transformation-pipeline)", "--dump-pass-pipeline", pre, "-o", os.devnull], timeout=120)
+    dump = res.stdout + res.stderr
+    start = dump.find("builtin.module(")  # one line (3.0.0) or pretty-printed over many (3.7.0)
+    text = "".join(ln.strip() for ln in dump[start:].splitlines()) if start >= 0 else ""
+    seen: dict[str, set[str]] = {}
+    for spelled in pipeline_passes(text):
+        seen.setdefault(_pass_arg(spelled), set()).add(spelled)
+    return {arg: next(iter(spelled)) for arg, spelled in seen.items() if len(spelled) == 1}
+
+
+def _with_options(items: list[Item], options: dict[str, str]) -> list[Item]:
+    def spell(p: str) -> str:
+        return options.get(p, p) if "{" not in p else p
+
+    return [spell(item) if isinstance(item, str) else
+            [[anchor, [spell(p) for p in passes]] for anchor, passes in item]  # type: ignore[union-attr]
+            for item in items]
+
+
+def _verify(items: list[Item], extra_flags: tuple[str, ...], tmp: str) -> None:
+    """The rebuilt stock pipeline must reproduce the stock phase on the probe, or `without` is not trustworthy."""
+    opt_flags = [f for f in extra_flags if iree_opt_accepts(f)]
+    try:
+        _tool(["iree-opt", *opt_flags, f"--pass-pipeline={render_pipeline(items)}", "pre.mlir", "-o",
+               "rebuilt.mlir"], "the rebuilt pipeline", cwd=tmp)
+    except PipelineError as e:  # e.g. an option borrowed from another release that this one lacks
+        raise NotRebuildable(f"IREE {iree_compiler_version()}: {str(e).splitlines()[0][:300]}") from None
+    stock = _tool(["iree-opt", "stock.mlir"], "printing the stock phase", cwd=tmp).stdout
+    rebuilt = _tool(["iree-opt", "rebuilt.mlir"], "printing the rebuilt phase", cwd=tmp).stdout
+    if stock != rebuilt:
+        line = next((i for i, (a, b) in enumerate(zip(stock.splitlines(), rebuilt.splitlines(), strict=False), 1)
+                     if a != b), min(len(stock.splitlines()), len(rebuilt.splitlines())) + 1)
+        raise NotRebuildable(f"IREE {iree_compiler_version()}: the global-optimization phase rebuilt from its "
+                             f"pass headers does not reproduce the stock phase (probe differs at line {line})")
+
+
 def _derive(target: Target, extra_flags: tuple[str, ...]) -> list[Item]:
-    compile_tool = tool_path("iree-compile")
     flags = [*target.compile_flags, *extra_flags]
     with tempfile.TemporaryDirectory(prefix="fuzzir-probe-") as tmp:
-        src = os.path.join(tmp, "probe.mlir")
-        pre = os.path.join(tmp, "probe.preprocessing.mlir")
-        with open(src, "w") as f:
+        with open(os.path.join(tmp, "probe.mlir"), "w") as f:
             f.write(PROBE_PROGRAM)
-        first = run_tool(
-            [compile_tool, *flags, "--compile-to=preprocessing", src, "-o", pre], timeout=120
-        )
-        if not first.ok:
-            raise PipelineError(f"probe preprocessing failed: {first.stderr.strip()[:500]}")
-        second = run_tool(
-            [
-                compile_tool,
-                *flags,
-                "--compile-from=preprocessing",
-                "--compile-to=global-optimization",
-                "--mlir-print-ir-after-all",
-                "--mlir-print-ir-module-scope",
-                "--mlir-disable-threading",
-                pre,
-                "-o",
-                os.devnull,
-            ],
-            timeout=120,
-            stderr_cap=None,
-        )
-        if not second.ok:
-            raise PipelineError(f"probe global-optimization failed: {second.stderr[-500:]}")
+        _tool(["iree-compile", *flags, "--compile-to=preprocessing", "probe.mlir", "-o", "pre.mlir"],
+              "probe preprocessing", cwd=tmp)
+        second = _tool(["iree-compile", *flags, "--compile-from=preprocessing", "--compile-to=global-optimization",
+                        "--mlir-print-ir-after-all", "--mlir-print-ir-module-scope", "--mlir-disable-threading",
+                        "pre.mlir", "-o", "stock.mlir"], "probe global-optimization", cwd=tmp, stderr_cap=None)
         items = parse_pass_headers(second.stderr)
-    if not items:
-        raise PipelineError("probe printed no pass headers")
+        if not items:
+            raise PipelineError("probe printed no pass headers")
+        if not _OLD_HEADER.search(second.stderr):
+            _verify(items, extra_flags, tmp)
+            return items
+        options = registered_options(os.path.join(tmp, "pre.mlir"))
+        try:
+            _verify(_with_options(items, options), extra_flags, tmp)
+            return _with_options(items, options)
+        except NotRebuildable:
+            if not OPTION_SOURCES:
+                raise
+        for source in OPTION_SOURCES:  # only when the release's own options do not do
+            for arg, spelled in source().items():
+                options.setdefault(arg, spelled)
+        items = _with_options(items, options)
+        _verify(items, extra_flags, tmp)
     return items
 
 
+@depends_on_tools
 @functools.cache
 def _structure(target: Target, extra_flags: tuple[str, ...]) -> tuple[str, ...]:
+    """The derived structure as JSON text, or ("!", reason) when it cannot be rebuilt faithfully."""
     key = _cache_key(target, extra_flags)
     path = os.path.join(_cache_dir(), f"global-opt-{key}.json")
     try:
         with open(path) as f:
             data = json.load(f)
         if data.get("format") == _CACHE_FORMAT:
-            return (json.dumps(data["items"]),)
+            return ("!", data["not_rebuildable"]) if "not_rebuildable" in data else (json.dumps(data["items"]),)
     except (OSError, ValueError, KeyError):
         pass
-    items = _derive(target, extra_flags)
-    record = {
+    record: dict[str, object] = {
         "format": _CACHE_FORMAT,
         "iree_compiler_version": iree_compiler_version(),
         "target_flags": list(target.compile_flags),
         "extra_flags": list(extra_flags),
-        "items": items,
-        "pipeline": render_pipeline(items),
     }
+    try:
+        items = _derive(target, extra_flags)
+        record.update(items=items, pipeline=render_pipeline(items))
+        result: tuple[str, ...] = (json.dumps(items),)
+    except NotRebuildable as e:  # a fact about this compiler: cached like a pipeline
+        record["not_rebuildable"] = str(e)
+        result = ("!", str(e))
     try:
         _write_atomic(path, json.dumps(record, indent=1))
     except OSError:
         pass  # A read-only cache only costs a re-derivation next time.
-    return (json.dumps(items),)
+    return result
 
 
 def _items(target: Target, extra_flags: tuple[str, ...]) -> list[Item]:
-    return json.loads(_structure(target, tuple(extra_flags))[0])
+    structure = _structure(target, tuple(extra_flags))
+    if structure[0] == "!":
+        raise NotRebuildable(structure[1])
+    return json.loads(structure[0])
+
+
+def without_unavailable(target: Target, extra_flags: tuple[str, ...] = (), pass_name: str = DETACH_PASS) -> str | None:
+    """Why the compiler in use cannot give the `without` variant (the pass is not in it, or its phase
+    cannot be rebuilt faithfully), or None when it can. Flags the probe compile rejects are not this
+    function's business: `ablated_pipeline` raises PipelineError for them, as before."""
+    try:
+        ablated_pipeline(target, tuple(extra_flags), pass_name)
+    except (PassNotFound, NotRebuildable) as e:
+        return str(e)
+    except PipelineError:
+        return None
+    return None
 
 
 def global_opt_pipeline(target: Target, extra_flags: tuple[str, ...] = ()) -> str:

@@ -20,7 +20,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from fuzzir.findings import KINDS, VARIANTS, Observation
+from fuzzir.findings import DEFECT, KINDS, VARIANTS, VERDICTS, Observation
 from fuzzir.pipeline import DETACH_PASS
 
 SCHEMA_VERSION = 2
@@ -75,6 +75,7 @@ class FindingRecord:
     signature_key: str
     repro_cell: CellRecord
     status: str = "open"
+    verdict: str = DEFECT  # about IREE as shipped: defect, latent (only without the pass) or guarded
     message: str = ""
     variants: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
@@ -92,7 +93,6 @@ class FindingRecord:
     found_after_seconds: float | None = None
     size_ops: int = 1 << 30
     size_elements: int = 1 << 62
-    hits: int = 1
     observations: list[Observation] = field(default_factory=list)
     checked_cells: list[CellRecord] = field(default_factory=list)
     removed_pass: str = DETACH_PASS
@@ -100,6 +100,7 @@ class FindingRecord:
     minimization: dict[str, Any] | None = None
     fixed_in: str | None = None
     reopened_in: str | None = None
+    bisect: dict[str, Any] | None = None  # `fuzzir bisect`: the releases tried and the verdict (fuzzir.bisect)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -122,19 +123,19 @@ class FindingRecord:
         d.update({
             "meta_version": SCHEMA_VERSION,
             "kind": self.kind, "signature": self.signature, "signature_key": self.signature_key,
-            "status": self.status, "message": self.message, "variants": list(self.variants),
+            "status": self.status, "verdict": self.verdict, "message": self.message, "variants": list(self.variants),
             "targets": list(self.targets), "flags": [list(f) for f in self.flags],
             "repro_cell": self.repro_cell.to_json(), "op": self.op, "ops": list(self.ops),
             "families": list(self.families), "init_kinds": list(self.init_kinds),
             "element_types": list(self.element_types), "exact": self.exact,
             "iree_version": self.iree_version, "fuzzir_version": self.fuzzir_version, "seed": self.seed,
             "source": self.source, "found_after_seconds": self.found_after_seconds,
-            "size": {"ops": self.size_ops, "elements": self.size_elements}, "hits": self.hits,
+            "size": {"ops": self.size_ops, "elements": self.size_elements},
             "observations": [o.to_json() for o in self.observations],
             "checked_cells": [c.to_json() for c in self.checked_cells],
             "removed_pass": self.removed_pass, "commands": [list(c) for c in self.commands],
         })
-        for key in ("minimization", "fixed_in", "reopened_in"):
+        for key in ("minimization", "fixed_in", "reopened_in", "bisect"):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
         return d
@@ -155,6 +156,9 @@ class FindingRecord:
         status = d.get("status", "open")
         if status not in STATUSES:
             raise RecordError(f"unknown status {status!r}")
+        verdict = d.get("verdict", DEFECT)
+        if verdict not in VERDICTS:
+            raise RecordError(f"unknown verdict {verdict!r}")
         try:
             observations = [Observation.from_json(o) for o in d.get("observations") or [] if isinstance(o, dict)]
         except TypeError as e:
@@ -166,11 +170,13 @@ class FindingRecord:
         if repro is None:
             raise RecordError("meta.json records no cell to replay in (no repro_cell, no observations)")
         size = d.get("size") if isinstance(d.get("size"), dict) else {}
-        known = {f.name for f in dataclasses.fields(cls)} | {"meta_version", "size"}
+        # "hits" (schema 2 before hit counts moved to the findings database) is dropped.
+        known = {f.name for f in dataclasses.fields(cls)} | {"meta_version", "size", "hits"}
         try:
             return cls(
                 kind=d["kind"], signature=d["signature"], signature_key=str(d.get("signature_key", "")),
-                repro_cell=CellRecord.from_json(repro), status=status, message=str(d.get("message", "")),
+                repro_cell=CellRecord.from_json(repro), status=status, verdict=verdict,
+                message=str(d.get("message", "")),
                 variants=list(d.get("variants") or []), targets=list(d.get("targets") or []),
                 flags=[list(f) for f in d.get("flags") or []], op=str(d.get("op", "")),
                 ops=list(d.get("ops") or []), families=list(d.get("families") or []),
@@ -180,11 +186,12 @@ class FindingRecord:
                 seed=d["seed"] if isinstance(d.get("seed"), int) else None, source=str(d.get("source", "")),
                 found_after_seconds=d.get("found_after_seconds"),
                 size_ops=int(size.get("ops", 1 << 30)), size_elements=int(size.get("elements", 1 << 62)),
-                hits=int(d.get("hits", 1)), observations=observations,
+                observations=observations,
                 checked_cells=[CellRecord.from_json(c) for c in d.get("checked_cells") or []],
                 removed_pass=str(d.get("removed_pass") or DETACH_PASS),
                 commands=[_argv(c) for c in d.get("commands") or []],
                 minimization=d.get("minimization"), fixed_in=d.get("fixed_in"), reopened_in=d.get("reopened_in"),
+                bisect=d["bisect"] if isinstance(d.get("bisect"), dict) else None,
                 extra={k: v for k, v in d.items() if k not in known},
             )
         except (TypeError, ValueError) as e:

@@ -32,11 +32,11 @@ from pathlib import Path
 import numpy as np
 
 from fuzzir.dtypes import numpy_dtype
-from fuzzir.findings import Observation, needs_run
+from fuzzir.findings import GUARDED, IR_KINDS, Observation, group, needs_run
 from fuzzir.judge import Cell, Settings, judge_program
 from fuzzir.model import Program
 from fuzzir.parse import ParseError, parse_program
-from fuzzir.pipeline import iree_compiler_version
+from fuzzir.pipeline import foreign_compiler, iree_compiler_version, without_unavailable
 from fuzzir.record import FindingRecord
 from fuzzir.store import DirectoryStore, Entry, StoreError, read_entry
 from fuzzir.targets import TARGETS, device_available
@@ -112,10 +112,14 @@ def _inputs(entry: Entry, program: Program) -> list[np.ndarray]:
 
 def _judge(name: str, path: Path, record: FindingRecord, observations: list[Observation],
            runnable: dict[str, bool]) -> Outcome:
-    """Today's result from today's observations (see the module docstring)."""
+    """Today's result from today's observations (see the module docstring).
+
+    A symptom the pass now guards (seen only `without`) is not "something else fails"."""
     signature = record.signature
-    matching = [o for o in observations if o.signature == signature]
-    others = [o for o in observations if o.signature != signature]
+    findings = group(observations)
+    matching = [o for f in findings if f.signature == signature for o in f.observations]
+    guarded = [o for f in findings if f.signature != signature and f.verdict() == GUARDED for o in f.observations]
+    others = [o for f in findings if f.signature != signature and f.verdict() != GUARDED for o in f.observations]
     out = Outcome(name, path, record.kind, record.status, FIXED, matching=matching, others=others,
                   record=record)
     if matching:
@@ -124,10 +128,13 @@ def _judge(name: str, path: Path, record: FindingRecord, observations: list[Obse
         kinds = sorted({o.kind for o in others})
         out.result, out.detail = CHANGED, f"now {', '.join(kinds)}: {others[0].message}"
     else:
-        recorded = [o for o in record.observations if o.signature == signature] or record.observations
+        recorded = [o for f in group(record.observations) if f.signature == signature for o in f.observations]
+        recorded = recorded or record.observations
         if recorded and all(needs_run(o.kind, o.stage) and not runnable.get(o.target, True) for o in recorded):
             targets = ", ".join(sorted({o.target for o in recorded}))
             out.result, out.detail = SKIPPED, f"needs a {targets} device to run (compiled only here)"
+        elif guarded:
+            out.detail = f"now guarded by the pass (seen only without it): {guarded[0].message}"
     return out
 
 
@@ -162,7 +169,9 @@ def _replay(entry: Entry, compile_timeout: float, run_timeout: float) -> Outcome
         first = (str(e).splitlines() or [""])[0]
         raise StoreError(f"program.mlir no longer parses: {first}") from None
     record = entry.record
-    cells = _cells(record)
+    cells, dropped = buildable_cells(_cells(record), record.removed_pass)
+    if dropped and all(o.variant == "without" for o in record.observations):
+        return Outcome(entry.name, entry.path, record.kind, record.status, SKIPPED, dropped, record=record)
     inputs = _inputs(entry, program)
     targets = tuple(dict.fromkeys(c.target for c in cells))
     # The `without` variant removes what it removed when the finding was made.
@@ -170,7 +179,30 @@ def _replay(entry: Entry, compile_timeout: float, run_timeout: float) -> Outcome
                         pass_name=record.removed_pass)
     case = judge_program(program, text, record.seed or 0, settings, cells=cells, inputs=inputs)
     runnable = {t.name: device_available(t) for t in targets}
-    return _judge(entry.name, entry.path, record, case.observations, runnable)
+    out = _judge(entry.name, entry.path, record, case.observations, runnable)
+    if out.result == FIXED and record.kind in IR_KINDS and foreign_compiler() is not None:
+        # Another release's IR the bindings cannot read is not a fix (the IR oracle abstained).
+        abstained = [f"{n} {v}" for c in case.checked for n, v in (c.oracles or {}).items()
+                     if v.startswith("abstained")]
+        if abstained:
+            out.result, out.detail = SKIPPED, abstained[0]
+    if dropped:
+        out.detail = f"{out.detail}; {dropped}" if out.detail else dropped
+    return out
+
+
+def buildable_cells(cells: list[Cell], pass_name: str) -> tuple[list[Cell], str]:
+    """The cells the IREE in use can build, and why any `without` cell was dropped ("" when none was).
+
+    Another release (`--iree`) may lack the pass, or its phase may not be rebuildable faithfully."""
+    kept, why = [], ""
+    for c in cells:
+        reason = without_unavailable(c.target, c.flags, pass_name) if c.variant == "without" else None
+        if reason:
+            why = why or f"`without` not checked: {reason}"
+        else:
+            kept.append(c)
+    return kept, why
 
 
 def replay_dir(root: Path, *, jobs: int = 2, compile_timeout: float = 60.0,

@@ -86,6 +86,47 @@ def _wheel_tool(name: str) -> str | None:
     return None
 
 
+# The IREE release in use instead of the installed wheels (`fuzzir iree`, `--iree VERSION`): the
+# directory holding that release's unpacked compiler and runtime wheels, or None for the installed
+# ones. Set only through `select_iree`, which also drops every cache that depends on the tools.
+_selected_root: str | None = None
+_TOOL_CACHES: list[Callable[[], None]] = []
+
+
+def depends_on_tools(cached: Callable) -> Callable:
+    """Mark a `functools.cache`d function whose answer depends on which IREE tools are in use."""
+    _TOOL_CACHES.append(cached.cache_clear)  # type: ignore[attr-defined]
+    return cached
+
+
+def select_iree(root: str | None) -> None:
+    """Use the IREE release unpacked at `root` for every tool from now on (None: the installed wheels)."""
+    global _selected_root
+    _selected_root = os.path.abspath(root) if root else None
+    for clear in _TOOL_CACHES:
+        clear()
+
+
+def selected_iree() -> str | None:
+    """The release directory `select_iree` chose, or None when the installed wheels are in use."""
+    return _selected_root
+
+
+def installed_tool(name: str) -> str | None:
+    """The installed wheels' native `name`, whatever release is selected."""
+    return _wheel_tool(name)
+
+
+def _release_tool(root: str, name: str) -> str:
+    for package, sub in _WHEEL_TOOL_DIRS:
+        candidate = os.path.join(root, *package.split("."), sub, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    # Never fall back to another IREE: mixing releases would make every verdict wrong.
+    raise FileNotFoundError(f"tool {name!r} not found in the IREE release at {root}")
+
+
+@depends_on_tools
 @functools.cache
 def tool_path(name: str) -> str:
     """Locate an IREE tool: the wheel's native binary, else next to the interpreter, else PATH.
@@ -94,8 +135,11 @@ def tool_path(name: str) -> str:
     native binary with ``subprocess.call`` and exit with its status: they cost
     ~80 ms of interpreter start-up per call and turn a SIGSEGV into exit status
     245, hiding the signal. So the native binary inside the installed wheel
-    (the compiler fuzzir depends on) is preferred.
+    (the compiler fuzzir depends on) is preferred. With a release selected
+    (`select_iree`), the tool comes from that release and nowhere else.
     """
+    if _selected_root is not None:
+        return _release_tool(_selected_root, name)
     wheel = _wheel_tool(name)
     if wheel:
         return wheel

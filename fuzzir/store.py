@@ -4,8 +4,9 @@ A finding directory holds `program.mlir`, `input<i>.npy`, `expected<i>.npy`,
 `meta.json` (a `FindingRecord`) and `repro.sh`. Entries are written to a
 temporary sibling and renamed into place, so a crash of fuzzir mid-write never
 leaves a half finding, and a finding is on disk before the campaign moves on.
-A finding whose signature is already stored is counted (`hits`) rather than
-stored again, unless the new program is smaller; then it replaces the stored one.
+A finding whose signature is already stored is not stored again, unless the new
+program is smaller; then it replaces the stored one. Hit counts and last-seen times
+live in the findings database (`fuzzir.db`), so a repeat never rewrites an entry.
 
 Like hypothesis' example database, the interface is small (save, fetch, names,
 update, delete) so another backend can sit behind it; `ReadOnlyStore` serves
@@ -70,6 +71,7 @@ class NewFinding:
 class FindingStore(Protocol):
     def names(self) -> list[str]: ...
     def fetch(self, name: str) -> Entry: ...
+    def entries_lenient(self) -> list[Entry]: ...
     def save(self, finding: NewFinding) -> tuple[Path, str]: ...
     def replace(self, name: str, finding: NewFinding) -> None: ...
     def update(self, name: str, record: FindingRecord) -> None: ...
@@ -130,6 +132,16 @@ class DirectoryStore:
         """Every entry, sorted by name; an unreadable one raises StoreError."""
         return [read_entry(p) for p in self._dirs()]
 
+    def entries_lenient(self) -> list[Entry]:
+        """Every readable entry, skipping unreadable ones (replay reports those; a campaign goes on)."""
+        out = []
+        for p in self._dirs():
+            try:
+                out.append(read_entry(p))
+            except StoreError:
+                continue
+        return out
+
     def save(self, finding: NewFinding) -> tuple[Path, str]:
         """Store a finding; returns its directory and 'new', 'replaced' or 'duplicate'."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -142,11 +154,9 @@ class DirectoryStore:
             except StoreError:
                 old = None  # a corrupt entry is replaced by a good one
             if old is not None:
-                hits = old.hits + 1
                 if record.size >= old.size:
-                    self.update(dest.name, old.replace(hits=hits))
                     return dest, "duplicate"
-                record = record.replace(hits=hits, status=old.status)
+                record = record.replace(status=old.status, verdict=old.verdict, minimization=None)
             outcome = "replaced"
         self._install(dest, NewFinding(record, finding.program, finding.inputs, finding.expected,
                                        finding.repro, finding.extra_files))

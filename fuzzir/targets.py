@@ -8,9 +8,10 @@ that can run the result, when one is present.
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from fuzzir.sandbox import run_tool, tool_path
+from fuzzir.sandbox import depends_on_tools, run_tool, tool_path
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,36 @@ TARGETS: dict[str, Target] = {
 
 DEFAULT_TARGETS: tuple[str, ...] = ("llvm-cpu", "vmvx", "vulkan", "cuda", "rocm")
 
+# Target flags renamed between IREE releases: the spelling above -> older spellings, used when the
+# compiler in use (another release, `fuzzir.releases`) does not know the newer one. IREE 3.0.0 knows
+# --iree-hip-target and not --iree-rocm-target; 3.13.0 the reverse.
+FLAG_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "--iree-rocm-target": ("--iree-hip-target",),
+    "--iree-rocm-target-features": ("--iree-hip-target-features",),
+}
+_STOCK_TARGETS = dict(TARGETS)
+
+
+def _respell(flag: str, options: Collection[str]) -> str:
+    name, sep, value = flag.partition("=")
+    if name in options:
+        return flag
+    for older in FLAG_SPELLINGS.get(name, ()):
+        if older in options:
+            return f"{older}{sep}{value}"
+    return flag  # unknown to this compiler under every spelling: the compile says so
+
+
+def use_compiler_options(options: Collection[str] | None) -> list[str]:
+    """Spell every target's flags as a compiler that knows `options` (None: as above); what was respelled."""
+    notes = []
+    for name, stock in _STOCK_TARGETS.items():
+        flags = stock.compile_flags if options is None else tuple(_respell(f, options) for f in stock.compile_flags)
+        TARGETS[name] = Target(stock.name, flags, stock.driver)
+        notes += [f"{name}: {a.split('=')[0]} is spelled {b.split('=')[0]}"
+                  for a, b in zip(stock.compile_flags, flags, strict=True) if a != b]
+    return notes
+
 # Drivers whose runtime reserves huge virtual address ranges at start-up (CUDA's
 # unified addressing, HIP likewise): an RLIMIT_AS cap makes them fail to init.
 UNLIMITED_MEMORY_DRIVERS = frozenset({"cuda", "hip"})
@@ -81,6 +112,7 @@ def driver_memory_limit(driver: str) -> int | None:
     return None if driver in UNLIMITED_MEMORY_DRIVERS else 4096
 
 
+@depends_on_tools
 @functools.cache
 def _probe_driver(driver: str) -> bool:
     # Probing loads the driver's native library; do it out of process so a

@@ -1,15 +1,20 @@
 """Oracles: each judges one compiled cell, or abstains and says why.
 
 An oracle gets the evidence of one cell (the program when fuzzir models it, the
-compile result with its phase IR, the run result when the target ran, and the
-numpy expectation when there is one) and returns observations (an empty list
-means it judged the cell clean) or an `Abstain` with a one-line reason. The
-judge (`fuzzir.judge`) asks every registered oracle about every cell and
-records who judged and who abstained.
+MLIR source read without a model, the compile result with its phase IR, the run
+result when the target ran, and the numpy expectation or the established
+exactness of each output) and returns observations (an empty list means it
+judged the cell clean) or an `Abstain` with a one-line reason. The judge
+(`fuzzir.judge`) asks every registered oracle about every cell and records who
+judged and who abstained.
 
-Adding an oracle is adding a module to this package that calls `register`
-with an object that has a `name` and a `judge` method: modules are discovered
-at import time, so no list elsewhere needs editing (copy `written_constants.py`).
+Two scopes, one registry: a *cell* oracle has `judge(evidence)`; a *case*
+oracle, which compares cells (differential testing), has
+`judge_case(evidences)` and answers once per cell after the program's last
+cell. Adding an oracle is adding a module to this package that calls `register`
+with an object that has a `name` and one of those methods: modules are
+discovered at import time, so no list elsewhere needs editing (copy
+`written_constants.py`, or `differential.py` for a case oracle).
 """
 
 from __future__ import annotations
@@ -25,8 +30,20 @@ from fuzzir.compiler import CompileResult
 from fuzzir.findings import Observation
 from fuzzir.model import Program
 from fuzzir.oracles.reference import Expectation
+from fuzzir.oracles.value_facts import Facts
+from fuzzir.pipeline import DETACH_PASS
 from fuzzir.runner import RunResult
+from fuzzir.source import Source
 from fuzzir.targets import Cell
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an oracle that compiles and runs more must respect: the judge's timeouts and removed pass."""
+
+    compile_timeout: float = 60.0
+    run_timeout: float = 30.0
+    pass_name: str = DETACH_PASS
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,12 @@ class Evidence:
     inputs: list[np.ndarray] | None = None
     expectation: Expectation | None = None
     run: RunResult | None = None  # None when the target has no device here or nothing was compiled
+    source: Source | None = None  # the program read without a model (always set for `fuzzir check`)
+    facts: Facts | None = None  # without a model: which outputs are exact, whether inputs are valid
+    unmodelled: str = ""  # why fuzzir's model does not cover the program
+    lowered: str = ""  # the program's input-phase IR (linalg level), when it was made
+    work: str = ""  # the cell's work directory: an oracle may compile and run more below it
+    limits: Limits = Limits()
 
 
 @dataclass(frozen=True)
@@ -48,16 +71,27 @@ class Abstain:
     reason: str
 
 
+Verdict = list[Observation] | Abstain
+
+
 class Oracle(Protocol):
+    """A cell oracle (`judge`) or a case oracle (`judge_case`, one verdict per cell, in order)."""
+
     name: str
 
-    def judge(self, evidence: Evidence) -> list[Observation] | Abstain: ...
+    def judge(self, evidence: Evidence) -> Verdict: ...
 
 
-ORACLES: dict[str, Oracle] = {}
+class CaseOracle(Protocol):
+    name: str
+
+    def judge_case(self, evidences: list[Evidence]) -> list[Verdict]: ...
 
 
-def register(oracle: Oracle) -> Oracle:
+ORACLES: dict[str, Oracle | CaseOracle] = {}
+
+
+def register(oracle: Oracle | CaseOracle) -> Oracle | CaseOracle:
     if oracle.name in ORACLES:
         raise ValueError(f"two oracles named {oracle.name!r}")
     ORACLES[oracle.name] = oracle

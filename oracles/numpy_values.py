@@ -26,7 +26,7 @@ class NumpyValues:
 
     def judge(self, ev: Evidence) -> list[Observation] | Abstain:
         if ev.program is None or ev.expectation is None:
-            return Abstain("fuzzir's model does not cover this program")
+            return Abstain(ev.unmodelled or "fuzzir's model does not cover this program")
         if ev.run is None:
             return Abstain(f"no {ev.cell.target.name} device here: compiled, not run")
         if not ev.run.ok:

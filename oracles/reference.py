@@ -50,8 +50,9 @@ _UFUNC = {
     "maximumf": np.maximum, "maxsi": np.maximum,
     "minimumf": np.minimum, "minsi": np.minimum,
     "andi": np.bitwise_and, "ori": np.bitwise_or, "xori": np.bitwise_xor,
+    "negf": np.negative, "absf": np.abs, "absi": np.abs,
 }
-_ABS_UFUNC = {"subf": np.add, "subi": np.add, "minimumf": np.maximum, "minsi": np.maximum}
+_ABS_UFUNC = {"subf": np.add, "subi": np.add, "minimumf": np.maximum, "minsi": np.maximum, "negf": np.positive}
 
 UNIT_ROUNDOFF = {"f32": 2.0**-24, "f16": 2.0**-11}
 LARGEST_FINITE = {"f32": float(np.finfo(np.float32).max), "f16": float(np.finfo(np.float16).max)}

@@ -3,7 +3,12 @@ so that it can be written (see `fuzzir.oracles.ir`).
 
 It needs no model of the ops, so it judges every cell that produced flow and
 stream IR; the program model, when there is one, only adds the op's family,
-init kind and type class to what it reports.
+init kind and type class to what it reports. Without the emitter's name
+locations (a program fuzzir did not write), the op and the constant are named by
+their source location (`linalg.reduce at model.mlir:12:5`), and the source op
+there gives the family (its name), init kind and type class. A mutable
+`util.global` is never a constant, even where IREE, seeing no store, turns it
+into one: a violation whose constant is one is not reported.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ from fuzzir.findings import Observation
 from fuzzir.model import Program, dtype_class
 from fuzzir.oracles import Abstain, Evidence, register
 from fuzzir.oracles.ir import find_written_constants
+from fuzzir.oracles.ir.violations import IRViolation
+from fuzzir.pipeline import bindings_version, foreign_compiler
+from fuzzir.source import Source
 
 
 def _op_facts(program: Program | None, label: str) -> tuple[int | None, str, str, str, str]:
@@ -26,6 +34,28 @@ def _op_facts(program: Program | None, label: str) -> tuple[int | None, str, str
     return parsed.index, parsed.name, op.family, str(program.init_kind(op)), dtype_class(op.result_type.dtype)
 
 
+Named = tuple[str, str, str, str, str, str]  # op label, family, init kind, dtype class, constant, message
+
+
+def _source_names(source: Source, v: IRViolation) -> Named | None:
+    """The violation named after the user's file, or None when its constant is a mutable global."""
+    if v.constant_symbol in source.mutable_globals:
+        return None
+    constant = v.constant
+    for f in v.constant_files:
+        where, op, sym = source.locate(f)
+        if sym is not None and sym in source.mutable_globals:
+            return None
+        if op is not None and constant == v.constant:
+            constant = f"@{sym}" if sym else op.label(where)
+    where, op, _ = source.locate(v.where) if v.where else ("", None, None)
+    if op is None:
+        return v.op, "unknown", "unknown", "unknown", constant, source.rename(v.message)
+    dclass = dtype_class(op.dtype) if op.dtype else "unknown"
+    message = source.rename(v.message.replace(v.constant, constant).replace(f"({v.op})", f"({op.name})"))
+    return op.label(where), op.name, op.init_kind, dclass, constant, message
+
+
 class WrittenConstants:
     name = "written-constants"
 
@@ -36,17 +66,30 @@ class WrittenConstants:
             return Abstain("the compile stopped before flow IR")
         try:
             violations = find_written_constants(phases)
-        except ValueError as e:  # unreadable IR is IREE's output, not a bug of the program
+        except Exception as e:
+            foreign = foreign_compiler()
+            if foreign is not None:  # another release's IR (`--iree VERSION`): the bindings may not read it
+                first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+                return Abstain(f"IR of IREE {foreign} is not readable by the {bindings_version()} bindings: {first}")
+            if not isinstance(e, ValueError):
+                raise
+            # unreadable IR is IREE's output, not a bug of the program
             return [Observation("compile-error", c.variant, c.target.name, c.flags, "ir",
                                 f"compiled IR could not be parsed: {e}")]
         obs = []
         for v in violations:
             index, name, family, init, dclass = _op_facts(ev.program, v.op)
+            constant, message = v.constant, v.message
+            if ev.program is None and ev.source is not None and names.parse_op_loc(v.op) is None:
+                named = _source_names(ev.source, v)
+                if named is None:
+                    continue
+                name, family, init, dclass, constant, message = named
             if init == "unknown":
-                init = names.literal_kind(v.constant) or init
-            obs.append(Observation(v.kind, c.variant, c.target.name, c.flags, "ir", v.message,
+                init = names.literal_kind(constant) or init
+            obs.append(Observation(v.kind, c.variant, c.target.name, c.flags, "ir", message,
                                    op_index=index, op_name=name, family=family, init_kind=init,
-                                   dtype_class=dclass, constant=v.constant))
+                                   dtype_class=dclass, constant=constant))
         return obs
 
 

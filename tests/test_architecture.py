@@ -17,14 +17,17 @@ FOLDERS = {"fuzzir": "fuzzir", "generators": "fuzzir.generators", "oracles": "fu
 MAX_LINES = 400
 
 LAYERS: list[tuple[str, ...]] = [
-    ("fuzzir", "fuzzir.__main__", "fuzzir.cli", "fuzzir.pytest_plugin", "fuzzir.atheris_target"),
-    ("fuzzir.api", "fuzzir.campaign", "fuzzir.minimize", "fuzzir.replay", "fuzzir.exports"),
-    ("fuzzir.judge", "fuzzir.persist", "fuzzir.store", "fuzzir.record", "fuzzir.repro", "fuzzir.filters"),
+    ("fuzzir", "fuzzir.__main__", "fuzzir.cli", "fuzzir.cli_release", "fuzzir.pytest_plugin",
+     "fuzzir.atheris_target"),
+    ("fuzzir.api", "fuzzir.campaign", "fuzzir.minimize", "fuzzir.replay", "fuzzir.bisect", "fuzzir.exports",
+     "fuzzir.promote", "fuzzir.report", "fuzzir.reduce_any"),
+    ("fuzzir.judge", "fuzzir.persist", "fuzzir.store", "fuzzir.record", "fuzzir.repro", "fuzzir.filters",
+     "fuzzir.any_program", "fuzzir.db"),
     ("fuzzir.oracles",),
-    ("fuzzir.sandbox", "fuzzir.targets", "fuzzir.pipeline", "fuzzir.commands", "fuzzir.compiler",
-     "fuzzir.runner"),
+    ("fuzzir.sandbox", "fuzzir.targets", "fuzzir.pipeline", "fuzzir.releases", "fuzzir.commands",
+     "fuzzir.compiler", "fuzzir.runner"),
     ("fuzzir.generators", "fuzzir.parse", "fuzzir.emit", "fuzzir.families", "fuzzir.findings",
-     "fuzzir.diagnostics", "fuzzir.mlir_values"),
+     "fuzzir.diagnostics", "fuzzir.mlir_values", "fuzzir.source"),
     ("fuzzir.model", "fuzzir.names", "fuzzir.dtypes"),
 ]
 

@@ -197,6 +197,61 @@ def test_large_hex_constant_is_exact() -> None:
     np.testing.assert_array_equal(data, program.literals[0].data)
 
 
+def test_dense_resource_constant_is_read_from_the_resources_section() -> None:
+    p = parse_program((DATA / "inputs" / "dense_resource_defect.mlir").read_text())
+    assert [lit.kind for lit in p.literals] == [LiteralKind.DENSE]
+    np.testing.assert_array_equal(p.literals[0].data, np.arange(1, 9, dtype=np.float32))
+    x = np.arange(32, dtype=np.float32).reshape(4, 8) % 5
+    (out,) = evaluate(p, [x])
+    np.testing.assert_array_equal(out, np.arange(1, 9, dtype=np.float32) + x.sum(axis=0))
+
+
+WIDE = """func.func @main(%a: tensor<4x8xf32>, %b: tensor<8xf32>, %x: tensor<1x2x4x4xf32>, %k: tensor<3x2x2x2xf32>,
+                %i: tensor<4xi32>)
+    -> (tensor<8xf32>, tensor<4x8xf32>, tensor<8x4xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<1x2x3x3xf32>,
+        tensor<1x3x3x3xf32>, tensor<4xi32>) {
+  %e8 = tensor.empty() : tensor<8xf32>
+  %r = linalg.reduce ins(%a : tensor<4x8xf32>) outs(%b : tensor<8xf32>) dimensions = [0]
+    (%in: f32, %acc: f32) { %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32 }
+  %e = tensor.empty() : tensor<4x8xf32>
+  %m = linalg.map { arith.negf } ins(%a : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>)
+  %et = tensor.empty() : tensor<8x4xf32>
+  %t = linalg.transpose ins(%a : tensor<4x8xf32>) outs(%et : tensor<8x4xf32>) permutation = [1, 0]
+  %bc = linalg.broadcast ins(%b : tensor<8xf32>) outs(%e : tensor<4x8xf32>) dimensions = [0]
+  %c = linalg.copy ins(%m : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %pi = arith.constant dense<[[[[1.0, 9.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 2.0]],
+                              [[-1.0, -2.0, 3.0], [0.0, 5.0, -6.0], [7.0, 1.0, 2.0]]]]> : tensor<1x2x3x3xf32>
+  %w = tensor.empty() : tensor<2x2xf32>
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+      ins(%x, %w : tensor<1x2x4x4xf32>, tensor<2x2xf32>) outs(%pi : tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %z = arith.constant dense<0.0> : tensor<1x3x3x3xf32>
+  %cv = linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+      ins(%x, %k : tensor<1x2x4x4xf32>, tensor<3x2x2x2xf32>) outs(%z : tensor<1x3x3x3xf32>) -> tensor<1x3x3x3xf32>
+  %ei = tensor.empty() : tensor<4xi32>
+  %ab = linalg.map { math.absi } ins(%i : tensor<4xi32>) outs(%ei : tensor<4xi32>)
+  return %r, %m, %t, %bc, %c, %p, %cv, %ab : tensor<8xf32>, tensor<4x8xf32>, tensor<8x4xf32>, tensor<4x8xf32>,
+      tensor<4x8xf32>, tensor<1x2x3x3xf32>, tensor<1x3x3x3xf32>, tensor<4xi32>
+}
+"""
+
+
+def test_named_ops_in_any_layout_and_unary_bodies_are_modelled() -> None:
+    p = parse_program(WIDE)
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(-8, 9, (4, 8)).astype(np.float32), rng.integers(-8, 9, 8).astype(np.float32)
+    x, k = rng.integers(-8, 9, (1, 2, 4, 4)).astype(np.float32), rng.integers(-8, 9, (3, 2, 2, 2)).astype(np.float32)
+    i = np.array([-3, 0, 5, -128], np.int32)
+    init = np.asarray(p.literals[2].data)
+    pool = np.stack([np.stack([np.maximum(init[:, :, r, q], x[:, :, r:r + 2, q:q + 2].max(axis=(2, 3)))
+                               for q in range(3)], -1) for r in range(3)], -2)
+    conv = np.stack([np.stack([np.einsum("nchw,fchw->nf", x[:, :, r:r + 2, q:q + 2], k) for q in range(3)], -1)
+                     for r in range(3)], -2)
+    want = [b + a.sum(0), -a, a.T, np.broadcast_to(b, (4, 8)), -a, pool, conv, np.abs(i)]
+    _same_outputs(evaluate(p, [a, b, x, k, i]), want)
+    _same_outputs(evaluate(parse_program(emit(p)), [a, b, x, k, i]), want)  # printed as generics
+
+
 def test_hand_written_reduction_into_splat() -> None:
     p = parse_program((DATA / "mlir" / "reduction_into_splat.mlir").read_text())
     assert [lit.kind for lit in p.literals] == [LiteralKind.SPLAT]
@@ -286,8 +341,8 @@ ERRORS = {
     "dense_resource": (_main(
         "  %c = arith.constant dense_resource<blob> : tensor<4xf32>\n  return %c : tensor<4xf32>")
         + "{-#\n  dialect_resources: {\n    builtin: {\n"
-        '      blob: "0x04000000000000000000803F0000004000004040"\n    }\n  }\n#-}\n',
-        ["bad.mlir:2:8", "dense_resource", 'dense<"0x...">']),
+        '      blob: "0x04000000000000000000803F00000040"\n    }\n  }\n#-}\n',  # 3 floats for 4
+        ["bad.mlir:2:8", "dense_resource<blob>", "do not hold tensor<4xf32>"]),
     "mutable_global": ("util.global private mutable @g = dense<1.0> : tensor<4xf32>\n" + _main(
         "  %g = util.global.load @g : tensor<4xf32>\n  return %g : tensor<4xf32>"),
         ["bad.mlir:1:1", "mutable"]),
@@ -297,9 +352,9 @@ ERRORS = {
         "  return %0 : tensor<4xf32>"), ["linalg.fill must fill a tensor.empty"]),
     "unsupported_named_op": (_main(
         "  %e = tensor.empty() : tensor<4x4xf32>\n"
-        "  %0 = linalg.transpose ins(%a : tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) permutation = [1, 0]\n"
+        "  %0 = linalg.softmax dimension(1) ins(%a : tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>\n"
         "  return %0 : tensor<4x4xf32>", "(%a: tensor<4x4xf32>) -> tensor<4x4xf32>"),
-        ["bad.mlir:3:8", "unsupported op linalg.transpose"]),
+        ["bad.mlir:3:8", "unsupported op linalg.softmax"]),
     "scalar_argument": (_main("  return %a : tensor<4xf32>", "(%a: tensor<4xf32>, %s: f32) -> tensor<4xf32>"),
                         ["argument #1", "ranked tensors"]),
 }

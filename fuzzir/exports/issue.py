@@ -118,6 +118,13 @@ def _reproduces_on(f: FindingData, targets: list[str]) -> list[str]:
     return out
 
 
+def _releases(bisected: dict) -> list[str]:
+    """What `fuzzir bisect` found across IREE releases ("regressed in 3.X.0; 3.Y.0 gave ...")."""
+    from fuzzir.bisect import summary
+
+    return summary(bisected)
+
+
 def export_issue(f: FindingData, program_file: str = "program.mlir", recompute: bool = True) -> str:
     """The report; `recompute=False` skips rerunning a miscompile."""
     r = f.record
@@ -131,6 +138,7 @@ def export_issue(f: FindingData, program_file: str = "program.mlir", recompute: 
     out = [f"# {f.kind}: `{op}`{init_text} on {', '.join(targets)}", "", "## IREE version", "",
            f"`iree-base-compiler` / `iree-base-runtime` {r.iree_version or 'unknown'} "
            f"(found by fuzzir{seed}; signature `{r.signature}`).",
+           *(["", *_releases(r.bisect)] if r.bisect else []),
            "", "## Program", "", f"`{program_file}`:", "", "```mlir", f.program.rstrip("\n"), "```", "",
            "## Commands", "", f"In a directory holding `{program_file}`{attached}:",
            "", "```shell", *cmds, "```", "", "## Expected vs actual", "", _expectation(f.kind),

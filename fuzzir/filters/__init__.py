@@ -19,8 +19,11 @@ from collections.abc import Callable
 
 from fuzzir.findings import Observation
 from fuzzir.model import Program
+from fuzzir.source import Source
 
-Filter = Callable[[Program, Observation], bool]
+#: A filter sees the program model, or for a program outside it the `Source` (which has `dtypes()`
+#: too; observations of such programs carry no op index).
+Filter = Callable[[Program | Source, Observation], bool]
 FILTERS: dict[str, Filter] = {}
 
 
@@ -33,7 +36,7 @@ def register(tag: str) -> Callable[[Filter], Filter]:
     return add
 
 
-def tag(program: Program, observations: list[Observation]) -> list[Observation]:
+def tag(program: Program | Source, observations: list[Observation]) -> list[Observation]:
     """The observations with `known` set where a filter recognizes them."""
     out = []
     for o in observations:

@@ -14,11 +14,22 @@ def detached_minmax_pooling(program: Program, o: Observation) -> bool:
     `iree-global-opt-detach-elementwise-from-named-ops` rewrites the op as
     fill(0) -> pooling -> `addf`(constant), i.e. max(c, x) as max(0, x) + c: the
     global-optimization IR shows it, and the program is right without the pass.
-    It is target-independent, so every target's copy is this one finding.
+    It is target-independent, so every target's copy is this one finding. Any layout
+    (NHWC, NCHW, NDHWC...) is the same rewrite: a user's pooling op is modelled by its
+    generic form (family `convolution` or `pooling`, a max/min body).
     """
     i = o.op_index
-    if o.kind != "miscompile" or o.variant != "with" or i is None or i >= len(program.ops):
+    if (o.kind != "miscompile" or o.variant != "with" or i is None or not isinstance(program, Program)
+            or i >= len(program.ops)):
         return False
     op = program.ops[i]
-    return (op.name in ("linalg.pooling_nhwc_max", "linalg.pooling_nhwc_min")
-            and str(program.init_kind(op)) in ("nonsplat", "large", "global"))
+    if str(program.init_kind(op)) not in ("nonsplat", "large", "global"):
+        return False
+    if op.name in ("linalg.pooling_nhwc_max", "linalg.pooling_nhwc_min"):
+        return True
+    body = getattr(op, "body", None)
+    return (op.family in ("pooling", "convolution") and "reduction" in tuple(getattr(op, "iterators", ()))
+            and getattr(body, "op", "") in _MINMAX)
+
+
+_MINMAX = frozenset({"maximumf", "minimumf", "maxnumf", "minnumf", "maxsi", "minsi", "maxui", "minui"})

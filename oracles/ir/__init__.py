@@ -17,6 +17,7 @@ from .flow import check_flow
 from .naming import OpLabel, Report, SourceNames
 from .phase import IRParseError, PhaseIR, new_context
 from .stream import check_stream
+from .trace import Const
 from .violations import CONSTANT_COPY, READWRITE_CONSTANT, IRViolation
 
 __all__ = ["CONSTANT_COPY", "READWRITE_CONSTANT", "IRParseError", "IRViolation", "find_written_constants"]
@@ -34,11 +35,13 @@ def find_written_constants(phase_ir: dict[str, str]) -> list[IRViolation]:
     found: dict[tuple[str, str, str], IRViolation] = {}
 
     def report_for(phase: str) -> Report:
-        def report(kind: str, label: OpLabel, constant: str, message: str) -> None:
+        def report(kind: str, label: OpLabel, constant: str, message: str, const: Const | None = None) -> None:
             key = (kind, label.label, constant)
             if key not in found:
                 where = f" at {label.where}" if label.where else ""
-                found[key] = IRViolation(kind, label.label, constant, phase, f"[{phase}] {message}{where}")
+                found[key] = IRViolation(kind, label.label, constant, phase, f"[{phase}] {message}{where}",
+                                         label.where, const.loc.files if const else (),
+                                         (const.symbol or "") if const else "")
 
         return report
 

@@ -43,4 +43,5 @@ def _check_dispatch(mod: PhaseIR, op: flow.DispatchOp, sources: SourceNames, rep
             label,
             cname,
             f"constant {cname} reaches dispatch {label.entry} ({label.label}) through a readwrite binding",
+            const,
         )

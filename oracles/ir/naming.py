@@ -33,8 +33,8 @@ class OpLabel:
     where: str  # file:line:col of the dispatch, or ""
 
 
-# (kind, op label, constant name, one-line message)
-Report = Callable[[str, OpLabel, str, str], None]
+# (kind, op label, constant name, one-line message, the constant traced)
+Report = Callable[..., None]
 
 
 def op_label(

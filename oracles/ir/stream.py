@@ -78,6 +78,7 @@ def _check_dispatch(
                 label,
                 cname,
                 f"constant {cname} is bound read-write by dispatch {label.entry} ({label.label})",
+                const,
             )
     return uses
 
@@ -89,6 +90,7 @@ def _report_copy(use: _RwUse, const: Const, sources: SourceNames, report: Report
         label,
         cname,
         f"constant {cname} is copied for dispatch {label.entry} ({label.label}) to write it in place",
+        const,
     )
     report(
         READWRITE_CONSTANT,
@@ -96,6 +98,7 @@ def _report_copy(use: _RwUse, const: Const, sources: SourceNames, report: Report
         cname,
         f"constant {cname} reaches dispatch {label.entry} ({label.label}) "
         "through a readwrite binding (after a copy-on-write)",
+        const,
     )
 
 

@@ -21,3 +21,6 @@ class IRViolation:
     constant: str  # constant's name loc, else global symbol, else its type
     phase: str  # "flow" or "stream"
     message: str  # one line
+    where: str = ""  # file:line:col of the dispatch (the source op, for programs fuzzir did not write)
+    constant_files: tuple[str, ...] = ()  # the constant's file:line:col locations, callee first
+    constant_symbol: str = ""  # the global holding the constant, if any

@@ -1,0 +1,181 @@
+"""The findings database: what changes on every sighting, kept out of the finding files.
+
+A finding directory (`meta.json`, `program.mlir`, ...) changes only when the finding
+does; the committed corpus changes only by `fuzzir promote`. Everything that moves on
+each program checked (hit counts, last-seen times, per-campaign statistics, pass
+coverage, "a smaller program with this signature was seen") goes here: one SQLite
+file next to the working findings (`<findings>/fuzzir.db`), ignored by git like them.
+
+SQLite because it is in the standard library, survives a killed campaign
+(each write is a transaction) and can be queried by hand (`sqlite3 findings/fuzzir.db`).
+One connection per call keeps it safe to use from the campaign's worker threads.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+DB_NAME = "fuzzir.db"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS campaigns (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started REAL NOT NULL,           -- unix time
+    seed INTEGER,
+    settings TEXT,                   -- JSON: targets, flag sets, matrix, about
+    iree_version TEXT,
+    fuzzir_version TEXT,
+    programs INTEGER DEFAULT 0,
+    cells INTEGER DEFAULT 0,
+    seconds REAL DEFAULT 0,
+    new INTEGER DEFAULT 0            -- findings new against the corpus
+);
+CREATE TABLE IF NOT EXISTS sightings (
+    signature TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    verdict TEXT NOT NULL,           -- defect, latent or guarded
+    cause TEXT NOT NULL,             -- the signature key
+    place TEXT NOT NULL,             -- 'corpus', 'findings' or 'none' (guarded: not stored)
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    hits INTEGER NOT NULL DEFAULT 0,
+    first_campaign INTEGER,
+    first_after_seconds REAL,        -- campaign time of the first sighting
+    smallest_ops INTEGER,
+    smallest_elements INTEGER,
+    smaller_than_stored INTEGER DEFAULT 0,   -- a smaller program than the stored one was seen
+    families TEXT, init_kinds TEXT, targets TEXT, variants TEXT, flags TEXT,   -- JSON lists
+    repro TEXT                       -- one line: the directory's repro.sh, when stored
+);
+CREATE TABLE IF NOT EXISTS coverage (
+    campaign INTEGER NOT NULL,
+    family TEXT NOT NULL,
+    init_kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    outcome TEXT NOT NULL,           -- defect, latent, guarded or clean
+    count INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (campaign, family, init_kind, target, outcome)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One finding seen once: what the database needs to count it."""
+
+    signature: str
+    kind: str
+    verdict: str
+    cause: str
+    place: str
+    size: tuple[int, int]
+    families: list[str]
+    init_kinds: list[str]
+    targets: list[str]
+    variants: list[str]
+    flags: list[list[str]]
+    stored_size: tuple[int, int] | None = None  # the size of the entry already stored, if any
+    repro: str = ""
+
+
+class FindingsDB:
+    """The database at `path` (created on first use)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._ready = False
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=30)
+        try:
+            if not self._ready:
+                con.executescript(_SCHEMA)
+                self._ready = True
+            with con:  # one transaction
+                yield con
+        finally:
+            con.close()
+
+    def start_campaign(self, *, seed: int, settings: dict, iree_version: str, fuzzir_version: str) -> int:
+        with self._connect() as con:
+            cur = con.execute(
+                "INSERT INTO campaigns (started, seed, settings, iree_version, fuzzir_version) VALUES (?,?,?,?,?)",
+                (time.time(), seed, json.dumps(settings, sort_keys=True), iree_version, fuzzir_version))
+            return int(cur.lastrowid)
+
+    def finish_campaign(self, campaign: int, *, programs: int, cells: int, seconds: float, new: int) -> None:
+        with self._connect() as con:
+            con.execute("UPDATE campaigns SET programs=?, cells=?, seconds=?, new=? WHERE id=?",
+                        (programs, cells, round(seconds, 2), new, campaign))
+
+    def record(self, campaign: int | None, elapsed: float | None, sightings: Iterable[Sighting],
+               coverage: Iterable[tuple[str, str, str, str]] = ()) -> None:
+        """Count one program's sightings and its coverage cells (family, init kind, target, outcome)."""
+        now = time.time()
+        with self._connect() as con:
+            for s in sightings:
+                row = con.execute("SELECT hits, smallest_ops, smallest_elements FROM sightings WHERE signature=?",
+                                  (s.signature,)).fetchone()
+                smaller = int(s.stored_size is not None and s.size < s.stored_size)
+                if row is None:
+                    con.execute(
+                        "INSERT INTO sightings (signature, kind, verdict, cause, place, first_seen, last_seen, hits,"
+                        " first_campaign, first_after_seconds, smallest_ops, smallest_elements, smaller_than_stored,"
+                        " families, init_kinds, targets, variants, flags, repro)"
+                        " VALUES (?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?)",
+                        (s.signature, s.kind, s.verdict, s.cause, s.place, now, now, campaign,
+                         None if elapsed is None else round(elapsed, 2), s.size[0], s.size[1], smaller,
+                         json.dumps(s.families), json.dumps(s.init_kinds), json.dumps(s.targets),
+                         json.dumps(s.variants), json.dumps(s.flags), s.repro))
+                    continue
+                small = min((row[1], row[2]), s.size)
+                con.execute(
+                    "UPDATE sightings SET last_seen=?, hits=hits+1, place=?, smallest_ops=?, smallest_elements=?,"
+                    " smaller_than_stored=MAX(smaller_than_stored, ?), repro=COALESCE(NULLIF(?, ''), repro)"
+                    " WHERE signature=?",
+                    (now, s.place, small[0], small[1], smaller, s.repro, s.signature))
+            for family, init_kind, target, outcome in coverage:
+                con.execute(
+                    "INSERT INTO coverage (campaign, family, init_kind, target, outcome, count) VALUES (?,?,?,?,?,1)"
+                    " ON CONFLICT (campaign, family, init_kind, target, outcome) DO UPDATE SET count=count+1",
+                    (campaign or 0, family, init_kind, target, outcome))
+
+    def sightings(self) -> list[dict]:
+        """Every sighting row as a dict, first seen first."""
+        if not self.path.exists():
+            return []
+        with self._connect() as con:
+            con.row_factory = sqlite3.Row
+            rows = con.execute("SELECT * FROM sightings ORDER BY first_seen").fetchall()
+        out = []
+        for r in rows:
+            d = dict(r)
+            for key in ("families", "init_kinds", "targets", "variants", "flags"):
+                d[key] = json.loads(d[key] or "[]")
+            out.append(d)
+        return out
+
+    def coverage(self) -> dict[tuple[str, str, str, str], int]:
+        """Counts over all campaigns, by (family, init kind, target, outcome)."""
+        if not self.path.exists():
+            return {}
+        with self._connect() as con:
+            rows = con.execute("SELECT family, init_kind, target, outcome, SUM(count) FROM coverage"
+                               " GROUP BY family, init_kind, target, outcome").fetchall()
+        return {(f, i, t, o): int(n) for f, i, t, o, n in rows}
+
+    def campaigns(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        with self._connect() as con:
+            con.row_factory = sqlite3.Row
+            return [dict(r) for r in con.execute("SELECT * FROM campaigns ORDER BY id").fetchall()]

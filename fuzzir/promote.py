@@ -1,0 +1,93 @@
+"""`fuzzir promote`: put a finding into the committed corpus, on purpose.
+
+A campaign never writes the corpus (it is the regression suite CI replays, and
+a fuzzing run must not dirty it). A person promotes a finding after looking at
+it; promotion checks what a corpus entry must be:
+
+- readable, and not `guarded` (the pass prevents it: not a defect of IREE);
+- minimized (`fuzzir minimize DIR`), so the regression test is small;
+- reproducing today: its `repro.sh` runs, with IREE's tools alone, and exits 1;
+- new: no corpus entry has its signature.
+
+The entry is copied (to a temporary sibling, then renamed, like every store write)
+with its `original.mlir` if it has one; the working finding is left where it is.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from fuzzir.findings import GUARDED
+from fuzzir.sandbox import tool_path
+from fuzzir.store import DirectoryStore, StoreError, read_entry
+
+
+@dataclass(frozen=True)
+class Promotion:
+    finding: Path
+    ok: bool
+    detail: str  # one line: where it went, or why not
+    entry: Path | None = None
+
+
+def _tool_dirs() -> str:
+    """PATH for repro.sh: the directories of the IREE tools fuzzir itself runs."""
+    dirs = []
+    for name in ("iree-compile", "iree-opt", "iree-run-module"):
+        try:
+            d = os.path.dirname(tool_path(name))
+        except FileNotFoundError:
+            continue
+        if d not in dirs:
+            dirs.append(d)
+    return os.pathsep.join([*dirs, os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+
+
+def run_repro(path: Path, timeout: float = 600.0) -> tuple[int, str]:
+    """Run the finding's repro.sh; (exit status, its last output line)."""
+    try:
+        proc = subprocess.run(["bash", str(path / "repro.sh")], capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "PATH": _tool_dirs()})
+    except subprocess.TimeoutExpired:
+        return 124, f"repro.sh ran over {timeout:.0f} s"
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    return proc.returncode, lines[-1] if lines else ""
+
+
+def promote_one(path: Path, corpus: Path, *, run: bool = True) -> Promotion:
+    """Check one finding and copy it into `corpus`; never raises for a problem of the finding."""
+    try:
+        record = read_entry(path).record
+    except StoreError as e:
+        return Promotion(path, False, str(e))
+    if record.verdict == GUARDED:
+        return Promotion(path, False, "it is guarded by the pass (seen only without it): not a defect of IREE")
+    if record.minimization is None:
+        return Promotion(path, False, f"not minimized: run `fuzzir minimize {path}` first")
+    existing = {e.record.signature: e.path for e in DirectoryStore(corpus).entries_lenient()}
+    if record.signature in existing or (corpus / record.signature).exists():
+        where = existing.get(record.signature, corpus / record.signature)
+        return Promotion(path, False, f"its signature is already in the corpus: {where}")
+    if run:
+        rc, last = run_repro(path)
+        if rc != 1:
+            return Promotion(path, False, f"repro.sh does not reproduce it today (exit {rc}: {last})")
+    dest = corpus / record.signature
+    corpus.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=corpus))
+    try:
+        shutil.copytree(path, tmp / "entry", ignore=shutil.ignore_patterns(".*", "__pycache__"))
+        os.replace(tmp / "entry", dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Promotion(path, True, f"promoted to {dest}", dest)
+
+
+def promote(paths: list[Path], corpus: Path, *, run: bool = True) -> list[Promotion]:
+    return [promote_one(p, corpus, run=run) for p in paths]

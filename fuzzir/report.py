@@ -1,0 +1,228 @@
+"""`fuzzir report DIR`: triage at a glance, as Markdown (CI summaries, issues) and one HTML page.
+
+Both show the same two things:
+
+1. the matrix of op families x init kinds (overall, then per target), each cell
+   coloured by the worst verdict seen there (defect, latent, guarded, clean) with
+   the counts of programs behind it: where the compiler is wrong, where only the
+   pass keeps it right, and where nothing was found. The counts come from the
+   findings database (`fuzzir.db`, every program a campaign checked); without one
+   (a committed corpus) the cells are built from the stored findings alone;
+2. one row per root cause (signature): verdict, kind, first seen, hits, variants,
+   targets and the one-line reproducer.
+
+The HTML page is self-contained (inline CSS, no script, no external resource), so
+it can be attached to a CI run or opened from disk.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fuzzir.db import DB_NAME, FindingsDB
+from fuzzir.findings import DEFECT, GUARDED, LATENT
+from fuzzir.store import DirectoryStore
+
+CLEAN = "clean"
+OUTCOMES = (DEFECT, LATENT, GUARDED, CLEAN)
+COLOURS = {DEFECT: "#d73027", LATENT: "#fc8d59", GUARDED: "#4575b4", CLEAN: "#1a9850"}
+_INIT_ORDER = ("splat", "nonsplat", "large", "global", "fill", "arg", "result", "empty")
+
+
+@dataclass
+class Cause:
+    signature: str
+    kind: str
+    verdict: str
+    key: str
+    first_seen: str = "-"
+    hits: int = 1
+    variants: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    where: str = ""
+    repro: str = ""
+
+
+@dataclass
+class Report:
+    title: str
+    matrix: dict[tuple[str, str, str, str], int]  # (family, init kind, target, outcome) -> programs
+    causes: list[Cause]
+    campaigns: list[dict]
+    source: str  # what the matrix counts: "database" or "stored findings"
+
+    def families(self) -> list[str]:
+        return sorted({k[0] for k in self.matrix})
+
+    def init_kinds(self) -> list[str]:
+        kinds = {k[1] for k in self.matrix}
+        return sorted(kinds, key=lambda k: (_INIT_ORDER.index(k) if k in _INIT_ORDER else len(_INIT_ORDER), k))
+
+    def targets(self) -> list[str]:
+        return sorted({k[2] for k in self.matrix})
+
+    def cell(self, family: str, init: str, target: str | None) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for (f, i, t, o), n in self.matrix.items():
+            if f == family and i == init and (target is None or t == target):
+                counts[o] = counts.get(o, 0) + n
+        return counts
+
+
+def worst(counts: dict[str, int]) -> str | None:
+    for outcome in OUTCOMES:
+        if counts.get(outcome):
+            return outcome
+    return None
+
+
+def _when(t: float | None) -> str:
+    return "-" if t is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+
+
+def build(root: Path) -> Report:
+    """Read the findings under `root` and its database, if any."""
+    entries = DirectoryStore(root).entries_lenient()
+    db = FindingsDB(root / DB_NAME)
+    rows = {r["signature"]: r for r in db.sightings()}
+    causes: dict[str, Cause] = {}
+    for e in entries:
+        r = e.record
+        row = rows.get(r.signature, {})
+        causes[r.signature] = Cause(
+            r.signature, r.kind, r.verdict, r.signature_key, _when(row.get("first_seen")), int(row.get("hits", 1)),
+            list(r.variants), list(r.targets), str(e.path), f"bash {e.path}/repro.sh")
+    for sig, row in rows.items():  # seen but not stored here: corpus entries and guarded causes
+        if sig not in causes:
+            where = {"corpus": "in the corpus", "none": "not stored (guarded)"}.get(row["place"], row["place"])
+            causes[sig] = Cause(sig, row["kind"], row["verdict"], row["cause"], _when(row["first_seen"]),
+                                int(row["hits"]), row["variants"], row["targets"], where, row.get("repro") or "")
+    matrix = db.coverage()
+    source = "database"
+    if not matrix:
+        source = "stored findings"
+        for e in entries:
+            for family in e.record.families or ["unknown"]:
+                for init in sorted(set(e.record.init_kinds)) or ["unknown"]:
+                    for target in e.record.targets:
+                        k = (family, init, target, e.record.verdict)
+                        matrix[k] = matrix.get(k, 0) + 1
+    rank = {DEFECT: 0, LATENT: 1, GUARDED: 2}
+    ordered = sorted(causes.values(), key=lambda c: (rank.get(c.verdict, 3), c.kind, c.first_seen))
+    return Report(f"fuzzir report: {root}", matrix, ordered, db.campaigns(), source)
+
+
+# ------------------------------------------------------------------ Markdown
+def _md_cell(counts: dict[str, int]) -> str:
+    w = worst(counts)
+    if w is None:
+        return "·"
+    parts = [f"{o[0].upper()}{counts[o]}" for o in OUTCOMES if counts.get(o)]
+    return f"**{w}** {' '.join(parts)}"
+
+
+def _md_matrix(rep: Report, target: str | None) -> list[str]:
+    inits = rep.init_kinds()
+    lines = [f"| family \\ init | {' | '.join(inits)} |", "|---|" + "---|" * len(inits)]
+    for family in rep.families():
+        lines.append(f"| {family} | " + " | ".join(_md_cell(rep.cell(family, i, target)) for i in inits) + " |")
+    return lines
+
+
+def _summary(rep: Report) -> str:
+    n = {v: sum(c.verdict == v for c in rep.causes) for v in (DEFECT, LATENT, GUARDED)}
+    programs = sum(c.get("programs") or 0 for c in rep.campaigns)
+    head = f"{n[DEFECT]} defect(s), {n[LATENT]} latent, {n[GUARDED]} guarded cause(s)"
+    if rep.campaigns:
+        head += f"; {programs} programs in {len(rep.campaigns)} campaign(s)"
+    return head
+
+
+def markdown(rep: Report) -> str:
+    lines = [f"# {rep.title}", "", _summary(rep), "",
+             f"## Where: op family x init kind (counts from the {rep.source})", "",
+             "Each cell: the worst verdict seen there, then counts (D defect, L latent, G guarded, C clean).", ""]
+    lines += _md_matrix(rep, None)
+    for target in rep.targets():
+        lines += ["", f"### {target}", ""] + _md_matrix(rep, target)
+    lines += ["", "## Root causes", "",
+              "| verdict | kind | signature | first seen | hits | variants | targets | repro |",
+              "|---|---|---|---|---|---|---|---|"]
+    for c in rep.causes:
+        repro = f"`{c.repro}`" if c.repro else c.where
+        lines.append(f"| {c.verdict} | {c.kind} | `{c.signature}` | {c.first_seen} | {c.hits} | "
+                     f"{', '.join(c.variants)} | {', '.join(c.targets)} | {repro} |")
+    if not rep.causes:
+        lines.append("| clean | | | | | | | |")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------- HTML
+_CSS = """
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; } h3 { font-size: 14px; }
+table { border-collapse: collapse; margin: 8px 0; }
+th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
+td.m { width: 110px; height: 44px; text-align: center; color: white; font-weight: 600; }
+td.none { background: #f4f4f4; color: #999; }
+.legend span { display: inline-block; padding: 2px 8px; margin-right: 6px; color: white; border-radius: 3px; }
+code { font-size: 12px; }
+"""
+
+
+def _html_matrix(rep: Report, target: str | None) -> str:
+    inits = rep.init_kinds()
+    out = ["<table><tr><th>family \\ init</th>" + "".join(f"<th>{html.escape(i)}</th>" for i in inits) + "</tr>"]
+    for family in rep.families():
+        out.append(f"<tr><th>{html.escape(family)}</th>")
+        for i in inits:
+            counts = rep.cell(family, i, target)
+            w = worst(counts)
+            if w is None:
+                out.append('<td class="m none">·</td>')
+                continue
+            label = " ".join(f"{o[0].upper()}{counts[o]}" for o in OUTCOMES if counts.get(o))
+            out.append(f'<td class="m {w}" style="background:{COLOURS[w]}" title="{w}">{w}<br>{label}</td>')
+        out.append("</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def html_page(rep: Report) -> str:
+    legend = "".join(f'<span style="background:{COLOURS[o]}">{o}</span>' for o in OUTCOMES)
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(rep.title)}</title>",
+             f"<style>{_CSS}</style></head><body>", f"<h1>{html.escape(rep.title)}</h1>",
+             f"<p>{html.escape(_summary(rep))}</p>", f'<p class="legend">{legend}</p>',
+             f"<h2>Where: op family x init kind (counts from the {html.escape(rep.source)})</h2>",
+             _html_matrix(rep, None)]
+    for target in rep.targets():
+        parts += [f"<h3>{html.escape(target)}</h3>", _html_matrix(rep, target)]
+    parts.append("<h2>Root causes</h2><table><tr><th>verdict</th><th>kind</th><th>signature</th><th>first seen</th>"
+                 "<th>hits</th><th>variants</th><th>targets</th><th>repro</th></tr>")
+    for c in rep.causes:
+        colour = COLOURS.get(c.verdict, "#999")
+        repro = f"<code>{html.escape(c.repro)}</code>" if c.repro else html.escape(c.where)
+        parts.append(f'<tr><td style="background:{colour};color:white">{c.verdict}</td><td>{html.escape(c.kind)}</td>'
+                     f"<td><code>{html.escape(c.signature)}</code></td><td>{c.first_seen}</td><td>{c.hits}</td>"
+                     f"<td>{', '.join(c.variants)}</td><td>{html.escape(', '.join(c.targets))}</td>"
+                     f"<td>{repro}</td></tr>")
+    parts.append("</table></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write(root: Path, out: Path) -> tuple[Path, Path]:
+    """Write report.md and report.html into `out`; returns their paths."""
+    rep = build(root)
+    out.mkdir(parents=True, exist_ok=True)
+    md, page = out / "report.md", out / "report.html"
+    md.write_text(markdown(rep))
+    page.write_text(html_page(rep))
+    (out / "report.json").write_text(json.dumps({
+        "causes": [c.__dict__ for c in rep.causes],
+        "matrix": [{"family": f, "init_kind": i, "target": t, "outcome": o, "programs": n}
+                   for (f, i, t, o), n in sorted(rep.matrix.items())]}, indent=2) + "\n")
+    return md, page

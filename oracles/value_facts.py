@@ -1,0 +1,406 @@
+"""Which outputs of a program fuzzir did not write are exact, and which arguments are indices.
+
+Without a model of the program there is no expected value, but two compiles of
+the same program (two targets, `with` and `without`, constants as arguments)
+must still agree, bit for bit, wherever every value is *exact*: integers, and
+floats that stay integers within 2^(mantissa bits + 1) through ops that round
+nothing (add, sub, mul, max, min, negation, abs, select, compares, casts). Then
+any evaluation order gives the same bits (as the numpy reference's exactness rule).
+
+This module establishes that by abstract interpretation of the input-phase IR
+(`lowering`): every value gets an upper bound on its magnitude, whether it is
+integral, which entry arguments it depends on, and the reason it is *not*
+established, if any (an op not analysed, `divf`, `math.exp`, an uninitialized
+`tensor.empty` read, a bound over the limit). Reductions are iterated (their
+bodies re-evaluated once per reduction step, linear growth extrapolated).
+
+Arguments whose values become indices (an `index_cast`, scatter indices, an
+op not analysed that takes integers) cannot be drawn at random: out-of-bounds
+indices are undefined behaviour, not bugs. Scatter indices that are entry
+arguments are drawn in bounds and unique (`IndexSpec`); any other index-like
+argument makes the value oracles abstain (`Facts.invalid`).
+
+The module is long: one small handler per kind of op, all sharing one walk's
+state (the values known so far); splitting it would scatter that state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from fuzzir.source import resource_array, resource_name
+
+from .lowering import parse_lowered
+
+FLOAT_LIMIT = {"f64": 2.0**53, "f32": 2.0**24, "f16": 2.0**11, "bf16": 2.0**8}
+INT_BITS = {"i1": 1, "i8": 8, "i16": 16, "i32": 32, "i64": 64, "index": 64}
+_ROUNDING = ("arith.divf", "arith.remf")  # exact inputs, rounded result
+_SAME = ("math.floor", "math.ceil", "math.round", "math.roundeven", "math.trunc", "arith.negf",
+         "math.absf", "math.absi", "arith.extf", "arith.truncf", "arith.extsi", "arith.trunci",
+         "arith.index_cast", "arith.index_castui", "arith.fptosi", "arith.sitofp")
+_MAX = ("arith.maximumf", "arith.minimumf", "arith.maxnumf", "arith.minnumf", "arith.maxsi",
+        "arith.minsi", "arith.select")
+_BITS = ("arith.andi", "arith.ori", "arith.xori", "arith.maxui", "arith.minui", "arith.uitofp",
+         "arith.extui")
+_MOVES = ("tensor.expand_shape", "tensor.collapse_shape", "tensor.cast", "tensor.reshape",
+          "tensor.extract_slice", "tensor.extract", "tensor.splat", "tensor.from_elements",
+          "tensor.concat", "tensor.insert", "tensor.insert_slice", "util.optimization_barrier",
+          "linalg.fill")
+_REDUCTION_STEPS = 1 << 16
+UNINIT = "it reads an uninitialized tensor.empty"
+
+
+@dataclass(frozen=True)
+class V:
+    """What is known of every element of one value."""
+
+    bound: float = 0.0  # magnitude bound
+    integral: bool = True
+    why: str = ""  # non-empty: exactness is not established, and why
+    args: frozenset[int] = frozenset()  # entry arguments the value depends on
+
+
+def join(vs: list[V], bound: float | None = None, why: str = "") -> V:
+    reasons = [why] + [v.why for v in vs]
+    return V(max((v.bound for v in vs), default=0.0) if bound is None else bound,
+             all(v.integral for v in vs), next((r for r in reasons if r), ""),
+             frozenset().union(*(v.args for v in vs)))
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """How to draw a scatter-indices argument: each column's valid range, and whether rows must differ."""
+
+    highs: tuple[int, ...]  # column k is drawn in [0, highs[k]]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Per output, whether its values are established exact (and why not); how to draw index arguments."""
+
+    why: tuple[str, ...]  # per output: "" when exact
+    invalid: str = ""  # why valid inputs cannot be drawn ("" when they can)
+    indices: dict[int, IndexSpec] = field(default_factory=dict)
+
+    @property
+    def exact(self) -> tuple[bool, ...]:
+        return tuple(not w for w in self.why)
+
+
+def _etype(t: object) -> str:
+    """The element type of a tensor type, else the type itself, as MLIR prints it."""
+    element = getattr(t, "element_type", None)
+    return str(element if element is not None else t)
+
+
+def _fit(v: V, etype: str) -> V:
+    """`v` as a value of `etype`: floats must stay integral and within their exact range; integers wrap."""
+    if v.why:
+        return v
+    if etype in FLOAT_LIMIT:
+        if not v.integral:
+            return replace(v, why="it may hold non-integer values")
+        if v.bound > FLOAT_LIMIT[etype]:
+            return replace(v, why=f"its values may exceed {FLOAT_LIMIT[etype]:.0f}, beyond exact {etype} integers")
+        return v
+    if etype in INT_BITS:
+        return replace(v, bound=min(v.bound, 2.0 ** (INT_BITS[etype] - (etype != "i1"))))
+    return replace(v, why=f"element type {etype} is not analysed")
+
+
+class _Walk:
+    def __init__(self, ir: object, module: object, text: str, arg_values: list[V]) -> None:
+        self.ir, self.module, self.text = ir, module, text
+        self.values: dict[object, V] = {}
+        self.globals: dict[str, tuple[object, V | None]] = {}
+        self.index_args: dict[int, str] = {}
+        self.indices: dict[int, IndexSpec] = {}
+        self.arg_values = arg_values
+        self.entry_args: list[object] = []
+
+    # ------------------------------------------------------------------ values
+    def get(self, value: object) -> V:
+        v = self.values.get(value)
+        return v if v is not None else V(why="it uses a value defined outside what is analysed", bound=math.inf)
+
+    def attr_value(self, attr: object, t: object) -> V:
+        ir = self.ir
+        if isinstance(attr, ir.DenseElementsAttr) and attr.is_splat:
+            attr = attr.get_splat_value()
+        if isinstance(attr, (ir.FloatAttr, ir.IntegerAttr, ir.BoolAttr)):
+            data = np.asarray([float(attr.value)], dtype=np.float64)
+        elif isinstance(attr, ir.DenseElementsAttr):
+            data = np.asarray(np.array(attr), dtype=np.float64)
+        elif resource_name(attr) is not None:
+            rt = ir.RankedTensorType(t)
+            arr = resource_array(self.text, resource_name(attr) or "", _etype(t), tuple(int(d) for d in rt.shape))
+            if arr is None:
+                return V(why="a dense_resource blob could not be read", bound=math.inf)
+            data = np.asarray(arr, dtype=np.float64)
+        else:
+            return V(why=f"constant {str(attr)[:40]} is not analysed", bound=math.inf)
+        finite = bool(np.all(np.isfinite(data)))
+        return V(float(np.max(np.abs(data))) if data.size and finite else (0.0 if finite else math.inf),
+                 finite and bool(np.all(np.floor(data) == data)))
+
+    # ------------------------------------------------------------------ ops
+    def run(self, entry: object) -> list[V]:
+        for op in self.module.body.operations:
+            if op.operation.name == "util.global":
+                sym = self.ir.StringAttr(op.attributes["sym_name"]).value
+                init = op.attributes["initial_value"] if "initial_value" in op.attributes else None
+                t = self.ir.TypeAttr(op.attributes["type"]).value
+                self.globals[sym] = (op, self.attr_value(init, t) if init is not None else None)
+            elif op.operation.name == "util.initializer":
+                for child in self._walk_ops(op):
+                    if child.operation.name == "util.global.store":
+                        sym = self.ir.FlatSymbolRefAttr(child.attributes["global"]).value
+                        self.globals[sym] = (None, None)
+        block = entry.regions[0].blocks[0]
+        self.entry_args = list(block.arguments)
+        for a, v in zip(block.arguments, self.arg_values, strict=True):
+            self.values[a] = v
+        for op in block.operations:
+            if op.operation.name in ("util.return", "func.return"):
+                return [self.get(x) for x in op.operands]
+            self.op(op)
+        return []
+
+    def _walk_ops(self, op: object):
+        for region in op.regions:
+            for block in region.blocks:
+                for child in block.operations:
+                    yield child
+                    yield from self._walk_ops(child)
+
+    def where(self, op: object) -> str:
+        try:
+            loc = self.ir.FileLineColLoc(op.location)
+            return f" at {loc.filename}:{loc.start_line}:{loc.start_col}"
+        except ValueError:
+            return ""
+
+    def set(self, op: object, vs: list[V]) -> None:
+        for r, v in zip(op.results, vs, strict=True):
+            self.values[r] = _fit(v, _etype(r.type))
+            if _etype(r.type) == "index" and v.args:
+                for a in v.args:
+                    self.index_args.setdefault(a, f"it becomes an index{self.where(op)}")
+
+    def op(self, op: object) -> None:
+        name = op.operation.name
+        operands = [self.get(x) for x in op.operands]
+        handler = getattr(self, "_" + name.replace(".", "_"), None)
+        if handler is not None:
+            handler(op, operands)
+        elif name in _SAME:
+            self.set(op, [operands[0]] * len(op.results))
+        elif name in _MAX:
+            self.set(op, [join(operands[1:] if name == "arith.select" else operands, why=operands[0].why)])
+        elif name in ("arith.addf", "arith.addi", "arith.subf", "arith.subi"):
+            self.set(op, [join(operands, bound=operands[0].bound + operands[1].bound)])
+        elif name in ("arith.mulf", "arith.muli"):
+            self.set(op, [join(operands, bound=operands[0].bound * operands[1].bound)])
+        elif name == "math.fma":
+            self.set(op, [join(operands, bound=operands[0].bound * operands[1].bound + operands[2].bound)])
+        elif name in ("arith.cmpf", "arith.cmpi"):
+            self.set(op, [join(operands, bound=1.0)])
+        elif name in _BITS:  # unsigned readings: below 2^bits of the operand
+            bits = INT_BITS.get(_etype(op.operands[0].type), 64)
+            self.set(op, [join(operands, bound=2.0**bits - 1)])
+        elif name in ("arith.divsi", "arith.divui", "arith.remsi", "arith.remui", "arith.floordivsi",
+                      "arith.ceildivsi"):
+            self.set(op, [self._int_division(op, operands)])
+        elif name in _MOVES:
+            self._move(op, operands)
+        elif name in ("linalg.index", "tensor.dim"):
+            self.set(op, [V(2.0**31)])
+        else:
+            self._unknown(op, operands, f"{name} rounds its result" if name in _ROUNDING or name.startswith(
+                "math.") else f"{name}{self.where(op)} is not analysed")
+
+    def _unknown(self, op: object, operands: list[V], why: str) -> None:
+        # Values its regions capture from outside count as operands (an scf.for reading an argument).
+        captured = [x for inner in self._walk_ops(op) for x in inner.operands if x in self.values]
+        for x, v in zip([*op.operands, *captured], [*operands, *(self.values[x] for x in captured)], strict=True):
+            if v.args and _etype(x.type) in INT_BITS:
+                for a in v.args:
+                    self.index_args.setdefault(a, f"it reaches {op.operation.name}{self.where(op)}, "
+                                                  "which may use it as an index")
+        self.set(op, [join(operands, bound=math.inf, why=why)] * len(op.results))
+
+    def _int_division(self, op: object, operands: list[V]) -> V:
+        divisor = op.operands[1].owner
+        if not isinstance(divisor, self.ir.Block) and divisor.operation.name == "arith.constant":
+            attr = divisor.attributes["value"]
+            ok = isinstance(attr, self.ir.IntegerAttr) and attr.value not in (0, -1)
+            if ok:
+                return join(operands, bound=operands[0].bound)
+        # Division by zero is undefined behaviour (a trap on some targets): never run such inputs.
+        why = f"it may be the divisor of {op.operation.name}{self.where(op)}"
+        for a in operands[1].args or {-1}:
+            self.index_args.setdefault(a, why)
+        return join(operands, why=f"{op.operation.name}{self.where(op)} may divide by zero")
+
+    def _move(self, op: object, operands: list[V]) -> None:
+        name = op.operation.name
+        data = [v for x, v in zip(op.operands, operands, strict=True) if _etype(x.type) != "index"
+                or name in ("tensor.from_elements", "tensor.splat")]
+        if name == "tensor.insert_slice" and operands[1].why == UNINIT and self._covers(op):
+            data = [operands[0]]
+        if name == "linalg.fill":
+            data = [operands[0]]
+        self.set(op, [join(data)] * len(op.results))
+
+    def _covers(self, op: object) -> bool:
+        """Whether an insert_slice writes its whole (static) destination."""
+        src, dst = op.operands[0].type, op.results[0].type
+        return str(src) == str(dst)
+
+    def _arith_constant(self, op: object, operands: list[V]) -> None:
+        self.set(op, [self.attr_value(op.attributes["value"], op.results[0].type)])
+
+    def _tensor_empty(self, op: object, operands: list[V]) -> None:
+        self.set(op, [V(why=UNINIT)])
+
+    def _util_global_load(self, op: object, operands: list[V]) -> None:
+        sym = self.ir.FlatSymbolRefAttr(op.attributes["global"]).value
+        _, v = self.globals.get(sym, (None, None))
+        self.set(op, [v if v is not None else V(why=f"global @{sym} has no known value", bound=math.inf)])
+
+    def _util_global_store(self, op: object, operands: list[V]) -> None:
+        sym = self.ir.FlatSymbolRefAttr(op.attributes["global"]).value
+        self.globals[sym] = (None, operands[0])
+
+    def _tensor_pad(self, op: object, operands: list[V]) -> None:
+        block = op.regions[0].blocks[0]
+        for a in block.arguments:
+            self.values[a] = V(2.0**31)
+        pad = self._region(block)
+        self.set(op, [join([operands[0], *pad])])
+
+    def _region(self, block: object) -> list[V]:
+        for child in block.operations:
+            if child.operation.name in ("linalg.yield", "iree_linalg_ext.yield", "tensor.yield"):
+                return [self.get(x) for x in child.operands]
+            self.op(child)
+        return []
+
+    def _linalg_generic(self, op: object, operands: list[V]) -> None:
+        n_out = len(op.results)
+        ins, outs = operands[: len(operands) - n_out], operands[len(operands) - n_out:]
+        block = op.regions[0].blocks[0]
+        out_args = list(block.arguments)[len(ins):]
+        reads = [len(list(a.uses)) > 0 for a in out_args]
+        steps = self._reduction_steps(op)
+        if isinstance(steps, str):
+            self.set(op, [V(why=steps, bound=math.inf)] * n_out)
+            return
+        for a, v in zip(block.arguments, ins, strict=False):
+            self.values[a] = v
+        acc = [v if r else V() for v, r in zip(outs, reads, strict=True)]
+        self.set(op, self._iterate(block, out_args, acc, steps))
+
+    def _iterate(self, block: object, out_args: list[object], acc: list[V], steps: int) -> list[V]:
+        """The body applied `steps` times to its accumulators; linear growth is extrapolated."""
+        deltas: list[float] | None = None
+        done = 0
+        while done < steps:
+            if done > _REDUCTION_STEPS:
+                return [replace(v, why="a reduction is too long to bound") for v in acc]
+            for a, v in zip(out_args, acc, strict=True):
+                self.values[a] = v
+            new = self._region(block)
+            done += 1
+            step = [n.bound - o.bound for n, o in zip(new, acc, strict=True)]
+            if any(v.why for v in new) or new == acc:
+                return new
+            if step == deltas and all(math.isfinite(d) for d in step):
+                left = steps - done
+                return [replace(n, bound=n.bound + left * d) for n, d in zip(new, step, strict=True)]
+            deltas, acc = step, new
+        return acc
+
+    def _reduction_steps(self, op: object) -> int | str:
+        """Points of the reduction loops (1 without reductions), or why they cannot be counted."""
+        ir = self.ir
+        iters = [str(a) for a in op.attributes["iterator_types"]]
+        red = [i for i, it in enumerate(iters) if "reduction" in it]
+        if not red:
+            return 1
+        extent: dict[int, int] = {}
+        for amap, x in zip(op.attributes["indexing_maps"], op.operands, strict=True):
+            t = x.type
+            if not isinstance(t, ir.RankedTensorType):
+                continue
+            for k, e in enumerate(ir.AffineMapAttr(amap).value.results):
+                if isinstance(e, ir.AffineDimExpr) and not t.is_dynamic_dim(k):
+                    extent.setdefault(e.position, int(t.shape[k]))
+        if any(d not in extent for d in red):
+            return "a reduction has a dynamic extent"
+        steps = int(np.prod([extent[d] for d in red], dtype=np.int64))
+        return steps if steps <= _REDUCTION_STEPS * 256 else "a reduction is too long to bound"
+
+    def _iree_linalg_ext_scatter(self, op: object, operands: list[V]) -> None:
+        ir = self.ir
+        updates, indices, original = operands[0], operands[1], operands[2]
+        utype, itype, otype = (ir.RankedTensorType(x.type) for x in list(op.operands)[:3])
+        dim_map = [int(d) for d in op.attributes["dimension_map"]]
+        batch = itype.rank - 1
+        slice_rank = utype.rank - batch
+        highs = []
+        for d in dim_map:
+            k = d - (otype.rank - slice_rank)
+            extent = int(utype.shape[batch + k]) if k >= 0 else 1
+            highs.append(int(otype.shape[d]) - extent)
+        src = op.operands[1]
+        unique = True
+        if src in self.entry_args and indices.args and min(highs, default=0) >= 0:
+            self.indices[self.entry_args.index(src)] = IndexSpec(tuple(highs))
+        elif indices.args:
+            for a in indices.args:
+                self.index_args.setdefault(a, f"it becomes scatter indices{self.where(op)}")
+        else:
+            unique = False
+        block = op.regions[0].blocks[0]
+        args = list(block.arguments)
+        if not unique and not list(args[1].uses):
+            self.set(op, [V(why="scatter indices may repeat and its body overwrites", bound=math.inf)])
+            return
+        self.values[args[0]] = updates
+        rows = int(np.prod([int(d) for d in list(itype.shape)[:batch]], dtype=np.int64)) if batch else 1
+        (new,) = self._iterate(block, [args[1]], [original], 1 if unique else rows)
+        self.set(op, [join([original, new])])  # elements no index hits keep the original's values
+
+
+def analyse(text: str, function: str, arg_values: list[V]) -> tuple[list[V], dict[int, str], dict[int, IndexSpec]]:
+    """Outputs' facts, index-like arguments (with why) and drawable scatter indices of input-phase IR."""
+    from iree.compiler import ir
+
+    with ir.Context():
+        module, entry = parse_lowered(ir, text, function)
+        walk = _Walk(ir, module, text, arg_values)
+        outs = walk.run(entry)
+        return outs, walk.index_args, walk.indices
+
+
+def facts_for(text: str, function: str, arg_bounds: list[float]) -> Facts:
+    """`Facts` of a program whose argument k holds integers of magnitude at most `arg_bounds[k]`."""
+    args = [V(b, True, "", frozenset({k})) for k, b in enumerate(arg_bounds)]
+    try:
+        outs, index_args, indices = analyse(text, function, args)
+    except Exception as e:  # noqa: BLE001 - any surprise in IR fuzzir did not write means "not established"
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        return Facts(why=(), invalid=f"the program could not be analysed: {first[:200]}")
+    invalid = ""
+    for k, why in sorted(index_args.items()):
+        if k < 0:
+            invalid = f"the program itself may be undefined: {why}"
+            break
+        if k not in indices:
+            invalid = f"argument #{k}: {why}; fuzzir cannot draw valid values for it"
+            break
+    return Facts(tuple(v.why for v in outs), invalid, indices)
