@@ -32,7 +32,8 @@ def dense_attr(lit: Literal) -> str:
     dtype = lit.type.dtype
     data = np.asarray(lit.data, dtype=NUMPY_DTYPE[dtype]).reshape(lit.type.shape)
     flat = data.reshape(-1)
-    if lit.kind is LiteralKind.SPLAT or (flat.size > 0 and np.all(flat == flat[0]) and flat.size == 1):
+    # All-equal values print as a splat: MLIR stores them so, and parsing them back gives a SPLAT literal.
+    if lit.kind is LiteralKind.SPLAT or (flat.size > 0 and np.all(flat == flat[0])):
         return f"dense<{format_scalar(flat[0], dtype)}>"
     return dense(data, dtype, max_nested_bytes=INLINE_CONSTANT_LIMIT_BYTES)
 
@@ -86,16 +87,27 @@ def emit_op(program: Program, index: int) -> list[str]:
     loc = f'loc("{names.op_loc(index, op.name)}")'
     head = f"  %op{index} = "
     operands = f"ins({ins} : {', '.join(in_types)}) outs({_ref_name(op.init)} : {out_t})"
+    dtypes = [program.type_of(r).dtype for r in op.ins] + [op.result_type.dtype]
+    block_names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"]
+    block_args = ", ".join(f"{n}: {t}" for n, t in zip(block_names, dtypes, strict=True))
+    if op.name == "linalg.reduce":  # a named op with a region: the combiner is printed, the maps are implied
+        body = _Body(block_names, op.result_type.dtype)
+        result = body.value(op.body)
+        dims = ", ".join(str(d) for d in op.reduction_dims)
+        return [
+            f"{head}linalg.reduce {operands} dimensions = [{dims}]",
+            f"    ({block_args}) {{",
+            *body.lines,
+            f"    linalg.yield {result} : {op.result_type.dtype}",
+            f"  }} {loc}",
+        ]
     if op.is_named:
         return [f"{head}{op.name}{_attrs(op)} {operands} -> {out_t} {loc}"]
     ndims = len(op.bounds)
     maps = ", ".join(map_mlir(ndims, m) for m in op.maps)
     iters = ", ".join(f'"{it}"' for it in op.iterators)
-    dtypes = [program.type_of(r).dtype for r in op.ins] + [op.result_type.dtype]
-    block_names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"]
     body = _Body(block_names, op.result_type.dtype)
     result = body.value(op.body)
-    block_args = ", ".join(f"{n}: {t}" for n, t in zip(block_names, dtypes, strict=True))
     return [
         f"{head}linalg.generic {{indexing_maps = [{maps}], iterator_types = [{iters}]}} {operands} {{",
         f"  ^bb0({block_args}):",
@@ -120,7 +132,26 @@ def _emit_literal(index: int, lit: Literal) -> list[str]:
     loc = f'loc("{names.literal_loc(index, lit.init_kind.value)}")'
     if lit.kind is LiteralKind.GLOBAL:
         return [f"  {name} = util.global.load @cst{index} : {t} {loc}"]
+    if lit.kind is LiteralKind.RESOURCE:
+        return [f"  {name} = arith.constant dense_resource<cst{index}> : {t} {loc}"]
     return [f"  {name} = arith.constant {dense_attr(lit)} : {t} {loc}"]
+
+
+def resource_blob(lit: Literal) -> str:
+    """The hex string MLIR keeps a `dense_resource` blob as: the alignment (the element size, as a
+    little-endian u32), then the elements' little-endian bytes."""
+    dt = np.dtype(NUMPY_DTYPE[lit.type.dtype]).newbyteorder("<")
+    raw = np.ascontiguousarray(np.asarray(lit.data).reshape(lit.type.shape), dtype=dt).tobytes()
+    return "0x" + (dt.itemsize.to_bytes(4, "little") + raw).hex().upper()
+
+
+def _resources(program: Program) -> list[str]:
+    """The trailing `{-# dialect_resources ... #-}` section for the program's `dense_resource` literals."""
+    blobs = [f"      cst{i}: \"{resource_blob(lit)}\"" for i, lit in enumerate(program.literals)
+             if lit.kind is LiteralKind.RESOURCE]
+    if not blobs:
+        return []
+    return ["", "{-#", "  dialect_resources: {", "    builtin: {", ",\n".join(blobs), "    }", "  }", "#-}"]
 
 
 def _tensor_list(types: list[TensorType]) -> str:
@@ -149,4 +180,5 @@ def emit(program: Program) -> str:
     rets = ", ".join(_ref_name(r) for r in program.results)
     lines.append(f"  return {rets} : {_tensor_list(results)}")
     lines.append("}")
+    lines.extend(_resources(program))
     return "\n".join(lines) + "\n"

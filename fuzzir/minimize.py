@@ -170,13 +170,14 @@ def shrink_dims(program: Program) -> Candidates:
 
 
 def simplify_literals(program: Program) -> Candidates:
-    """global -> constant, dense -> splat, values -> ones."""
+    """global or dense_resource -> dense constant, dense -> splat, values -> ones."""
     for i, lit in enumerate(program.literals):
         options: list[Literal] = []
-        if lit.kind is LiteralKind.GLOBAL:
+        if lit.kind in (LiteralKind.GLOBAL, LiteralKind.RESOURCE):
             options.append(Literal(LiteralKind.DENSE, lit.type, lit.data))
         flat = np.asarray(lit.data).reshape(-1)
-        if lit.kind in (LiteralKind.DENSE, LiteralKind.GLOBAL) and flat.size and not np.all(flat == flat[0]):
+        dense = lit.kind in (LiteralKind.DENSE, LiteralKind.GLOBAL, LiteralKind.RESOURCE)
+        if dense and flat.size and not np.all(flat == flat[0]):
             options.append(Literal(LiteralKind.SPLAT, lit.type, np.full(lit.type.shape, flat[0], flat.dtype)))
         if lit.kind is not LiteralKind.EMPTY and flat.size and not np.all(flat == 1):
             options.append(Literal(lit.kind, lit.type, np.ones(lit.type.shape, flat.dtype)))

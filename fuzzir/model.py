@@ -78,6 +78,7 @@ class LiteralKind(StrEnum):
 
     SPLAT = "splat"  # arith.constant dense<c>
     DENSE = "dense"  # arith.constant dense<[...]> (hex when over the inline limit)
+    RESOURCE = "resource"  # arith.constant dense_resource<cstN>, bytes in the file's dialect_resources
     GLOBAL = "global"  # util.global private + util.global.load
     FILL = "fill"  # tensor.empty + linalg.fill
     EMPTY = "empty"  # tensor.empty (shape-only operand, e.g. a pooling window)

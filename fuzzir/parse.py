@@ -25,8 +25,15 @@ import numpy as np
 
 from fuzzir import families
 from fuzzir.families.contraction import batch_matmul, matmul, matvec
-from fuzzir.families.convolution import CONVOLUTIONS, conv_2d_nhwc_hwcf, depthwise_conv_2d_nhwc_hwc
-from fuzzir.families.pooling import POOLINGS, pooling_nhwc
+from fuzzir.families.convolution import (
+    CONVOLUTIONS,
+    conv_2d_nchw_fchw,
+    conv_2d_nhwc_hwcf,
+    depthwise_conv_2d_nhwc_hwc,
+)
+from fuzzir.families.pooling import NCHW_POOLINGS, POOLINGS, pooling_nchw, pooling_nhwc
+from fuzzir.families.reduce import NAME as REDUCE
+from fuzzir.families.reduce import is_reduce_form, reduce_op
 from fuzzir.model import (
     BINARY_FLOAT,
     BINARY_INT,
@@ -330,7 +337,11 @@ def _constant(state: _State, op: object) -> None:
     if isinstance(rtype, ir.ShapedType):
         t = _tensor_type(state, op, rtype, "arith.constant")
         data, splat = _dense_data(state, op, attr, t, "arith.constant")
-        state.add_literal(op.result, Literal(LiteralKind.SPLAT if splat else LiteralKind.DENSE, t, data))
+        if resource_name(attr) is not None:
+            kind = LiteralKind.RESOURCE
+        else:
+            kind = LiteralKind.SPLAT if splat else LiteralKind.DENSE
+        state.add_literal(op.result, Literal(kind, t, data))
         return
     scalar = _scalar_value(state, attr)
     if scalar is not None:
@@ -424,6 +435,9 @@ def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
 def _named_form(state: _State, op: object, model: LinalgOp, dtype: str) -> LinalgOp | None:
     """The families' constructor for a named op, if it gives exactly the generic form MLIR gave."""
     name = op.operation.name
+    if name == REDUCE and is_reduce_form(model):
+        return reduce_op(model.ins[0], TensorType(model.bounds, dtype), model.reduction_dims, model.init,
+                         model.body.op)
     a, b = model.ins if len(model.ins) == 2 else (None, None)
     if a is None or b is None:
         return None
@@ -450,6 +464,18 @@ def _named_form(state: _State, op: object, model: LinalgOp, dtype: str) -> Linal
             def build() -> LinalgOp:
                 return depthwise_conv_2d_nhwc_hwc(
                     a, b, model.init, *bounds, dtype, strides=strides, dilations=dilations
+                )
+        elif name == "linalg.conv_2d_nchw_fchw" and len(bounds) == 7:
+            def build() -> LinalgOp:
+                return conv_2d_nchw_fchw(
+                    a, b, model.init, *bounds, dtype, strides=strides, dilations=dilations
+                )
+        elif name in NCHW_POOLINGS and len(bounds) == 6:
+            kind = name.rsplit("_", 1)[1]
+
+            def build() -> LinalgOp:
+                return pooling_nchw(
+                    kind, a, b, model.init, *bounds, dtype, strides=strides, dilations=dilations
                 )
         elif name in POOLINGS and len(bounds) == 6:
             kind = name.rsplit("_", 1)[1]

@@ -54,6 +54,9 @@ LITERAL_RANGE = {"f32": 4, "f16": 2, "i32": 8, "i8": 8}
 OP_KINDS = fam.OP_KINDS
 INIT_KINDS = tuple(InitKind)
 VALUES = ("exact", "float")
+#: Constant sizes in bytes around the 256-byte inline limit (`INLINE_CONSTANT_LIMIT_BYTES`).
+STRADDLE_BELOW = (240, 248, 252, 256)
+STRADDLE_ABOVE = (260, 264, 272)
 
 
 def literal_data(seed: int, ttype: TensorType, splat: bool, values: str = "exact") -> np.ndarray:
@@ -141,13 +144,33 @@ class _Builder:
             return self.new_arg(t)
         if kind in (InitKind.ARG, InitKind.EMPTY):
             return self.new_arg(t)
-        # NONSPLAT or LARGE: a dense constant; LARGE only when the shape is over the inline limit
-        return self.literal(LiteralKind.DENSE, t)
+        # NONSPLAT or LARGE: a dense constant; LARGE only when the shape is over the inline limit.
+        # Real models carry their weights as `dense_resource` blobs: one in three is printed that way.
+        as_resource = self.draw(st.integers(0, 2)) == 0
+        return self.literal(LiteralKind.RESOURCE if as_resource else LiteralKind.DENSE, t)
 
     def out_type(self, shape: tuple[int, ...]) -> TensorType:
         return TensorType(shape, self.dtype)
 
+    def straddling(self, above: bool) -> int:
+        """An element count whose tensor is just over (or at and under) the 256-byte inline limit."""
+        targets = STRADDLE_ABOVE if above else STRADDLE_BELOW
+        size = np.dtype(NUMPY_DTYPE[self.dtype]).itemsize
+        return max(1, self.draw(st.sampled_from(targets)) // size)
+
+    def large_length(self) -> int:
+        """The kept length of a large 1-D constant: far over the inline limit, or just over it."""
+        if self.draw(st.integers(0, 2)) == 0:
+            return self.straddling(above=True)
+        return self.draw(st.sampled_from((512, 1024, 4096)))
+
     def shape(self, rank: int, large: bool = False) -> tuple[int, ...]:
+        near = rank >= 1 and self.pending in (InitKind.NONSPLAT, InitKind.LARGE) and self.draw(st.integers(0, 2)) == 0
+        if near:  # the focus op's constant straddles the inline limit: 240..256 bytes, or 260..272
+            n = self.straddling(above=large or self.pending is InitKind.LARGE)
+            lead = self.dim(1, 4) if rank >= 2 and n % 2 == 0 else 1
+            lead = lead if n % lead == 0 else 1
+            return (*([1] * (rank - 2)), lead, n // lead) if rank >= 2 else (n,)
         if large:
             # Over the 256-byte inline limit even for i8; up to 1 MiB of f32.
             dims = [self.dim(1, 4) for _ in range(max(rank - 2, 0))]

@@ -52,6 +52,8 @@ class Builder(Protocol):
 
     def prefer_large(self, constant: bool) -> bool: ...
 
+    def large_length(self) -> int: ...
+
 
 #: draw(builder, kind, constant): one op of `kind`; `constant` marks the focus op, whose init is a constant.
 DrawOp = Callable[[Builder, str, bool], LinalgOp]

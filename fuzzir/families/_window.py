@@ -59,3 +59,27 @@ def window_op(name: str, family: str, ins: tuple[Ref, ...], init: Ref, bounds: t
         iterators=("parallel",) * 4 + ("reduction",) * (len(bounds) - 4), body=body,
         result_type=TensorType(bounds[:4], dtype), strides=strides, dilations=dilations,
     )
+
+
+def nchw_window_op(name: str, family: str, ins: tuple[Ref, ...], init: Ref, bounds: tuple[int, ...],
+                   image_channel: int, second_map: AffineMap, body: Expr, dtype: str,
+                   strides: tuple[int, int], dilations: tuple[int, int], kh_dim: int) -> LinalgOp:
+    """An NCHW window op over loops (n, out-channel, oh, ow, ...) with the window taps at `kh_dim`,
+    `kh_dim + 1`: image (n, channel, h, w), output (n, out-channel, oh, ow)."""
+    d = AffineExpr.dim
+    image = (d(0), d(image_channel), window_expr(2, kh_dim, strides[0], dilations[0]),
+             window_expr(3, kh_dim + 1, strides[1], dilations[1]))
+    return LinalgOp(
+        name=name, family=family, ins=ins, init=init, bounds=bounds,
+        maps=(image, second_map, (d(0), d(1), d(2), d(3))),
+        iterators=("parallel",) * 4 + ("reduction",) * (len(bounds) - 4), body=body,
+        result_type=TensorType(bounds[:4], dtype), strides=strides, dilations=dilations,
+    )
+
+
+def nchw_image_type(b: Builder, n: int, oh: int, ow: int, c: int, kh: int, kw: int,
+                    strides: tuple[int, int], dilations: tuple[int, int]) -> TensorType:
+    """The NCHW input type that exactly fits the window."""
+    ih = window_input_size(oh, kh, strides[0], dilations[0])
+    iw = window_input_size(ow, kw, strides[1], dilations[1])
+    return b.out_type((n, c, ih, iw))

@@ -1,12 +1,14 @@
-"""2-D NHWC convolutions, regular and depthwise, with strides and dilations."""
+"""2-D convolutions with strides and dilations: NHWC regular and depthwise, and NCHW/FCHW (torch-mlir's layout)."""
 
 from __future__ import annotations
 
+from hypothesis import strategies as st
+
 from fuzzir.families import Builder, D, Family, multiply_accumulate, register
-from fuzzir.families._window import draw_window, image_type, window_op
+from fuzzir.families._window import draw_window, image_type, nchw_image_type, nchw_window_op, window_op
 from fuzzir.model import AffineMap, LinalgOp, Ref
 
-CONVOLUTIONS = ("linalg.conv_2d_nhwc_hwcf", "linalg.depthwise_conv_2d_nhwc_hwc")
+CONVOLUTIONS = ("linalg.conv_2d_nhwc_hwcf", "linalg.depthwise_conv_2d_nhwc_hwc", "linalg.conv_2d_nchw_fchw")
 
 
 def conv_2d_nhwc_hwcf(image: Ref, filt: Ref, init: Ref, n: int, oh: int, ow: int, f: int,
@@ -16,6 +18,16 @@ def conv_2d_nhwc_hwcf(image: Ref, filt: Ref, init: Ref, n: int, oh: int, ow: int
     # dims: n oh ow f kh kw c
     return window_op("linalg.conv_2d_nhwc_hwcf", "convolution", (image, filt), init, (n, oh, ow, f, kh, kw, c),
                      6, (D(4), D(5), D(6), D(3)), multiply_accumulate(dtype), dtype, strides, dilations)
+
+
+def conv_2d_nchw_fchw(image: Ref, filt: Ref, init: Ref, n: int, f: int, oh: int, ow: int,
+                      c: int, kh: int, kw: int, dtype: str,
+                      strides: tuple[int, int] = (1, 1),
+                      dilations: tuple[int, int] = (1, 1)) -> LinalgOp:
+    # dims: n f oh ow c kh kw; image (n, c, h, w), filter (f, c, kh, kw)
+    return nchw_window_op("linalg.conv_2d_nchw_fchw", "convolution", (image, filt), init,
+                          (n, f, oh, ow, c, kh, kw), 4, (D(1), D(4), D(5), D(6)), multiply_accumulate(dtype),
+                          dtype, strides, dilations, kh_dim=5)
 
 
 def depthwise_conv_2d_nhwc_hwc(image: Ref, filt: Ref, init: Ref, n: int, oh: int, ow: int, c: int,
@@ -33,6 +45,11 @@ def draw_conv(b: Builder, constant: bool) -> LinalgOp:
     f = b.dim(1, 4)
     if b.prefer_large(constant):
         oh, ow, f = b.dim(9, 16), b.dim(9, 16), b.dim(4, 8)
+    if b.draw(st.booleans()):
+        image = b.input(nchw_image_type(b, n, oh, ow, c, kh, kw, s, d))
+        filt = b.input(b.out_type((f, c, kh, kw)))
+        init = b.init(b.out_type((n, f, oh, ow)), constant)
+        return conv_2d_nchw_fchw(image, filt, init, n, f, oh, ow, c, kh, kw, b.dtype, s, d)
     image = b.input(image_type(b, n, oh, ow, c, kh, kw, s, d))
     filt = b.input(b.out_type((kh, kw, c, f)))
     init = b.init(b.out_type((n, oh, ow, f)), constant)

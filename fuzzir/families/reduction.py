@@ -40,7 +40,7 @@ def draw(b: Builder, kind: str, constant: bool) -> LinalgOp:
     if len(dims) == rank and rank > 1 and b.draw(st.booleans()):
         dims = dims[1:]  # keep some parallel dims more often than not
     if b.prefer_large(constant):
-        src_t = b.out_type((b.dim(1, 4), b.draw(st.sampled_from((512, 1024, 4096)))))
+        src_t = b.out_type((b.dim(1, 4), b.large_length()))
         rank, dims = 2, (0,)
     src = b.input(src_t)
     combiner = b.draw(st.sampled_from(COMBINERS[dtype_class(b.dtype)]))
