@@ -320,8 +320,10 @@ def minimize_entry(path: Path, *, time_budget: float = 60.0, settings: Settings 
     original_text = entry.program()
     try:
         program = parse_program(original_text, filename=str(path / "program.mlir"))
-    except ParseError as e:
-        raise StoreError(f"{path}: program.mlir cannot be minimized: {e}") from None
+    except ParseError:  # a user's program outside the model: IREE's own reducer
+        from fuzzir.minimize_any import minimize_unmodelled
+
+        return minimize_unmodelled(entry, store, time_budget=time_budget, settings=settings, lock=lock)
     cell = _cell(record, record.repro_cell)
     key = record.signature_key
     seed = record.seed or 0

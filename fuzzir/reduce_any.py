@@ -72,11 +72,19 @@ def interesting(spec: dict, text: str, filename: str = "candidate.mlir") -> bool
     except (SourceError, ValueError):
         return False
     cell = Cell(TARGETS[spec["target"]], spec["variant"], tuple(spec["flags"]))
-    settings = Settings(targets=(cell.target,), variants=(cell.variant,), pass_name=spec["pass_name"],
+    settings = Settings(targets=(cell.target,), pass_name=spec["pass_name"],
                         compile_timeout=spec["compile_timeout"], run_timeout=spec["run_timeout"])
+    # A signature includes which variants show the cause: the other variant is judged too,
+    # once the finding's cell shows the cause (an uninteresting candidate costs one compile).
+    cause = spec["key"].rsplit("|", 1)[0]
     case = judge_program(loaded.program, text, spec["seed"], settings, cells=[cell], source=loaded.source,
                          unmodelled=loaded.unmodelled)
-    return any(f.key == spec["key"] for f in group(case.observations))
+    if not any(o.cause_key() == cause for o in case.observations):
+        return False
+    other = Cell(cell.target, "without" if cell.variant == "with" else "with", cell.flags)
+    more = judge_program(loaded.program, text, spec["seed"], settings, cells=[other], source=loaded.source,
+                         unmodelled=loaded.unmodelled)
+    return any(f.key == spec["key"] for f in group(case.observations + more.observations))
 
 
 def reduce_text(text: str, cell: Cell, key: str, settings: Settings, *, function: str | None = None,
@@ -99,7 +107,9 @@ def reduce_text(text: str, cell: Cell, key: str, settings: Settings, *, function
                        mem_limit_mb=None)  # its children limit their own tools
         seconds = time.monotonic() - start
         if not res.ok or not os.path.exists(out):
-            why = "timed out" if res.timed_out else (res.stderr.strip().splitlines() or ["failed"])[-1][:200]
+            lines = res.stderr.strip().splitlines()
+            said = [ln for ln in lines if "LLVM ERROR" in ln or "error:" in ln] or lines[-1:] or ["failed"]
+            why = "timed out" if res.timed_out else said[0].strip()[:200]
             return Reduced(text, seconds, "iree-reduce", f"iree-reduce {why}")
         return Reduced(Path(out).read_text(), seconds, "iree-reduce")
 

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("fuzzir", "fuzzir.__main__", "fuzzir.cli", "fuzzir.cli_release", "fuzzir.pytest_plugin",
      "fuzzir.atheris_target"),
     ("fuzzir.api", "fuzzir.campaign", "fuzzir.minimize", "fuzzir.replay", "fuzzir.bisect", "fuzzir.exports",
-     "fuzzir.promote", "fuzzir.report", "fuzzir.reduce_any"),
+     "fuzzir.promote", "fuzzir.report", "fuzzir.reduce_any", "fuzzir.minimize_any"),
     ("fuzzir.judge", "fuzzir.persist", "fuzzir.store", "fuzzir.record", "fuzzir.repro", "fuzzir.filters",
      "fuzzir.any_program", "fuzzir.db"),
     ("fuzzir.oracles",),

@@ -162,3 +162,23 @@ def test_the_html_report_renders_the_matrix_in_a_real_browser(tmp_path: Path) ->
     for verdict in ("defect", "guarded", "clean"):  # each verdict's cell is painted in its colour
         rgb = np.array([int(COLOURS[verdict][i:i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(pixels - rgb).sum(axis=2) < 12).sum() > 500, verdict
+
+
+def test_a_finding_outside_the_model_is_minimized_by_iree_s_reducer(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A user's multi-result generic (not in fuzzir's model): stored, then reduced by `ireeReduceRunMain`;
+    a StableHLO program (a dialect the wheel's reducer lacks) is one clear line, exit 2."""
+    found = tmp_path / "findings"
+    inputs = Path(__file__).parent / "data" / "inputs"
+    assert main(["check", str(inputs / "multi_result_defect.mlir"), "--targets", "llvm-cpu", "--out", str(found)]) == 1
+    (entry,) = [p for p in found.iterdir() if p.is_dir()]
+    assert main(["minimize", str(entry), "--time", "120"]) == 0
+    meta = json.loads((entry / "meta.json").read_text())
+    assert meta["minimization"]["passes"] == ["iree-reduce"] and meta["signature"] == entry.name
+    assert (entry / "original.mlir").is_file()
+    assert main(["check", str(inputs / "stablehlo_defect.mlir"), "--targets", "llvm-cpu", "--out", str(found)]) == 1
+    (hlo,) = [p for p in found.iterdir() if p.is_dir() and p != entry]
+    capsys.readouterr()
+    assert main(["minimize", str(hlo)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "stablehlo" in err

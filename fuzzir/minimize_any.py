@@ -1,0 +1,81 @@
+"""Minimizing a stored finding whose program is outside fuzzir's model (a user's program).
+
+`fuzzir.minimize` rewrites the program model; a program that does not parse into it
+(StableHLO, TOSA, scatter, multi-result generics ...) is reduced by IREE's own reducer
+instead (`fuzzir.reduce_any`, `ireeReduceRunMain` from the wheel's compiler library),
+with the same contract: the result shows the same signature (cause and variants) in
+the finding's cell. It is then judged again in every cell the original was checked in,
+and the entry is rewritten like a model-minimized one (`original.mlir` kept).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import AbstractContextManager, nullcontext
+
+from fuzzir.any_program import SourceError, load_program
+from fuzzir.findings import group
+from fuzzir.judge import Cell, Settings, judge_program
+from fuzzir.persist import finding_files, program_shape
+from fuzzir.reduce_any import reduce_text
+from fuzzir.store import DirectoryStore, Entry, StoreError
+from fuzzir.targets import TARGETS
+
+
+def _frontend(text: str) -> str:
+    """A frontend dialect `text` uses that the wheel's reducer does not register, or ''."""
+    return next((d for d in ("stablehlo", "tosa", "chlo", "torch") if f"{d}." in text), "")
+
+
+def _judge(text: str, filename: str, cells: list[Cell], settings: Settings, seed: int):
+    loaded = load_program(text, filename)
+    return judge_program(loaded.program, text, seed, settings, cells=cells, source=loaded.source,
+                         unmodelled=loaded.unmodelled)
+
+
+def minimize_unmodelled(entry: Entry, store: DirectoryStore, *, time_budget: float, settings: Settings | None,
+                        lock: AbstractContextManager | None = None) -> dict:
+    """Reduce `entry` with IREE's reducer and rewrite it in place; returns the `minimization` record."""
+    record = entry.record
+    path = entry.path
+    original_text = entry.program()
+    rc = record.repro_cell
+    if rc.target not in TARGETS:
+        raise StoreError(f"{path}: unknown target {rc.target!r} in meta.json")
+    cell = Cell(TARGETS[rc.target], rc.variant, rc.flags)
+    seed = record.seed or 0
+    settings = settings or Settings(targets=(cell.target,), pass_name=record.removed_pass)
+    start = time.monotonic()
+    frontend = _frontend(original_text)
+    if frontend:
+        raise StoreError(f"{path}: program.mlir is outside fuzzir's model and IREE's reducer does not register "
+                         f"the {frontend} dialect: lower it (`iree-compile --compile-to=input program.mlir`), "
+                         "`fuzzir check --out` the result and minimize that finding")
+    reduced = reduce_text(original_text, cell, record.signature_key, settings, seed=seed, time_budget=time_budget)
+    if reduced.problem:
+        raise StoreError(f"{path}: program.mlir is outside fuzzir's model and {reduced.problem}")
+    cells = {Cell(TARGETS[c.target], c.variant, c.flags)
+             for c in (record.checked_cells or record.cells()) if c.target in TARGETS}
+    cells.add(cell)
+    ordered = sorted(cells, key=lambda c: (c != cell, c.target.name, c.variant, c.flags))
+    try:
+        before = _judge(original_text, str(path / "program.mlir"), [cell], settings, seed)
+        case = _judge(reduced.text, str(path / "program.mlir"), ordered, settings, seed)
+    except SourceError as e:
+        raise StoreError(f"{path}: the reduced program cannot be read: {e}") from None
+    findings = [f for f in group(case.observations) if f.key == record.signature_key]
+    if not findings:
+        raise StoreError(f"{path}: the reduced program lost the signature (flaky?)")
+    b, a = program_shape(before, None).size, program_shape(case, None).size
+    minimization = {"before": {"ops": b[0], "elements": b[1]}, "after": {"ops": a[0], "elements": a[1]},
+                    "seconds": round(time.monotonic() - start, 2), "checks": None, "passes": [reduced.tool]}
+    files = finding_files(findings[0], case, None, seed=seed, elapsed=record.found_after_seconds,
+                          source=record.source or "check", iree_version=record.iree_version or None,
+                          verdict=record.verdict)
+    files.record = files.record.replace(status=record.status, minimization=minimization, fixed_in=record.fixed_in,
+                                        reopened_in=record.reopened_in, bisect=record.bisect, extra=record.extra)
+    original = (path / "original.mlir").read_text() if (path / "original.mlir").exists() else original_text
+    files.extra_files = {"original.mlir": original}
+    with lock or nullcontext():
+        store.replace(path.name, files)
+    return minimization
