@@ -2,9 +2,9 @@
 
 Both show the same two things:
 
-1. the matrix of op families x init kinds (overall, then per target), each cell
-   coloured by the worst verdict seen there (defect, latent, guarded, clean) with
-   the counts of programs behind it: where the compiler is wrong, where only the
+1. the matrix of op families x init kinds (overall, then per target), each cell a
+   bar split by the share of programs per verdict (defect, latent, guarded, clean)
+   with the counts behind it (the Markdown names the worst verdict): where the compiler is wrong, where only the
    pass keeps it right, and where nothing was found. The counts come from the
    findings database (`fuzzir.db`, every program a campaign checked); without one
    (a committed corpus) the cells are built from the stored findings alone;
@@ -167,26 +167,32 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; } h3 { font-size: 14px; }
 table { border-collapse: collapse; margin: 8px 0; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
-td.m { width: 110px; height: 44px; text-align: center; color: white; font-weight: 600; }
+td.m { width: 120px; text-align: center; font-size: 12px; }
 td.none { background: #f4f4f4; color: #999; }
+.bar { display: flex; height: 22px; margin-bottom: 3px; border-radius: 2px; overflow: hidden; }
+.bar span { display: block; height: 100%; }
 .legend span { display: inline-block; padding: 2px 8px; margin-right: 6px; color: white; border-radius: 3px; }
 code { font-size: 12px; }
 """
 
 
 def _html_matrix(rep: Report, target: str | None) -> str:
+    """One table; each cell a bar split in proportion to the programs of each verdict, then counts."""
     inits = rep.init_kinds()
     out = ["<table><tr><th>family \\ init</th>" + "".join(f"<th>{html.escape(i)}</th>" for i in inits) + "</tr>"]
     for family in rep.families():
         out.append(f"<tr><th>{html.escape(family)}</th>")
         for i in inits:
             counts = rep.cell(family, i, target)
-            w = worst(counts)
-            if w is None:
+            total = sum(counts.values())
+            if not total:
                 out.append('<td class="m none">·</td>')
                 continue
+            bar = "".join(f'<span style="width:{counts[o] / total * 100:.1f}%;background:{COLOURS[o]}"></span>'
+                          for o in OUTCOMES if counts.get(o))
             label = " ".join(f"{o[0].upper()}{counts[o]}" for o in OUTCOMES if counts.get(o))
-            out.append(f'<td class="m {w}" style="background:{COLOURS[w]}" title="{w}">{w}<br>{label}</td>')
+            title = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts.get(o))
+            out.append(f'<td class="m" title="{title}"><div class="bar">{bar}</div>{label}</td>')
         out.append("</tr>")
     out.append("</table>")
     return "\n".join(out)
