@@ -60,7 +60,7 @@ def compiler_library() -> str | None:
 def _spec(cell: Cell, key: str, settings: Settings, function: str | None, dims: dict, seed: int) -> dict:
     return {"target": cell.target.name, "variant": cell.variant, "flags": list(cell.flags), "key": key,
             "pass_name": settings.pass_name, "compile_timeout": settings.compile_timeout,
-            "run_timeout": settings.run_timeout, "function": function,
+            "run_timeout": settings.run_timeout, "function": function, "variants": list(settings.variants),
             "dims": [[a, d, n] for (a, d), n in dims.items()], "seed": seed}
 
 
@@ -82,6 +82,8 @@ def interesting(spec: dict, text: str, filename: str = "candidate.mlir") -> bool
     if not any(o.cause_key() == cause for o in case.observations):
         return False
     other = Cell(cell.target, "without" if cell.variant == "with" else "with", cell.flags)
+    if other.variant not in spec.get("variants", ("with", "without")):
+        return any(f.key == spec["key"] for f in group(case.observations))
     more = judge_program(loaded.program, text, spec["seed"], settings, cells=[other], source=loaded.source,
                          unmodelled=loaded.unmodelled)
     return any(f.key == spec["key"] for f in group(case.observations + more.observations))
