@@ -30,6 +30,9 @@ GLOBAL_OPT = "global-optimization.mlir"
 PHASES_DIR = "phases"
 #: intermediate file -> the phase whose output it is (the resumed compile does not dump these)
 INTERMEDIATE_PHASES = {PREPROCESSED: "preprocessing", GLOBAL_OPT: "global-optimization"}
+#: iree-compile's phases in order, as `--dump-compilation-phases-to` names their files.
+PHASE_ORDER = ("input", "abi", "preprocessing", "global-optimization", "dispatch-creation", "flow", "stream",
+               "executable-sources", "executable-configurations", "executable-targets", "hal", "vm")
 
 # Dumps elide large constants: the IR checks need structure, not values, and printing a few
 # MiB of hex per phase costs more than the compile. --mlir-print-debuginfo keeps the name

@@ -16,10 +16,12 @@ Cause keys follow the compiler's behaviour, not the surface of the program
   byte threshold, or bound as an operand), and whether the pass's matcher applies to
   the op at all (`pass_matcher`); the op family and element type are not part of it;
 - `compile-error`: the normalized first diagnostic and the op it names, per codegen
-  (cuda and rocm share LLVMGPU codegen, so they are one); when codegen refuses to write
+  (cuda and rocm share LLVMGPU codegen, so they are one), or for every target at once when the
+  compiler stopped before executables exist (the last phase it finished, `phase`); when codegen refuses to write
   a global resource, instead of the op, which constant init the pipeline left in place
   (`leftover_constant`): a global, a non-splat init of an op outside the pass's matcher...;
-- `compiler-crash`, `runtime-crash`: the signal and the normalized first diagnostic, per codegen;
+- `compiler-crash`, `runtime-crash`: the signal and the normalized first diagnostic, per codegen
+  (or for every target, as for compile errors);
 - `timeout`: the stage (compile or run), per target;
 - `runtime-error`: the normalized first diagnostic, per target;
 - `miscompile`: the op family, init kind and element type class of the op producing the
@@ -94,6 +96,7 @@ class Observation:
     signal: int | None = None
     constant: str = ""
     known: str = ""  # a known-issue tag from fuzzir.filters
+    phase: str = ""  # for compile kinds: the last compilation phase the compiler finished ("" unknown)
 
     @property
     def op(self) -> str:
@@ -118,7 +121,7 @@ class Observation:
         elif self.kind == "miscompile":
             parts = [kind, self.target, self.family, self.init_kind, self.dtype_class]
         elif self.kind in ("compiler-crash", "runtime-crash"):
-            parts = [kind, codegen(self.target), str(self.signal), self.diagnostic]
+            parts = [kind, self._where(), str(self.signal), self.diagnostic]
         elif self.kind == "timeout":
             parts = [kind, self.target, self.stage]
         elif self.kind == "compile-error" and is_global_write(self.diagnostic):
@@ -126,10 +129,15 @@ class Observation:
             # vectorization; which constant the pass left in place is the cause.
             parts = [kind, codegen(self.target), "global-write", self.init_kind or "unknown"]
         elif self.kind == "compile-error":
-            parts = [kind, codegen(self.target), self._subject(), self.diagnostic]
+            parts = [kind, self._where(), self._subject(), self.diagnostic]
         else:
             parts = [kind, self.target, self._subject(), self.diagnostic]
         return "|".join(parts)
+
+    def _where(self) -> str:
+        """'any' when the compiler stopped in a target-independent phase (the same failure then
+        shows on every target: one finding), else the codegen of the target."""
+        return "any" if self.phase in TARGET_INDEPENDENT_PHASES else codegen(self.target)
 
     @property
     def guard_symptom(self) -> bool:
@@ -267,6 +275,10 @@ def split_verdicts(findings: list[Finding], about: str = SHIPPED) -> dict[str, l
 #: Op families whose ops implement the contraction or convolution interface (pooling ops
 #: declare the convolution interface): the ops the pass detaches non-splat inits from.
 INTERFACE_FAMILIES = frozenset({"contraction", "convolution", "pooling"})
+#: Phases before executables exist (`--dump-compilation-phases-to` names): a compile that last
+#: finished one of these failed before anything target-specific ran.
+TARGET_INDEPENDENT_PHASES = frozenset({"input", "abi", "preprocessing", "global-optimization",
+                                       "dispatch-creation", "flow"})
 #: Codegen a target shares with another: the same codegen bug shows on both.
 _CODEGEN = {"cuda": "llvmgpu", "rocm": "llvmgpu", "vulkan": "spirv", "llvm-cpu": "llvmcpu"}
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fuzzir import filters
+from fuzzir.commands import PHASE_ORDER
 from fuzzir.compiler import CompileResult, compile_program
 from fuzzir.diagnostics import diagnostic_op, first_diagnostic, is_global_write, normalize_diagnostic
 from fuzzir.findings import VARIANTS, Observation, leftover_constant
@@ -133,9 +134,15 @@ def _compile_observation(program: Program | None, cell: Cell, res: CompileResult
     return Observation(
         kind=kind, variant=cell.variant, target=cell.target.name, flags=cell.flags, stage="compile",
         op_name=op, message=diag.splitlines()[0][:300] if diag else res.status,
-        family=",".join(families), init_kind=left, diagnostic=normalize_diagnostic(diag),
+        family=",".join(families), init_kind=left, diagnostic=normalize_diagnostic(diag), phase=_last_phase(res),
         signal=res.signal if res.status != "oom" else -1,
     )
+
+
+def _last_phase(res: CompileResult) -> str:
+    """The last compilation phase the compiler finished, by its dump ('' when none was dumped)."""
+    done = [p for p in PHASE_ORDER if p in res.phase_ir]
+    return done[-1] if done else ""
 
 
 def _run_observation(cell: Cell, run: RunResult) -> Observation:

@@ -89,7 +89,7 @@ def test_op_kinds_still_selects_kinds_and_intersects_families() -> None:
     for seed in SEEDS:
         assert {op.name for op in generate(seed, op_kinds=("matmul",)).ops} == {"linalg.matmul"}
         p = generate(seed, families=("contraction", "convolution"), op_kinds=("matvec", "conv", "pooling"))
-        assert {op.name for op in p.ops} <= {"linalg.matvec", "linalg.conv_2d_nhwc_hwcf"}
+        assert {op.name for op in p.ops} <= {"linalg.matvec", "linalg.conv_2d_nhwc_hwcf", "linalg.conv_2d_nchw_fchw"}
 
 
 @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
@@ -101,7 +101,7 @@ def test_knobs_hold_under_given(p: Program) -> None:
 
 
 @pytest.mark.parametrize("knobs,valid", [
-    ({"families": ("matmul",)}, "elementwise, reduction, contraction, convolution, pooling"),
+    ({"families": ("matmul",)}, "elementwise, reduction, reduce, contraction, convolution, pooling"),
     ({"init_kinds": ("fill",)}, "splat, nonsplat, global, large"),
     ({"init_kinds": ()}, "splat, nonsplat, global, large"),
     ({"dtypes": ("f64",)}, "f32, f16, i32, i8"),

@@ -199,7 +199,8 @@ def test_large_hex_constant_is_exact() -> None:
 
 def test_dense_resource_constant_is_read_from_the_resources_section() -> None:
     p = parse_program((DATA / "inputs" / "dense_resource_defect.mlir").read_text())
-    assert [lit.kind for lit in p.literals] == [LiteralKind.DENSE]
+    assert [lit.kind for lit in p.literals] == [LiteralKind.RESOURCE]  # and printed as one again
+    assert "dense_resource<cst0>" in emit(p) and parse_program(emit(p)).literals[0].kind is LiteralKind.RESOURCE
     np.testing.assert_array_equal(p.literals[0].data, np.arange(1, 9, dtype=np.float32))
     x = np.arange(32, dtype=np.float32).reshape(4, 8) % 5
     (out,) = evaluate(p, [x])
@@ -249,7 +250,7 @@ def test_named_ops_in_any_layout_and_unary_bodies_are_modelled() -> None:
                      for r in range(3)], -2)
     want = [b + a.sum(0), -a, a.T, np.broadcast_to(b, (4, 8)), -a, pool, conv, np.abs(i)]
     _same_outputs(evaluate(p, [a, b, x, k, i]), want)
-    _same_outputs(evaluate(parse_program(emit(p)), [a, b, x, k, i]), want)  # printed as generics
+    _same_outputs(evaluate(parse_program(emit(p)), [a, b, x, k, i]), want)  # printed again (named or generic)
 
 
 def test_hand_written_reduction_into_splat() -> None:
