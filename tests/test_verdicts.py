@@ -113,3 +113,15 @@ def test_outside_what_the_pass_prevents_only_shipped_or_not_matters() -> None:
     both = group([compile_error("with", diagnostic=bufferize), compile_error("without", diagnostic=bufferize)])[0]
     only_without = group([compile_error("without", diagnostic=bufferize)])[0]
     assert only_with.signature == both.signature != only_without.signature
+
+
+def test_a_failure_before_executables_exist_is_one_finding_for_every_target() -> None:
+    crash = "ElementsAttr does not provide iteration facilities for type `llvm::APInt`"
+
+    def crashed(target: str, phase: str) -> Observation:
+        return Observation("compiler-crash", "with", target, (), "compile", crash, diagnostic=crash, signal=6,
+                           phase=phase)
+
+    early = {group([crashed(t, "preprocessing")])[0].signature for t in ("llvm-cpu", "vmvx", "vulkan", "cuda")}
+    late = {group([crashed(t, "executable-configurations")])[0].signature for t in ("llvm-cpu", "vmvx")}
+    assert len(early) == 1 and len(late) == 2 and not early & late
