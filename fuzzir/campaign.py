@@ -219,6 +219,9 @@ class Campaign:
                 for fut in list(minimizing):  # bounded by minimize_seconds each
                     fut.result()
             except KeyboardInterrupt:
+                if self.stop.is_set():  # a second signal after `stop` was set: quit now
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
                 self.stop.set()
                 if self.progress:
                     sys.stderr.write("\nstopping: finishing the programs in flight (Ctrl-C again to quit now)\n")

@@ -178,10 +178,18 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                         generator_options={"max_ops": args.max_ops, "values": args.values},
                         minimize_seconds=0.0 if args.no_minimize else args.minimize_time,
                         corpus=None if args.corpus == "none" else Path(args.corpus), about=args.about)
-    def stop(signum: int, frame: object) -> None:  # SIGTERM (CI, timeout(1)) stops like Ctrl-C
-        raise KeyboardInterrupt
+    def stop(signum: int, frame: object) -> None:
+        """Ctrl-C or SIGTERM (CI, timeout(1)): stop taking programs and finish those in flight.
+
+        Only a flag is set, so no half-written finding or database row can come of it; a
+        second signal quits at once (KeyboardInterrupt: the programs in flight are lost)."""
+        if campaign.stop.is_set():
+            raise KeyboardInterrupt
+        campaign.stop.set()
+        sys.stderr.write("\nstopping: finishing the programs in flight (Ctrl-C again to quit now)\n")
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     stats = campaign.run()
     print(summary_table(stats, args.jobs))
     print(f"findings are in {args.out}/ (counts in {args.out}/fuzzir.db; `fuzzir report {args.out}` for a report)")
