@@ -13,6 +13,7 @@ _ABORT_LINE = re.compile(r"LLVM ERROR|Assertion|Aborted|Segmentation|terminate|R
                          r"INTERNAL|INVALID_ARGUMENT|UNIMPLEMENTED|FAILED_PRECONDITION")
 _DIAGNOSTIC_OP = re.compile(r"'([\w.]+)' op")
 _NORMALIZERS = [
+    (re.compile(r"for type `[^`]*`"), "for type `T`"),  # the element type an attribute was asked for
     (re.compile(r"\"[^\"]*\.mlir\":\d+:\d+|[\w./-]+\.mlir:\d+:\d+"), "<loc>"),
     (re.compile(r"loc\([^)]*\)"), "<loc>"),
     (re.compile(r"%[\w.$-]+"), "%v"),
@@ -61,7 +62,7 @@ def normalize_diagnostic(text: str) -> str:
     """Strip what varies between copies of one bug: names, shapes, numbers, locations."""
     text = text.strip()
     # Drop the op dump and location a diagnostic may end with ("...marked illegal: %4 = ... loc(...)").
-    for cut in (": %", ' loc(', ": \""):
+    for cut in (": %", ' loc(', ": \"", ", see attribute"):
         if cut in text:
             text = text[: text.index(cut)]
     for pattern, repl in _NORMALIZERS:

@@ -12,9 +12,9 @@ Cause keys follow the compiler's behaviour, not the surface of the program
 
 - `readwrite-constant`, `constant-copy` (a constant written by a dispatch, and the
   runtime's copy of it: one cause, two symptoms): what the constant is (splat,
-  non-splat literal, global), how it reaches the dispatch (cloned inline below the
-  byte threshold, or bound as an operand), and whether the pass's matcher applies to
-  the op at all (`pass_matcher`); the op family and element type are not part of it;
+  non-splat literal, global) and whether the pass's matcher applies to the op at all
+  (`pass_matcher`); the op family, element type and how the constant came to be bound
+  (size, flags, a resource blob) are not part of it;
 - `compile-error`: the normalized first diagnostic and the op it names, per codegen
   (cuda and rocm share LLVMGPU codegen, so they are one), or for every target at once when the
   compiler stopped before executables exist (the last phase it finished, `phase`); when codegen refuses to write
@@ -57,6 +57,10 @@ KINDS = (
 IR_KINDS = ("readwrite-constant", "constant-copy")
 #: The cause-key kind of both IR kinds: a dispatch writes a constant (and the runtime copies it).
 WRITTEN_CONSTANT = "readwrite-constant"
+#: The cause-key kind (and signature prefix) of a written constant whose constant is known, whatever
+#: the symptom: an IR kind, or codegen refusing to write it (a compile error). The finding's kind
+#: is its most severe symptom.
+WRITTEN = "written-constant"
 COMPILE_KINDS = ("compile-error", "compiler-crash")
 #: Kinds only running a module shows: on a target without a device they cannot be judged.
 RUN_ONLY_KINDS = ("miscompile", "runtime-error", "runtime-crash")
@@ -115,9 +119,15 @@ class Observation:
         kind = WRITTEN_CONSTANT if self.kind in IR_KINDS else self.kind
         if self.known:
             return "|".join([kind, "known", self.known])
-        if self.kind in IR_KINDS:
-            constant = constant_class(self.init_kind)
-            parts = [kind, constant, reach(self.init_kind, self.flags), pass_matcher(self.family, constant)]
+        facts = self.constant_facts()
+        if facts:
+            # A constant written by a dispatch: one cause per constant the pass leaves in place,
+            # whatever each codegen makes of it (a readwrite binding and the runtime's copy, or
+            # llvm-cpu / LLVMGPU refusing to write a global resource), whatever the op family and
+            # type, and however the constant came to be bound (size, flags, a resource blob).
+            parts = [WRITTEN, facts]
+        elif self.kind in IR_KINDS:
+            parts = [kind, constant_class(self.init_kind), pass_matcher(self.family, constant_class(self.init_kind))]
         elif self.kind == "miscompile":
             parts = [kind, self.target, self.family, self.init_kind, self.dtype_class]
         elif self.kind in ("compiler-crash", "runtime-crash"):
@@ -125,8 +135,7 @@ class Observation:
         elif self.kind == "timeout":
             parts = [kind, self.target, self.stage]
         elif self.kind == "compile-error" and is_global_write(self.diagnostic):
-            # Which op codegen names (a copy, a vector write, the generic) follows tiling and
-            # vectorization; which constant the pass left in place is the cause.
+            # No constant left in place: codegen refuses to write some other global resource.
             parts = [kind, codegen(self.target), "global-write", self.init_kind or "unknown"]
         elif self.kind == "compile-error":
             parts = [kind, self._where(), self._subject(), self.diagnostic]
@@ -138,6 +147,32 @@ class Observation:
         """'any' when the compiler stopped in a target-independent phase (the same failure then
         shows on every target: one finding), else the codegen of the target."""
         return "any" if self.phase in TARGET_INDEPENDENT_PHASES else codegen(self.target)
+
+    def constant_facts(self) -> str:
+        """'<constant class>:<pass matcher>' of the constant a guard symptom is about, or '' when
+        it is not one or the constant is not known (a user's program without a model; a global
+        write with no constant in the program)."""
+        if self.kind in IR_KINDS:
+            constant = constant_class(self.init_kind)
+            facts = f"{constant}:{pass_matcher(self.family, constant)}"
+        elif self.kind == "compile-error" and is_global_write(self.diagnostic):
+            facts = self.init_kind
+        else:
+            return ""
+        return "" if "unknown" in facts or facts in ("", "none") else facts
+
+    @property
+    def pass_applies(self) -> bool:
+        """False when the pass's matcher cannot touch the constant this symptom is about (a global,
+        or a non-splat init of an op without a contraction/convolution interface): then which
+        variants show it says nothing about the pass (a `without` cell may just fail earlier)."""
+        if self.kind in IR_KINDS:
+            matcher = pass_matcher(self.family, constant_class(self.init_kind))
+        elif self.kind == "compile-error" and is_global_write(self.diagnostic):
+            matcher = self.init_kind.partition(":")[2]
+        else:
+            return True
+        return matcher not in ("no-lookthrough", "no-interface")
 
     @property
     def guard_symptom(self) -> bool:
@@ -191,13 +226,14 @@ def variant_key(observations: list[Observation]) -> str:
     """The variant part of a signature.
 
     For what the pass exists to prevent (a written constant, codegen refusing to write a
-    global), the exact pattern: "the pass causes it" (with), "misses it" (with+without)
-    and "prevents it" (without) are different causes. For everything else, only whether
+    global) about a constant the pass's matcher applies to, the exact pattern: "the pass
+    causes it" (with), "misses it" (with+without) and "prevents it" (without) are different
+    causes. For everything else (including constants the pass cannot touch), only whether
     IREE as shipped shows it ('with') or only the pass-less pipeline does ('without'):
     a splat init that the pass turns into a fill shows a fill-init bug only `with`, while
     a fill init shows it in both, and that is one bug."""
     variants = {o.variant for o in observations}
-    if all(o.guard_symptom for o in observations):
+    if all(o.guard_symptom and o.pass_applies for o in observations):
         return variant_pattern(variants)
     return "with" if "with" in variants else "without"
 
@@ -292,14 +328,6 @@ def constant_class(init_kind: str) -> str:
     if init_kind in ("nonsplat", "large"):
         return "nonsplat"
     return init_kind if init_kind in ("splat", "global") else "unknown"
-
-
-def reach(init_kind: str, flags: tuple[str, ...]) -> str:
-    """How a constant reaches a dispatch: 'inline' (cloned into it, at most the inline byte
-    limit) or 'operand' (bound: globals, constants over the limit, everything when the limit is 0)."""
-    if init_kind in ("global", "large") or any(f.endswith("inline-constants-max-byte-length=0") for f in flags):
-        return "operand"
-    return "inline" if init_kind in ("splat", "nonsplat") else "unknown"
 
 
 _LEFTOVER_ORDER = ("global:no-lookthrough", "nonsplat:no-interface", "nonsplat:detach", "splat:splat-fill")

@@ -34,6 +34,16 @@ def _op_facts(program: Program | None, label: str) -> tuple[int | None, str, str
     return parsed.index, parsed.name, op.family, str(program.init_kind(op)), dtype_class(op.result_type.dtype)
 
 
+def _model_facts(program: Program, op_name: str, default: tuple) -> tuple:
+    """(op index, family, init kind, dtype class) of the model's only op named `op_name`, else `default`
+    (the model keeps no source locations; with one such op there is no doubt which it is)."""
+    matches = [i for i, op in enumerate(program.ops) if op.name == op_name]
+    if len(matches) != 1:
+        return default
+    op = program.ops[matches[0]]
+    return matches[0], op.family, str(program.init_kind(op)), dtype_class(op.result_type.dtype)
+
+
 Named = tuple[str, str, str, str, str, str]  # op label, family, init kind, dtype class, constant, message
 
 
@@ -80,11 +90,13 @@ class WrittenConstants:
         for v in violations:
             index, name, family, init, dclass = _op_facts(ev.program, v.op)
             constant, message = v.constant, v.message
-            if ev.program is None and ev.source is not None and names.parse_op_loc(v.op) is None:
+            if ev.source is not None and names.parse_op_loc(v.op) is None:
                 named = _source_names(ev.source, v)
                 if named is None:
                     continue
                 name, family, init, dclass, constant, message = named
+                if ev.program is not None:  # a user's program the model covers: its op's facts
+                    index, family, init, dclass = _model_facts(ev.program, family, (index, family, init, dclass))
             if init == "unknown":
                 init = names.literal_kind(constant) or init
             obs.append(Observation(v.kind, c.variant, c.target.name, c.flags, "ir", message,

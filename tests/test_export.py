@@ -92,7 +92,7 @@ def bug_finding(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = root / "prog.mlir"
     src.write_text(BUG)
     assert main(["check", str(src), "--targets", "llvm-cpu", "--out", str(root / "f")]) == 1
-    (path,) = [p for p in (root / "f").iterdir() if p.name.startswith("compile-error")]
+    (path,) = [p for p in (root / "f").iterdir() if p.name.startswith("written-constant")]
     assert json.loads((path / "meta.json").read_text())["repro_cell"]["variant"] == "with"
     return path
 

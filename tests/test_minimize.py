@@ -76,7 +76,7 @@ def test_minimize_a_real_ten_op_finding(tmp_path: Path, capsys: pytest.CaptureFi
     out = tmp_path / "found"
     assert main(["check", str(src), "--targets", "llvm-cpu", INLINE0, "--out", str(out)]) == 1
     capsys.readouterr()
-    entry = next(p for p in out.iterdir() if p.name.startswith("readwrite-constant"))
+    entry = next(p for p in out.iterdir() if p.name.startswith("written-constant"))
     start = time.monotonic()
     assert main(["minimize", str(entry), "--time", "60"]) == 0
     assert time.monotonic() - start < 90

@@ -35,7 +35,7 @@ def found(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One real compile-error finding (IREE 3.13 rejects the reduction into a non-splat constant)."""
     out = tmp_path_factory.mktemp("found") / "corpus"
     assert cli_main(["check", str(BUG), "--targets", "llvm-cpu", "--out", str(out)]) == 1
-    assert [p.name.split("-")[0] for p in out.iterdir()] == ["compile"]
+    assert [p.name.rsplit("-", 1)[0] for p in out.iterdir()] == ["written-constant"]
     return out
 
 
@@ -56,7 +56,7 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 def test_an_open_entry_that_reproduces_is_xfailed(crashes: Path, pytester: pytest.Pytester) -> None:
     result = run(pytester, f"--fuzzir-corpus={crashes}")
     result.assert_outcomes(xfailed=1)
-    result.stdout.fnmatch_lines(["XFAIL crashes::compile-error-* - open fuzzir finding compile-error-*"])
+    result.stdout.fnmatch_lines(["XFAIL crashes::written-constant-* - open fuzzir finding written-constant-*"])
 
 
 def test_a_fixed_entry_that_reproduces_fails_with_the_report(crashes: Path,

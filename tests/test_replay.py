@@ -16,7 +16,6 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from fuzzir.cli import main as cli_main
@@ -44,13 +43,16 @@ FIXED = f"""func.func @main(%arg0: tensor<4x32xi32>) -> tensor<32xi32> {{
   return %3 : tensor<32xi32>
 }}
 """
-# A constant too large to be inlined: it compiles, but the constant is written in place.
-LARGE = f"""func.func @main(%arg0: tensor<4x128xi32>) -> tensor<128xi32> {{
-  %cst = arith.constant dense<[{",".join(str(i % 7 - 3) for i in range(128))}]> : tensor<128xi32>
-  %3 = {REDUCE} ins(%arg0 : tensor<4x128xi32>) outs(%cst : tensor<128xi32>){BODY} -> tensor<128xi32>
-  return %3 : tensor<128xi32>
+# The same reduction into a util.global: another cause (the pass does not look through globals),
+# with the same arguments, so the stored inputs still fit.
+GLOBAL = f"""util.global private @g = dense<[{",".join(str(i % 7 - 3) for i in range(32))}]> : tensor<32xi32>
+func.func @main(%arg0: tensor<4x32xi32>) -> tensor<32xi32> {{
+  %cst = util.global.load @g : tensor<32xi32>
+  %3 = {REDUCE} ins(%arg0 : tensor<4x32xi32>) outs(%cst : tensor<32xi32>){BODY} -> tensor<32xi32>
+  return %3 : tensor<32xi32>
 }}
 """
+POOLING = Path(__file__).parent / "data" / "programs" / "bug_pooling_min_detached_init.mlir"
 INLINE0 = "--iree-flag=--iree-flow-inline-constants-max-byte-length=0"
 
 
@@ -61,16 +63,16 @@ def replay(*argv: str) -> int:
 
 @pytest.fixture(scope="module")
 def found(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A corpus of real findings: one compile-error (default flags), one readwrite-constant (inlining off)."""
+    """A corpus of real findings: the written constant (a compile error with the default flags; with
+    inlining off the same cause is a readwrite binding: one entry) and a miscompile of the pass."""
     root = tmp_path_factory.mktemp("found")
     src = root / "bug.mlir"
     src.write_text(BUG)
     out = root / "corpus"
     assert cli_main(["check", str(src), "--targets", "llvm-cpu", "--out", str(out)]) == 1
     assert cli_main(["check", str(src), "--targets", "llvm-cpu", INLINE0, "--out", str(out)]) == 1
-    for p in out.iterdir():  # keep one entry of each kind the tests use
-        if not p.name.startswith(("compile-error", "readwrite-constant")):
-            shutil.rmtree(p)
+    assert cli_main(["check", str(POOLING), "--targets", "llvm-cpu", "--out", str(out)]) == 1
+    assert sorted(p.name.rsplit("-", 1)[0] for p in out.iterdir()) == ["miscompile", "written-constant"]
     return out
 
 
@@ -80,8 +82,8 @@ def entry(root: Path, kind: str) -> Path:
 
 @pytest.fixture
 def compile_error(found: Path, tmp_path: Path) -> Path:
-    """A corpus holding just the compile-error entry (the cheapest to replay)."""
-    shutil.copytree(entry(found, "compile-error"), tmp_path / "c" / entry(found, "compile-error").name)
+    """A corpus holding just the written constant's entry (a compile error: the cheapest to replay)."""
+    shutil.copytree(entry(found, "written-constant"), tmp_path / "c" / entry(found, "written-constant").name)
     return tmp_path / "c"
 
 
@@ -90,9 +92,9 @@ def test_open_entries_that_reproduce_pass_with_a_table_and_junit(found: Path, tm
     xml = tmp_path / "replay.xml"
     assert replay(str(found), "--junit", str(xml), "--jobs", "2") == 0
     out = capsys.readouterr().out
-    assert re.search(r"^compile-error-\w+\s+compile-error\s+open\s+reproduces\s+'linalg.generic' op write",
+    assert re.search(r"^written-constant-\w+\s+compile-error\s+open\s+reproduces\s+'linalg.generic' op write",
                      out, re.M)
-    assert re.search(r"^readwrite-constant-\w+\s+readwrite-constant\s+open\s+reproduces", out, re.M)
+    assert re.search(r"^miscompile-\w+\s+miscompile\s+open\s+reproduces", out, re.M)
     assert "2 entries replayed (2 reproduces); 0 regression(s)" in out
     suite = ET.parse(xml).getroot().find("testsuite")
     assert suite is not None and suite.get("tests") == "2" and suite.get("failures") == "0"
@@ -135,12 +137,11 @@ def test_an_open_entry_now_fixed_asks_for_update_and_update_flips_it(
 def test_an_open_entry_that_fails_differently_is_changed(compile_error: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     path = next(compile_error.iterdir())
-    (path / "program.mlir").write_text(LARGE)
-    np.save(path / "input0.npy", np.arange(512, dtype=np.int32).reshape(4, 128) % 5 - 2)
+    (path / "program.mlir").write_text(GLOBAL)
     assert replay(str(compile_error), "--json") == 1
     row = json.loads(capsys.readouterr().out)["entries"][0]
     assert row["result"] == "changed" and row["regression"]
-    assert row["detail"].startswith("now constant-copy, readwrite-constant")
+    assert row["detail"].startswith("now compile-error")
 
 
 def test_corrupt_entries_are_one_line_each_and_fail(tmp_path: Path,

@@ -13,7 +13,6 @@ from fuzzir.findings import (
     Observation,
     group,
     pass_matcher,
-    reach,
     split_verdicts,
 )
 
@@ -58,14 +57,14 @@ def test_only_without_the_pass_is_guarded_for_what_the_pass_prevents_and_latent_
 
 def test_a_written_constant_and_its_copy_are_one_finding_of_the_write() -> None:
     (f,) = group([ir("constant-copy", "with"), ir("readwrite-constant", "with")])
-    assert f.kind == "readwrite-constant" and f.signature.startswith("readwrite-constant-")
+    assert f.kind == "readwrite-constant" and f.signature.startswith("written-constant-")
     assert [o.kind for o in f.observations] == ["readwrite-constant", "constant-copy"]
 
 
 def test_the_variant_pattern_separates_causes() -> None:
-    both = group([ir("readwrite-constant", "with"), ir("readwrite-constant", "without")])[0]
-    only_with = group([ir("readwrite-constant", "with")])[0]
-    only_without = group([ir("readwrite-constant", "without")])[0]
+    both = group([ir("readwrite-constant", v, "contraction") for v in ("with", "without")])[0]
+    only_with = group([ir("readwrite-constant", "with", "contraction")])[0]
+    only_without = group([ir("readwrite-constant", "without", "contraction")])[0]
     assert len({both.signature, only_with.signature, only_without.signature}) == 3
     assert both.key.endswith("|with+without") and only_without.key.endswith("|without")
 
@@ -82,7 +81,12 @@ def test_ir_causes_ignore_family_and_type_but_not_the_pass_matcher() -> None:
     # ...and a different one from an op the pass's matcher does apply to.
     assert sig(family="reduction") != sig(family="contraction")
     assert pass_matcher("pooling", "nonsplat") == "detach" and pass_matcher("reduction", "global") == "no-lookthrough"
-    assert reach("nonsplat", ()) == "inline" and reach("nonsplat", INLINE0) == reach("large", ()) == "operand"
+    # A constant the pass cannot touch: which variants show it says nothing about the pass (the
+    # `without` cell may have failed before any IR), so seen `with` is one cause either way.
+    with_only = group([ir("readwrite-constant", "with", init="global")])[0]
+    assert with_only.signature == sig(init="global")
+    # One the pass does touch (a splat it makes a fill): the pattern is the cause.
+    assert group([ir("readwrite-constant", "with", init="splat")])[0].signature != sig(init="splat")
 
 
 def test_cuda_and_rocm_share_codegen_so_one_error_is_one_finding() -> None:
@@ -105,6 +109,11 @@ def test_a_global_write_error_is_keyed_by_the_constant_the_pass_left_not_by_the_
     b = compile_error("with", diagnostic=GLOBAL_WRITE.replace("'linalg.generic'", "'memref.copy'"))
     a, b = (o.__class__(**{**o.__dict__, "init_kind": "nonsplat:no-interface"}) for o in (a, b))
     assert group([a])[0].signature == group([b])[0].signature
+    # ...and it is the same cause as the readwrite binding of that constant on another codegen.
+    cpu = compile_error("with", "llvm-cpu", GLOBAL_WRITE)
+    cpu = cpu.__class__(**{**cpu.__dict__, "init_kind": "nonsplat:no-interface"})
+    (f,) = group([cpu, ir("readwrite-constant", "with"), ir("constant-copy", "with")])
+    assert f.kind == "compile-error" and f.signature.startswith("written-constant-") and len(f.targets) == 1
 
 
 def test_outside_what_the_pass_prevents_only_shipped_or_not_matters() -> None:
