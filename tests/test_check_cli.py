@@ -94,7 +94,7 @@ def test_nonsplat_reduction_init_is_written_in_place_without_inlining(capsys: py
     # Stored: the write and the runtime's copy are one cause, one directory, with a reproducer
     # that shows the bug today.
     stored = sorted(p.name.rsplit("-", 1)[0] for p in tmp_path.iterdir())
-    assert stored == ["readwrite-constant"]
+    assert stored == ["written-constant"]
     for entry in tmp_path.iterdir():
         meta = json.loads((entry / "meta.json").read_text())
         assert meta["variants"] == ["with", "without"] and meta["status"] == "open"
