@@ -166,13 +166,7 @@ class Observation:
         """False when the pass's matcher cannot touch the constant this symptom is about (a global,
         or a non-splat init of an op without a contraction/convolution interface): then which
         variants show it says nothing about the pass (a `without` cell may just fail earlier)."""
-        if self.kind in IR_KINDS:
-            matcher = pass_matcher(self.family, constant_class(self.init_kind))
-        elif self.kind == "compile-error" and is_global_write(self.diagnostic):
-            matcher = self.init_kind.partition(":")[2]
-        else:
-            return True
-        return matcher not in ("no-lookthrough", "no-interface")
+        return self.constant_facts().partition(":")[2] not in ("no-lookthrough", "no-interface")
 
     @property
     def guard_symptom(self) -> bool:

@@ -28,6 +28,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +37,7 @@ from fuzzir import filters
 from fuzzir.commands import PHASE_ORDER
 from fuzzir.compiler import CompileResult, compile_program
 from fuzzir.diagnostics import diagnostic_op, first_diagnostic, is_global_write, normalize_diagnostic
-from fuzzir.findings import VARIANTS, Observation, leftover_constant
+from fuzzir.findings import VARIANTS, Observation, group, leftover_constant
 from fuzzir.model import Program
 from fuzzir.oracles import ORACLES, Abstain, Evidence, Limits, Verdict
 from fuzzir.oracles.any_inputs import draw_any_inputs
@@ -116,6 +117,22 @@ class CaseResult:
     @property
     def function(self) -> str:
         return self.source.function if self.source is not None else "main"
+
+
+def shows_signature(key: str, cell: Cell, variants: tuple[str, ...],
+                    judge: Callable[[Cell], list[Observation]]) -> bool:
+    """Whether a program judged by `judge` still shows signature `key`: the minimizers' test.
+
+    A signature includes which variants show its cause, so the other variant of `cell` is
+    judged too (when it is among `variants`), but only once `cell` shows the cause: an
+    uninteresting candidate costs one compile."""
+    observations = judge(cell)
+    if not any(o.cause_key() == key.rsplit("|", 1)[0] for o in observations):
+        return False
+    other = Cell(cell.target, "without" if cell.variant == "with" else "with", cell.flags)
+    if other.variant in variants:
+        observations = observations + judge(other)
+    return any(f.key == key for f in group(observations))
 
 
 def cell_key(cell: Cell) -> tuple[str, str, tuple[str, ...]]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from fuzzir.emit import emit
 from fuzzir.findings import group
-from fuzzir.judge import Cell, Settings, judge_program
+from fuzzir.judge import Cell, Settings, judge_program, shows_signature
 from fuzzir.model import (
     NUMPY_DTYPE,
     AffineExpr,
@@ -285,23 +285,11 @@ def reduce_program(program: Program, interesting: Callable[[Program], bool], *,
 
 
 def still_interesting(settings: Settings, cell: Cell, key: str, seed: int) -> Callable[[Program], bool]:
-    """The interestingness test: the program still shows signature `key` when judged in `cell`
-    and, because a signature includes which variants show it, in the other variant of `cell`.
-
-    The other variant is compiled only once `cell` shows the cause, so uninteresting
-    candidates cost one compile."""
-    other = Cell(cell.target, "without" if cell.variant == "with" else "with", cell.flags)
-    cause = key.rsplit("|", 1)[0]
-
+    """The interestingness test: the program still shows signature `key` (`shows_signature`)."""
     def interesting(program: Program) -> bool:
         text = emit(program)
-        case = judge_program(program, text, seed, settings, cells=[cell])
-        if not any(o.cause_key() == cause for o in case.observations):
-            return False
-        observations = case.observations
-        if other.variant in settings.variants:
-            observations = observations + judge_program(program, text, seed, settings, cells=[other]).observations
-        return any(f.key == key for f in group(observations))
+        return shows_signature(key, cell, settings.variants,
+                               lambda c: judge_program(program, text, seed, settings, cells=[c]).observations)
     return interesting
 
 

@@ -143,13 +143,13 @@ def store_case(out: Path, case: CaseResult, *, seed: int | None, elapsed: float 
         path, outcome = store.save(files)
         results.append(Stored(finding, verdict, path, outcome))
     if db is not None:
-        db.record(campaign, elapsed, [_sighting(r, case, corpus) for r in results], coverage_cells(case, results))
+        shape = program_shape(case, case.program)
+        db.record(campaign, elapsed, [_sighting(r, shape, corpus) for r in results], coverage_cells(case, results))
     return results
 
 
-def _sighting(r: Stored, case: CaseResult, corpus: CorpusIndex | None) -> Sighting:
+def _sighting(r: Stored, shape: Shape, corpus: CorpusIndex | None) -> Sighting:
     f = r.finding
-    shape = program_shape(case, case.program)
     place = {KNOWN: "corpus", GUARDED_OUTCOME: "none"}.get(r.outcome, "findings")
     stored = corpus.sizes.get(f.signature) if corpus is not None and r.outcome == KNOWN else None
     repro = f"{r.path}/repro.sh" if r.path is not None else ""

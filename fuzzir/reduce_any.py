@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fuzzir.any_program import SourceError, load_program
-from fuzzir.findings import group
-from fuzzir.judge import Settings, judge_program
+from fuzzir.judge import Settings, judge_program, shows_signature
 from fuzzir.sandbox import run_tool
 from fuzzir.targets import TARGETS, Cell
 
@@ -74,19 +73,9 @@ def interesting(spec: dict, text: str, filename: str = "candidate.mlir") -> bool
     cell = Cell(TARGETS[spec["target"]], spec["variant"], tuple(spec["flags"]))
     settings = Settings(targets=(cell.target,), pass_name=spec["pass_name"],
                         compile_timeout=spec["compile_timeout"], run_timeout=spec["run_timeout"])
-    # A signature includes which variants show the cause: the other variant is judged too,
-    # once the finding's cell shows the cause (an uninteresting candidate costs one compile).
-    cause = spec["key"].rsplit("|", 1)[0]
-    case = judge_program(loaded.program, text, spec["seed"], settings, cells=[cell], source=loaded.source,
-                         unmodelled=loaded.unmodelled)
-    if not any(o.cause_key() == cause for o in case.observations):
-        return False
-    other = Cell(cell.target, "without" if cell.variant == "with" else "with", cell.flags)
-    if other.variant not in spec.get("variants", ("with", "without")):
-        return any(f.key == spec["key"] for f in group(case.observations))
-    more = judge_program(loaded.program, text, spec["seed"], settings, cells=[other], source=loaded.source,
-                         unmodelled=loaded.unmodelled)
-    return any(f.key == spec["key"] for f in group(case.observations + more.observations))
+    return shows_signature(spec["key"], cell, tuple(spec.get("variants", ("with", "without"))),
+                           lambda c: judge_program(loaded.program, text, spec["seed"], settings, cells=[c],
+                                                   source=loaded.source, unmodelled=loaded.unmodelled).observations)
 
 
 def reduce_text(text: str, cell: Cell, key: str, settings: Settings, *, function: str | None = None,

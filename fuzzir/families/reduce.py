@@ -8,11 +8,9 @@ decoupling pass treats its constant init only by the splat rule.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from fuzzir.families import Builder, Family, register
-from fuzzir.families.reduction import reduction
-from fuzzir.model import COMBINERS, LinalgOp, Ref, TensorType, dtype_class
+from fuzzir.families.reduction import draw_reduction, reduction
+from fuzzir.model import LinalgOp, Ref, TensorType
 
 NAME = "linalg.reduce"
 
@@ -41,22 +39,8 @@ def is_reduce_form(op: LinalgOp) -> bool:
 
 
 def draw(b: Builder, kind: str, constant: bool) -> LinalgOp:
-    """Like the reduction family: a fresh or chained source, some dims reduced, a large focus init kept 1-D."""
-    rank = b.draw(st.integers(1, 3))
-    src_t = b.out_type(b.shape(rank))
-    if b.hint is not None and b.hint.shape:
-        src_t, rank = b.hint, len(b.hint.shape)
-    dims = tuple(d for d in range(rank) if b.draw(st.booleans())) or (rank - 1,)
-    if len(dims) == rank and rank > 1 and b.draw(st.booleans()):
-        dims = dims[:-1]
-    if b.prefer_large(constant):
-        src_t = b.out_type((b.large_length(), b.dim(1, 4)))
-        rank, dims = 2, (1,)
-    src = b.input(src_t)
-    combiner = b.draw(st.sampled_from(COMBINERS[dtype_class(b.dtype)]))
-    kept = tuple(src_t.shape[d] for d in range(rank) if d not in dims)
-    init = b.init(b.out_type(kept), constant)
-    return reduce_op(src, src_t, dims, init, combiner)
+    """Like the reduction family, with the last dim as the default reduced one."""
+    return reduce_op(*draw_reduction(b, constant, trailing=True))
 
 
 register(Family("reduce", ("reduce",), draw, named_ops=(NAME,), order=15))

@@ -30,23 +30,31 @@ def reduction(
     )
 
 
-def draw(b: Builder, kind: str, constant: bool) -> LinalgOp:
-    """Reduce a fresh shape or a chained result; a large focus init keeps one dim of 512 to 4096 elements."""
+def draw_reduction(b: Builder, constant: bool, *, trailing: bool
+                   ) -> tuple[Ref, TensorType, tuple[int, ...], Ref, str]:
+    """(source, its type, reduced dims, init, combiner) of a reduction: a fresh shape or a chained
+    result; a large focus init keeps one dim of 512 to 4096 elements. `trailing` picks the last dim
+    as the default and large-focus reduced dim (`linalg.reduce`'s draw), else the first."""
     rank = b.draw(st.integers(1, 3))
     src_t = b.out_type(b.shape(rank))
     if b.hint is not None and b.hint.shape:
         src_t, rank = b.hint, len(b.hint.shape)
-    dims = tuple(d for d in range(rank) if b.draw(st.booleans())) or (0,)
+    dims = tuple(d for d in range(rank) if b.draw(st.booleans())) or ((rank - 1,) if trailing else (0,))
     if len(dims) == rank and rank > 1 and b.draw(st.booleans()):
-        dims = dims[1:]  # keep some parallel dims more often than not
+        dims = dims[:-1] if trailing else dims[1:]  # keep some parallel dims more often than not
     if b.prefer_large(constant):
-        src_t = b.out_type((b.dim(1, 4), b.large_length()))
-        rank, dims = 2, (0,)
+        src_t = b.out_type((b.large_length(), b.dim(1, 4)) if trailing else (b.dim(1, 4), b.large_length()))
+        rank, dims = 2, ((1,) if trailing else (0,))
     src = b.input(src_t)
     combiner = b.draw(st.sampled_from(COMBINERS[dtype_class(b.dtype)]))
     kept = tuple(src_t.shape[d] for d in range(rank) if d not in dims)
     init = b.init(b.out_type(kept), constant)
-    return reduction(src, src_t, dims, init, combiner)
+    return src, src_t, dims, init, combiner
+
+
+def draw(b: Builder, kind: str, constant: bool) -> LinalgOp:
+    """Reduce a fresh shape or a chained result; a large focus init keeps one dim of 512 to 4096 elements."""
+    return reduction(*draw_reduction(b, constant, trailing=False))
 
 
 def classify(name: str, iterators: tuple[str, ...], maps: tuple[AffineMap, ...]) -> bool:
