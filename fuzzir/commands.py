@@ -6,7 +6,8 @@ argv the judge recorded, so the reproducer cannot drift from what fuzzir ran.
 
 Every path is relative to one work directory that holds `program.mlir` and the
 inputs (`input<i>.npy`, or raw `input<i>.bin` for bf16, which has no .npy form
-iree-run-module reads); the chain writes `module.vmfb`, the `without` variant's
+iree-run-module reads; a scalar argument's value is written in the argv itself,
+see `scalar_text`); the chain writes `module.vmfb`, the `without` variant's
 intermediates `preprocessing.mlir` and `global-optimization.mlir`, and the phase
 dumps under `phases/`. argv[0] is the bare tool name, resolved by the caller
 (`sandbox.tool_path`) or by PATH in a shell. A directory holding program.mlir
@@ -20,6 +21,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from fuzzir.dtypes import numpy_dtype
 from fuzzir.pipeline import DETACH_PASS, ablated_pipeline, iree_opt_accepts
 from fuzzir.targets import Target
 
@@ -116,8 +118,51 @@ def array_file(stem: str, k: int, array: np.ndarray) -> str:
     return f"{stem}{k}.bin" if _is_bf16(array) else f"{stem}{k}.npy"
 
 
+def is_scalar(value: object) -> bool:
+    """A scalar argument's value (`i32`, `f16`, `index` ...) is a numpy scalar; a tensor's is an ndarray.
+
+    A 0-d array is `tensor<f32>`, passed as a buffer; a numpy scalar is passed as a value."""
+    return isinstance(value, np.generic)
+
+
+_HALF = ("float16", "bfloat16")
+
+
+def scalar_text(value: np.generic) -> str:
+    """iree-run-module's text for a scalar argument (checked with iree-run-module 3.13).
+
+    Integers, index and i1 (0/1) are written as numbers, f32/f64 as floats. The VM has no
+    16-bit floats: an f16 or bf16 scalar travels as an i32 holding its bits, and text
+    like `1.5` would be read as those bits, so the bits are written."""
+    x = np.asarray(value)
+    if x.dtype.name in _HALF:
+        return str(int(x.view(np.int16)))
+    if x.dtype == np.bool_:
+        return "1" if bool(x) else "0"
+    if np.issubdtype(x.dtype, np.integer):
+        return str(int(x))
+    return repr(float(x))
+
+
+def read_scalar(raw: np.ndarray, type_text: str) -> np.generic:
+    """A scalar result as `--output=@f.npy` writes it, back to its MLIR type.
+
+    iree-run-module 3.13 writes a scalar as a 0-d array of its VM type: i1, i8 and i16
+    as i32 (low bits), f16 and bf16 as an i32 holding their bits, index as i64, and f64,
+    which IREE demotes to f32, as f32."""
+    dt = np.dtype(np.int64) if type_text == "index" else numpy_dtype(type_text)
+    x = np.asarray(raw).reshape(())
+    if dt.name in _HALF:
+        return x.astype(np.int64).astype(np.uint16).view(dt)[()]
+    if dt == np.bool_:
+        return np.bool_(int(x) & 1)
+    return x.astype(dt)[()]
+
+
 def _value_ref(stem: str, k: int, array: np.ndarray) -> str:
-    """iree-run-module's value text for a file: `@f.npy`, or `<dims>bf16=@f.bin` (raw needs the type)."""
+    """iree-run-module's value text: `@f.npy`, `<dims>bf16=@f.bin` (raw needs the type), or a scalar's value."""
+    if is_scalar(array):
+        return scalar_text(array)
     name = array_file(stem, k, array)
     if _is_bf16(array):
         dims = "".join(f"{d}x" for d in np.shape(array))

@@ -10,6 +10,8 @@ module never runs in-process. Checked with iree-run-module 3.13:
   result types when it knows them (the judge does, from the program model);
   otherwise they are read from the module's exported signature with an extra
   ``iree-dump-module`` subprocess;
+* scalar arguments (`i32`, `f16`, `index` ...) are values in the argv, not files, and
+  scalar results come back as 0-d arrays of their VM type (see `commands.read_scalar`);
 * bf16 has no numpy dtype, and writing a bf16 result to ``.npy`` fails
   ("unsupported data encoding"): bf16 values go through raw ``.bin`` files and
   ``ml_dtypes.bfloat16`` instead.
@@ -34,6 +36,7 @@ import numpy as np
 from fuzzir import commands as cmds
 from fuzzir.compiler import classify
 from fuzzir.sandbox import run_tool, tool_path
+from fuzzir.source import SCALAR_TYPES
 from fuzzir.targets import Target, driver_memory_limit
 
 # Re-exported: the compare flags live with the command builder.
@@ -129,6 +132,8 @@ def run_module(
     if module.startswith(os.pardir):
         module = vmfb
     for k, array in enumerate(inputs):
+        if cmds.is_scalar(array):
+            continue  # passed as text in the argv
         array = np.asarray(array)
         path = os.path.join(workdir, cmds.array_file("input", k, array))
         if path.endswith(".bin"):
@@ -153,9 +158,11 @@ def run_module(
     if result.status != "ok":
         return result
     try:
-        for name, bf16 in out_files:
+        for (name, bf16), t in zip(out_files, types, strict=True):
             path = os.path.join(workdir, name)
-            if bf16 is None:
+            if t in SCALAR_TYPES:
+                result.outputs.append(cmds.read_scalar(np.load(path), t))
+            elif bf16 is None:
                 result.outputs.append(np.load(path))
             else:
                 import ml_dtypes

@@ -5,8 +5,9 @@ StableHLO, TOSA ...). Only some of them parse into the model (`fuzzir.parse`);
 every oracle that needs no model still needs to know, from the MLIR alone:
 
 - the entry function (`--function NAME`; by default the only public function
-  with a body, else `@main`) and its signature: argument and result types, with
-  dynamic dimensions given sizes (`dims`, default `DEFAULT_DIM`);
+  with a body, else `@main`) and its signature: argument and result types
+  (ranked tensors, and scalars of `SCALAR_TYPES`), with dynamic dimensions given
+  sizes (`dims`, default `DEFAULT_DIM`);
 - where each op of the file is (`file:line:col` -> op name), so IR checks on
   compiled phases, whose locations point into this file, can name the source op;
 - which `util.global`s are mutable (never a constant, whatever IREE makes of them);
@@ -25,9 +26,11 @@ import numpy as np
 
 from fuzzir.dtypes import ELEMENT_TYPES, numpy_dtype
 
-__all__ = ["DEFAULT_DIM", "Arg", "Producer", "Source", "SourceError", "SourceOp", "destinations", "init_kind",
-           "read_source", "resource_array", "resource_name"]
+__all__ = ["DEFAULT_DIM", "SCALAR_TYPES", "Arg", "Producer", "Source", "SourceError", "SourceOp", "destinations",
+           "init_kind", "read_source", "resource_array", "resource_name"]
 
+#: Scalar argument and result types fuzzir passes (as iree-run-module values) and reads back.
+SCALAR_TYPES = (*ELEMENT_TYPES, "index")
 #: The size a dynamic dimension gets when `--dim` says nothing about it.
 DEFAULT_DIM = 4
 _RESOURCES_START = "{-#"
@@ -45,14 +48,19 @@ def _one_line(text: str) -> str:
 class Arg:
     """One argument or result of the entry function, with dynamic dimensions sized."""
 
-    type: str  # as written: tensor<?x4xf32>
-    shape: tuple[int, ...]  # every dimension static (dynamic ones sized from `dims`)
-    dtype: str  # element type (MLIR name)
+    type: str  # as written: tensor<?x4xf32>, or a scalar type: i32, f16, index
+    shape: tuple[int, ...]  # every dimension static (dynamic ones sized from `dims`); () for a scalar
+    dtype: str  # element type (MLIR name); the type itself for a scalar
     problem: str = ""  # why no value of this type can be passed or read back ("" when one can)
 
     @property
     def dynamic(self) -> bool:
         return "?" in self.type
+
+    @property
+    def scalar(self) -> bool:
+        """A scalar (`i32`, `index` ...), passed as a value, not a buffer: `tensor<f32>` is not one."""
+        return not self.type.startswith("tensor<")
 
 
 @dataclass(frozen=True)
@@ -244,18 +252,25 @@ def _dims_for(index: int, rank: int, dims: dict[tuple[int, int], int], default: 
 def _arg(ir: object, t: object, index: int, dims: dict[tuple[int, int], int] | None, default: int) -> Arg:
     """The runnable form of one signature type (results are sized like arguments, when dynamic)."""
     text = str(t)
+    if text in SCALAR_TYPES:
+        return Arg(text, (), text, _bf16_problem(text))
     if not isinstance(t, ir.RankedTensorType):
-        return Arg(text, (), "", "only ranked tensor arguments and results can be passed by fuzzir")
+        return Arg(text, (), "", "only ranked tensors and scalars of "
+                   f"{', '.join(SCALAR_TYPES)} can be passed by fuzzir")
     dtype = str(t.element_type)
     sizes = _dims_for(index, t.rank, dims or {}, default)
     shape = tuple(int(s) if t.is_dynamic_dim(d) else int(t.shape[d]) for d, s in enumerate(sizes))
-    problem = "" if dtype in ELEMENT_TYPES else f"element type {dtype} has no numpy form in fuzzir"
-    if not problem and dtype == "bf16":
+    problem = _bf16_problem(dtype) if dtype in ELEMENT_TYPES else f"element type {dtype} has no numpy form in fuzzir"
+    return Arg(text, shape, dtype, problem)
+
+
+def _bf16_problem(dtype: str) -> str:
+    if dtype == "bf16":
         try:
             numpy_dtype("bf16")
         except ImportError:
-            problem = "bf16 needs ml_dtypes"
-    return Arg(text, shape, dtype, problem)
+            return "bf16 needs ml_dtypes"
+    return ""
 
 
 def _entry(ir: object, module: object, function: str | None, filename: str) -> object:

@@ -14,11 +14,15 @@ established, if any (an op not analysed, `divf`, `math.exp`, an uninitialized
 `tensor.empty` read, a bound over the limit). Reductions are iterated (their
 bodies re-evaluated once per reduction step, linear growth extrapolated).
 
-Arguments whose values become indices (an `index_cast`, scatter indices, an
-op not analysed that takes integers) cannot be drawn at random: out-of-bounds
+Arguments whose values become indices cannot be drawn at random: out-of-bounds
 indices are undefined behaviour, not bugs. Scatter indices that are entry
-arguments are drawn in bounds and unique (`IndexSpec`); any other index-like
-argument makes the value oracles abstain (`Facts.invalid`).
+arguments are drawn in bounds and unique (`IndexSpec`). An argument (scalar or
+tensor) that becomes an offset of `tensor.extract_slice`/`insert_slice` or an
+index of `tensor.extract`/`insert` through arithmetic `index_ranges.Form` can
+invert gets the interval of values that keeps every such use in bounds
+(`Facts.ranges`). Any other index-like argument (a dynamic size, a loop bound,
+an op not analysed that takes integers, arithmetic not inverted, an empty
+interval) makes the value oracles abstain (`Facts.invalid`).
 
 The module is long: one small handler per kind of op, all sharing one walk's
 state (the values known so far); splitting it would scatter that state.
@@ -33,6 +37,7 @@ import numpy as np
 
 from fuzzir.source import resource_array, resource_name
 
+from .index_ranges import Form, const_int, index_positions, intersect
 from .lowering import parse_lowered
 
 FLOAT_LIMIT = {"f64": 2.0**53, "f32": 2.0**24, "f16": 2.0**11, "bf16": 2.0**8}
@@ -84,6 +89,7 @@ class Facts:
     why: tuple[str, ...]  # per output: "" when exact
     invalid: str = ""  # why valid inputs cannot be drawn ("" when they can)
     indices: dict[int, IndexSpec] = field(default_factory=dict)
+    ranges: dict[int, tuple[int, int]] = field(default_factory=dict)  # argument -> [low, high] of every element
 
     @property
     def exact(self) -> tuple[bool, ...]:
@@ -112,14 +118,18 @@ def _fit(v: V, etype: str) -> V:
 
 
 class _Walk:
-    def __init__(self, ir: object, module: object, text: str, arg_values: list[V]) -> None:
+    def __init__(self, ir: object, module: object, text: str, arg_values: list[V], as_written: bool = False) -> None:
         self.ir, self.module, self.text = ir, module, text
+        self.as_written = as_written  # named linalg ops not generalized: the other walk reads their bodies
         self.values: dict[object, V] = {}
         self.globals: dict[str, tuple[object, V | None]] = {}
         self.index_args: dict[int, str] = {}
         self.indices: dict[int, IndexSpec] = {}
         self.arg_values = arg_values
         self.entry_args: list[object] = []
+        self.forms: dict[object, Form] = {}  # values that are an invertible function of one argument
+        self.ranges: dict[int, tuple[int, int]] = {}  # argument -> the values that keep its indices in bounds
+        self.range_uses: dict[int, list[str]] = {}
 
     # ------------------------------------------------------------------ values
     def get(self, value: object) -> V:
@@ -161,8 +171,11 @@ class _Walk:
                         self.globals[sym] = (None, None)
         block = entry.regions[0].blocks[0]
         self.entry_args = list(block.arguments)
-        for a, v in zip(block.arguments, self.arg_values, strict=True):
+        for k, (a, v) in enumerate(zip(block.arguments, self.arg_values, strict=True)):
             self.values[a] = v
+            if _etype(a.type) in FLOAT_LIMIT or _etype(a.type) in INT_BITS and _etype(a.type) != "i1":
+                self.forms[a] = Form(k)
+                self.constrain(Form(k), _type_range(_etype(a.type)))
         for op in block.operations:
             if op.operation.name in ("util.return", "func.return"):
                 return [self.get(x) for x in op.operands]
@@ -186,13 +199,12 @@ class _Walk:
     def set(self, op: object, vs: list[V]) -> None:
         for r, v in zip(op.results, vs, strict=True):
             self.values[r] = _fit(v, _etype(r.type))
-            if _etype(r.type) == "index" and v.args:
-                for a in v.args:
-                    self.index_args.setdefault(a, f"it becomes an index{self.where(op)}")
 
     def op(self, op: object) -> None:
         name = op.operation.name
         operands = [self.get(x) for x in op.operands]
+        self._index_uses(op, operands)
+        self._forms(op)
         handler = getattr(self, "_" + name.replace(".", "_"), None)
         if handler is not None:
             handler(op, operands)
@@ -222,11 +234,73 @@ class _Walk:
             self._unknown(op, operands, f"{name} rounds its result" if name in _ROUNDING or name.startswith(
                 "math.") else f"{name}{self.where(op)} is not analysed")
 
+    # ------------------------------------------------------------------ indices
+    def constrain(self, form: Form, bounds: tuple[float, float], use: str = "") -> None:
+        """Keep `form` within `bounds` by narrowing its argument's interval; `use` names an index use."""
+        interval = form.solve(*bounds)
+        if interval is not None:
+            self.ranges[form.arg] = intersect(self.ranges.get(form.arg), interval)
+            if use:
+                self.range_uses.setdefault(form.arg, []).append(use)
+
+    def _index_uses(self, op: object, operands: list[V]) -> None:
+        """Bound the arguments that become this op's indices; those it cannot bound are invalid."""
+        name = op.operation.name
+        bounded = index_positions(self.ir, op)
+        pure = name.startswith(("arith.", "math.")) or name in _INDEX_DATA
+        for pos, (x, v) in enumerate(zip(op.operands, operands, strict=True)):
+            if not v.args:
+                continue
+            where = f"{name}{self.where(op)}"
+            bound = bounded.get(pos)
+            if bound is None:
+                if name == "tensor.reshape" and pos == 1 or str(x.type) == "index" and not pure and name not in (
+                        "tensor.extract", "tensor.insert", "tensor.extract_slice", "tensor.insert_slice"):
+                    for a in v.args:
+                        self.index_args.setdefault(a, f"it becomes an index operand of {where}, which fuzzir "
+                                                      "does not bound")
+                continue
+            form = self.forms.get(x)
+            why = bound if isinstance(bound, str) else (
+                "" if form is not None and v.args == {form.arg} else "through arithmetic fuzzir cannot invert")
+            if why:
+                for a in v.args:
+                    self.index_args.setdefault(a, f"it becomes an index of {where} {why}")
+                continue
+            assert form is not None and not isinstance(bound, str)
+            self.constrain(form, bound, f"{where} needs [{bound[0]}, {bound[1]}]")
+
+    def _forms(self, op: object) -> None:
+        """The result's `Form` where it is an invertible function of one argument."""
+        name = op.operation.name
+        if not len(op.results) or not len(op.operands):
+            return
+        src = self.forms.get(op.operands[0])
+        form: Form | None = None
+        if name in _FORM_SAME:
+            form = src
+        elif name in ("arith.addi", "arith.subi", "arith.muli", "arith.maxsi", "arith.minsi"):
+            c0, c1 = (const_int(self.ir, x) for x in list(op.operands)[:2])
+            f0, f1 = src, self.forms.get(op.operands[1])
+            f, c = (f0, c1) if f0 is not None and c1 is not None else (f1, c0) if f1 is not None else (None, None)
+            if f is not None and c is not None:
+                form = {"arith.addi": lambda: f.affine(1, c),
+                        "arith.subi": lambda: f.affine(1, -c) if f is f0 else f.affine(-1, c),
+                        "arith.muli": lambda: f.affine(c, 0),
+                        "arith.maxsi": lambda: f.at_least(c), "arith.minsi": lambda: f.at_most(c)}[name]()
+        if form is None:
+            return
+        etype = _etype(op.results[0].type)
+        self.forms[op.results[0]] = form
+        if etype in INT_BITS and etype not in ("index", "i64"):  # a wrapped value is not the form's
+            self.constrain(form, _type_range(etype))
+
     def _unknown(self, op: object, operands: list[V], why: str) -> None:
         # Values its regions capture from outside count as operands (an scf.for reading an argument).
         captured = [x for inner in self._walk_ops(op) for x in inner.operands if x in self.values]
         for x, v in zip([*op.operands, *captured], [*operands, *(self.values[x] for x in captured)], strict=True):
-            if v.args and _etype(x.type) in INT_BITS:
+            if v.args and _etype(x.type) in INT_BITS and not (self.as_written and op.operation.name.startswith(
+                    "linalg.")):
                 for a in v.args:
                     self.index_args.setdefault(a, f"it reaches {op.operation.name}{self.where(op)}, "
                                                   "which may use it as an index")
@@ -376,25 +450,51 @@ class _Walk:
         self.set(op, [join([original, new])])  # elements no index hits keep the original's values
 
 
-def analyse(text: str, function: str, arg_values: list[V]) -> tuple[list[V], dict[int, str], dict[int, IndexSpec]]:
-    """Outputs' facts, index-like arguments (with why) and drawable scatter indices of input-phase IR."""
+_INDEX_DATA = ("func.return", "util.return", "linalg.yield", "tensor.yield", "iree_linalg_ext.yield",
+               "tensor.from_elements")  # ops that take an index as data
+_FORM_SAME = ("arith.index_cast", "arith.extsi", "arith.trunci", "arith.fptosi", "arith.sitofp", "tensor.extract",
+              "tensor.expand_shape", "tensor.collapse_shape", "tensor.cast", "tensor.extract_slice",
+              "tensor.reshape", "linalg.fill", "tensor.splat", "util.optimization_barrier")
+
+
+def _type_range(etype: str) -> tuple[float, float]:
+    if etype in FLOAT_LIMIT:
+        return (-FLOAT_LIMIT[etype], FLOAT_LIMIT[etype])
+    bits = INT_BITS[etype]
+    return (-(2.0 ** (bits - 1)), 2.0 ** (bits - 1) - 1)
+
+
+def analyse(text: str, function: str, arg_values: list[V]) -> tuple[list[V], dict[int, str], _Walk]:
+    """Outputs' facts, index-like arguments (with why) and the walk (scatter indices, ranges) of input-phase IR."""
     from iree.compiler import ir
 
     with ir.Context():
         module, entry = parse_lowered(ir, text, function)
         walk = _Walk(ir, module, text, arg_values)
         outs = walk.run(entry)
-        return outs, walk.index_args, walk.indices
+        # Generalizing folds too (a slice of a splat constant becomes a constant, its offset gone), but the
+        # compiler need not: every index is bounded as written as well.
+        module, entry = parse_lowered(ir, text, function, generalize=False)
+        written = _Walk(ir, module, text, arg_values, as_written=True)
+        written.run(entry)
+        for k, why in written.index_args.items():
+            walk.index_args.setdefault(k, why)
+        for k, uses in written.range_uses.items():
+            walk.ranges[k] = intersect(walk.ranges.get(k), written.ranges[k])
+            walk.range_uses.setdefault(k, []).extend(u for u in uses if u not in walk.range_uses[k])
+        return outs, walk.index_args, walk
 
 
 def facts_for(text: str, function: str, arg_bounds: list[float]) -> Facts:
     """`Facts` of a program whose argument k holds integers of magnitude at most `arg_bounds[k]`."""
     args = [V(b, True, "", frozenset({k})) for k, b in enumerate(arg_bounds)]
     try:
-        outs, index_args, indices = analyse(text, function, args)
+        outs, index_args, walk = analyse(text, function, args)
     except Exception as e:  # noqa: BLE001 - any surprise in IR fuzzir did not write means "not established"
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         return Facts(why=(), invalid=f"the program could not be analysed: {first[:200]}")
+    indices = walk.indices
+    ranges = {k: r for k, r in walk.ranges.items() if k in walk.range_uses}  # arguments that became an index
     invalid = ""
     for k, why in sorted(index_args.items()):
         if k < 0:
@@ -403,4 +503,12 @@ def facts_for(text: str, function: str, arg_bounds: list[float]) -> Facts:
         if k not in indices:
             invalid = f"argument #{k}: {why}; fuzzir cannot draw valid values for it"
             break
-    return Facts(tuple(v.why for v in outs), invalid, indices)
+    for k, (lo, hi) in sorted(ranges.items()):
+        if invalid:
+            break
+        if k in indices:
+            invalid = f"argument #{k}: it is both scatter indices and another index; fuzzir cannot draw it"
+        elif lo > hi:
+            invalid = (f"argument #{k}: no value keeps every index it becomes in bounds "
+                       f"({'; '.join(walk.range_uses[k])})")
+    return Facts(tuple(v.why for v in outs), invalid, indices, ranges)

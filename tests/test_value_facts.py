@@ -76,13 +76,7 @@ def test_reading_an_uninitialized_empty_is_not_exact() -> None:
     assert "uninitialized" in why
 
 
-def test_an_argument_used_as_an_offset_or_divisor_makes_inputs_invalid() -> None:
-    offset = """  %i = tensor.extract %o[] : tensor<i32>
-  %k = arith.index_cast %i : i32 to index
-  %s = tensor.extract_slice %a[%k] [2] [1] : tensor<8xf32> to tensor<2xf32>
-  return %s : tensor<2xf32>"""
-    f = facts(offset, "%a: tensor<8xf32>, %o: tensor<i32>) -> tensor<2xf32>")
-    assert f.invalid.startswith("argument #1: it becomes an index at f.mlir:3:")
+def test_a_divisor_argument_makes_inputs_invalid() -> None:
     divide = """  %e = tensor.empty() : tensor<4xi32>
   %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
                        iterator_types = ["parallel"]}
@@ -94,6 +88,68 @@ def test_an_argument_used_as_an_offset_or_divisor_makes_inputs_invalid() -> None
   return %r : tensor<4xi32>"""
     f = facts(divide, "%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32>")
     assert f.invalid.startswith("argument #1: it may be the divisor of arith.divsi")
+
+
+SLICE = "  %s = tensor.extract_slice %a[{k}] [2] [1] : tensor<8xf32> to tensor<2xf32>\n"
+RET = "  return %s : tensor<2xf32>"
+SIG = "%a: tensor<8xf32>, %o: {t}) -> tensor<2xf32>"
+
+
+@pytest.mark.parametrize("t,body,expected", [
+    ("index", SLICE.format(k="%o"), (0, 6)),  # a slice of 2 in 8: offsets 0..6
+    ("i32", "  %k = arith.index_cast %o : i32 to index\n  %c1 = arith.constant 1 : index\n"
+            "  %k1 = arith.addi %k, %c1 : index\n" + SLICE.format(k="%k1"), (-1, 5)),
+    ("index", "  %c7 = arith.constant 7 : index\n  %k = arith.subi %c7, %o : index\n" + SLICE.format(k="%k"),
+     (1, 7)),
+    ("index", "  %c2 = arith.constant 2 : index\n  %k = arith.muli %o, %c2 : index\n" + SLICE.format(k="%k"),
+     (0, 3)),
+    ("tensor<i32>", "  %i = tensor.extract %o[] : tensor<i32>\n  %k = arith.index_cast %i : i32 to index\n"
+                    "  %v = tensor.extract %a[%k] : tensor<8xf32>\n" + SLICE.format(k="%k"), (0, 6)),
+    ("index", "  %c = arith.constant dense<1.0> : tensor<5xf32>\n"
+              "  %t = tensor.extract_slice %c[%o] [2] [2] : tensor<5xf32> to tensor<2xf32>\n"
+              "  %i = tensor.insert_slice %t into %a[%o] [2] [1] : tensor<2xf32> into tensor<8xf32>\n"
+              "  %s = tensor.extract_slice %i[1] [2] [1] : tensor<8xf32> to tensor<2xf32>\n",
+     (0, 2)),  # every use bounds it: a slice of 2, stride 2, in 5; a slice of 2 into 8
+    # StableHLO's dynamic_slice clamps its start: any value is in bounds, no range is needed.
+    ("index", "  %c0 = arith.constant 0 : index\n  %c6 = arith.constant 6 : index\n"
+              "  %l = arith.maxsi %o, %c0 : index\n  %k = arith.minsi %l, %c6 : index\n" + SLICE.format(k="%k"),
+     None),
+])
+def test_an_index_argument_gets_the_values_that_keep_every_use_in_bounds(t: str, body: str, expected) -> None:
+    text = f"func.func @main({SIG.format(t=t)} {{\n{body}{RET}\n}}\n"
+    lowered = lower(text, "f.mlir")
+    f = facts_for(lowered.text, "main", [8.0, 8.0])
+    assert not f.invalid, f.invalid
+    assert f.ranges.get(1) == expected
+    source = read_source(text, filename="f.mlir")
+    for seed in range(10):
+        inputs, _ = draw_any_inputs(source, lowered, seed)
+        assert inputs is not None
+        if expected is not None:
+            assert expected[0] <= np.min(inputs[1]) and np.max(inputs[1]) <= expected[1]
+        assert isinstance(inputs[1], np.generic) == (not t.startswith("tensor"))
+
+
+@pytest.mark.parametrize("t,body,words", [
+    ("index", "  %k = arith.muli %o, %o : index\n" + SLICE.format(k="%k"),
+     "argument #1: it becomes an index of tensor.extract_slice at f.mlir:3:8 through arithmetic fuzzir cannot "
+     "invert"),
+    ("index", "  %s = tensor.extract_slice %a[0] [%o] [1] : tensor<8xf32> to tensor<?xf32>\n"
+              "  %r = tensor.cast %s : tensor<?xf32> to tensor<2xf32>\n  return %r : tensor<2xf32>", "dynamic size"),
+    ("index", "  %c9 = arith.constant 9 : index\n  %k = arith.addi %o, %c9 : index\n"
+              "  %t = tensor.extract_slice %a[%k] [2] [1] : tensor<8xf32> to tensor<2xf32>\n" + SLICE.format(k="%o"),
+     "argument #1: no value keeps every index it becomes in bounds"),
+    ("index", "  %e = tensor.empty(%o) : tensor<?xf32>\n  %s = tensor.cast %e : tensor<?xf32> to tensor<2xf32>\n",
+     "argument #1: it becomes an index operand of tensor.empty"),
+])
+def test_an_index_argument_that_cannot_be_bounded_is_invalid(t: str, body: str, words: str) -> None:
+    text = f"func.func @main({SIG.format(t=t)} {{\n{body}{'' if 'return' in body else RET}\n}}\n"
+    lowered = lower(text, "f.mlir")
+    assert not lowered.problem, lowered.problem
+    f = facts_for(lowered.text, "main", [8.0, 8.0])
+    assert words in f.invalid
+    inputs, f = draw_any_inputs(read_source(text, filename="f.mlir"), lowered, 0)
+    assert inputs is None and words in f.invalid
 
 
 def test_scatter_indices_are_drawn_in_bounds_and_unique() -> None:
