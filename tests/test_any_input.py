@@ -12,9 +12,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from fuzzir import commands
 from fuzzir.cli import main
+from fuzzir.compiler import compile_program
+from fuzzir.runner import run_module
+from fuzzir.targets import TARGETS as ALL_TARGETS
+from fuzzir.targets import device_available
 
 INPUTS = Path(__file__).parent / "data" / "inputs"
 TARGETS = "llvm-cpu,vmvx"
@@ -33,6 +39,8 @@ DEFECTS = {
     "mutable_global": {"compile-error"},
     "stablehlo": {"readwrite-constant", "constant-copy"},
     "tosa": {"readwrite-constant"},
+    "scalar_arg": {"compile-error"},
+    "dynamic_offset": {"readwrite-constant", "constant-copy"},
 }
 CLEAN = sorted(p.stem.removesuffix("_clean") for p in INPUTS.glob("*_clean.mlir"))
 VALUE_ORACLES = ("numpy-values", "differential", "constant-as-argument")
@@ -153,3 +161,45 @@ def test_unreadable_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[s
     assert main(["check", str(path), "--targets", "llvm-cpu"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err and str(path) in err
+
+
+@pytest.mark.skipif(not device_available(ALL_TARGETS["vulkan"]), reason="no Vulkan device")
+@pytest.mark.parametrize("form", ["scalar_arg", "dynamic_offset"])
+def test_scalar_and_offset_controls_are_clean_on_vulkan_too(capsys: pytest.CaptureFixture[str], form: str) -> None:
+    code = main(["check", str(INPUTS / f"{form}_clean.mlir"), "--targets", "vulkan", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["findings"] == [] and all(c["ran"] for c in report["cells"]), report
+    assert all(c["oracles"]["differential"] == "judged" for c in report["cells"])
+
+
+SCALARS = """func.func @main(%a: tensor<2xf32>, %n: i32, %h: f16, %b: bf16, %k: index, %p: i1, %q: i8, %d: f64)
+    -> (tensor<2xf32>, i32, f16, bf16, index, i1, i8, f64, tensor<2xf16>) {
+  %n2 = arith.addi %n, %n : i32
+  %k2 = arith.addi %k, %k : index
+  %e = tensor.empty() : tensor<2xf16>
+  %f = linalg.fill ins(%h : f16) outs(%e : tensor<2xf16>) -> tensor<2xf16>
+  return %a, %n2, %h, %b, %k2, %p, %q, %d, %f : tensor<2xf32>, i32, f16, bf16, index, i1, i8, f64, tensor<2xf16>
+}
+"""
+
+
+def test_scalar_arguments_and_results_of_every_type_pass_through_the_runtime(tmp_path: Path) -> None:
+    import ml_dtypes
+
+    src = tmp_path / "scalars.mlir"
+    src.write_text(SCALARS)
+    res = compile_program(str(src), ALL_TARGETS["llvm-cpu"], "with", workdir=str(tmp_path))
+    assert res.ok and res.vmfb is not None, res.first_error
+    inputs = [np.array([1, 2], np.float32), np.int32(-7), np.float16(-1.5), ml_dtypes.bfloat16(-3), np.int64(5),
+              np.bool_(True), np.int8(-100), np.float64(2.0)]
+    types = ["tensor<2xf32>", "i32", "f16", "bf16", "index", "i1", "i8", "f64", "tensor<2xf16>"]
+    run = run_module(res.vmfb, ALL_TARGETS["llvm-cpu"], inputs, workdir=str(tmp_path), result_types=types)
+    assert run.ok, run.stderr
+    want = [inputs[0], np.int32(-14), np.float16(-1.5), ml_dtypes.bfloat16(-3), np.int64(10), np.bool_(True),
+            np.int8(-100), np.float64(2.0), np.full(2, -1.5, np.float16)]
+    for got, w in zip(run.outputs, want, strict=True):
+        assert np.asarray(got).dtype == np.asarray(w).dtype and np.array_equal(got, w), (got, w)
+    # Scalars are values in the argv (f16/bf16 as their bits), never files: repro.sh replays them as is.
+    assert run.command[5:12] == ["--input=-7", "--input=-16896", "--input=-16320", "--input=5", "--input=1",
+                                 "--input=-100", "--input=2.0"]
+    assert commands.files_read([run.command]) == ["input0.npy"]
