@@ -240,8 +240,8 @@ class _Walk:
         interval = form.solve(*bounds)
         if interval is not None:
             self.ranges[form.arg] = intersect(self.ranges.get(form.arg), interval)
-            if use:
-                self.range_uses.setdefault(form.arg, []).append(use)
+            if use and use not in self.range_uses.setdefault(form.arg, []):
+                self.range_uses[form.arg].append(use)
 
     def _index_uses(self, op: object, operands: list[V]) -> None:
         """Bound the arguments that become this op's indices; those it cannot bound are invalid."""
@@ -373,8 +373,10 @@ class _Walk:
         if isinstance(steps, str):
             self.set(op, [V(why=steps, bound=math.inf)] * n_out)
             return
-        for a, v in zip(block.arguments, ins, strict=False):
+        for a, x, v in zip(block.arguments, op.operands, ins, strict=False):
             self.values[a] = v
+            if x in self.forms:  # an element of an argument's form is of that form too (a gather's indices)
+                self.forms[a] = self.forms[x]
         acc = [v if r else V() for v, r in zip(outs, reads, strict=True)]
         self.set(op, self._iterate(block, out_args, acc, steps))
 
@@ -451,7 +453,7 @@ class _Walk:
 
 
 _INDEX_DATA = ("func.return", "util.return", "linalg.yield", "tensor.yield", "iree_linalg_ext.yield",
-               "tensor.from_elements")  # ops that take an index as data
+               "tensor.from_elements", "util.optimization_barrier")  # ops that take an index as data
 _FORM_SAME = ("arith.index_cast", "arith.extsi", "arith.trunci", "arith.fptosi", "arith.sitofp", "tensor.extract",
               "tensor.expand_shape", "tensor.collapse_shape", "tensor.cast", "tensor.extract_slice",
               "tensor.reshape", "linalg.fill", "tensor.splat", "util.optimization_barrier")

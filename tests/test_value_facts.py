@@ -169,3 +169,28 @@ def test_an_unanalysable_loop_that_reads_an_index_argument_is_not_run() -> None:
     inputs, f = draw_any_inputs(source, lower(source.text, source.filename), 0)
     assert inputs is None
     assert f.invalid.startswith("argument #0: it reaches scf.for")
+
+
+GATHER = """func.func @main(%idx: tensor<3xi32>, %x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %c = arith.constant dense<1.0> : tensor<8x4xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]} ins(%idx : tensor<3xi32>) outs(%x : tensor<3x4xf32>) {
+  ^bb0(%i: i32, %o: f32):
+    %k = arith.index_cast %i : i32 to index
+    %j = linalg.index 1 : index
+    %v = tensor.extract %c[%k, %j] : tensor<8x4xf32>
+    %s = arith.addf %v, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<3x4xf32>
+  return %r : tensor<3x4xf32>
+}
+"""
+
+
+def test_gather_indices_read_inside_a_generic_are_bounded_even_from_a_splat() -> None:
+    # Generalizing would fold the extract from the splat away; the use is bounded as written.
+    lowered = lower(GATHER, "g.mlir")
+    f = facts_for(lowered.text, "main", [8.0, 8.0])
+    assert not f.invalid and f.ranges == {0: (0, 7)}, f
+    inputs, _ = draw_any_inputs(read_source(GATHER, filename="g.mlir"), lowered, 3)
+    assert inputs is not None and inputs[0].dtype == np.int32 and 0 <= inputs[0].min() and inputs[0].max() <= 7
