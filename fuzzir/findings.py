@@ -163,10 +163,10 @@ class Observation:
 
     @property
     def pass_applies(self) -> bool:
-        """False when the pass's matcher cannot touch the constant this symptom is about (a global,
-        a constant seen through a reshape, a non-splat init of an op without a contraction/convolution
-        interface, or the destination of a tensor op): then which
-        variants show it says nothing about the pass (a `without` cell may just fail earlier)."""
+        """False when the pass's matcher cannot touch the constant this symptom is about (a global, a
+        constant seen through a reshape, a non-splat init of an op without a contraction/convolution
+        interface, or the destination of a tensor op): then which variants show it says nothing about
+        the pass (a `without` cell may just fail earlier)."""
         return self.constant_facts().partition(":")[2] not in ("no-lookthrough", "no-interface", "not-linalg")
 
     @property
