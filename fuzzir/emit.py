@@ -8,13 +8,17 @@ program gives the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from fuzzir import names
 from fuzzir.mlir_values import dense, format_scalar
 from fuzzir.model import (
+    EXPAND_SHAPE,
     INLINE_CONSTANT_LIMIT_BYTES,
     NUMPY_DTYPE,
+    SCATTER,
     UNARY_DIALECT,
     Expr,
     LinalgOp,
@@ -22,6 +26,7 @@ from fuzzir.model import (
     LiteralKind,
     Program,
     Ref,
+    TensorOp,
     TensorType,
     map_mlir,
 )
@@ -79,8 +84,38 @@ def _attrs(op: LinalgOp) -> str:
     )
 
 
+def _ints(values: tuple[int, ...]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def _emit_tensor_op(program: Program, index: int, op: TensorOp) -> list[str]:
+    """`tensor.insert_slice` or `iree_linalg_ext.scatter` (its combiner region over (update, original))."""
+    head = f"  %op{index} = "
+    loc = f'loc("{names.op_loc(index, op.name)}")'
+    out_t = op.result_type.mlir()
+    if op.family == SCATTER:
+        upd, idx = op.ins
+        dtype = op.result_type.dtype
+        body = _Body(["%upd", "%orig"], dtype)
+        result = body.value(op.body)
+        return [
+            f"{head}{op.name} dimension_map = [{_ints(op.dimension_map)}] unique_indices(true) "
+            f"ins({_ref_name(upd)}, {_ref_name(idx)} : {program.type_of(upd).mlir()}, {program.type_of(idx).mlir()}) "
+            f"outs({_ref_name(op.init)} : {out_t}) {{",
+            f"  ^bb0(%upd: {dtype}, %orig: {dtype}):",
+            *body.lines,
+            f"    iree_linalg_ext.yield {result} : {dtype}",
+            f"  }} -> {out_t} {loc}",
+        ]
+    src = op.ins[0]
+    return [f"{head}{op.name} {_ref_name(src)} into {_ref_name(op.init)}[{_ints(op.offsets)}] [{_ints(op.sizes)}] "
+            f"[{_ints(op.strides)}] : {program.type_of(src).mlir()} into {out_t} {loc}"]
+
+
 def emit_op(program: Program, index: int) -> list[str]:
     op = program.ops[index]
+    if isinstance(op, TensorOp):
+        return _emit_tensor_op(program, index, op)
     in_types = [program.type_of(r).mlir() for r in op.ins]
     ins = ", ".join(_ref_name(r) for r in op.ins)
     out_t = op.result_type.mlir()
@@ -117,9 +152,30 @@ def emit_op(program: Program, index: int) -> list[str]:
     ]
 
 
+def stored(lit: Literal) -> Literal:
+    """The constant as it is materialized: in its reshape's source shape, when it has one."""
+    if lit.reshape is None:
+        return lit
+    source = lit.reshape.source
+    return dataclasses.replace(lit, type=source, data=np.asarray(lit.data).reshape(source.shape), reshape=None)
+
+
 def _emit_literal(index: int, lit: Literal) -> list[str]:
+    if lit.reshape is None:
+        return _emit_stored(index, lit, f"%cst{index}")
+    r = lit.reshape
+    loc = f'loc("{names.literal_loc(index, lit.init_kind.value)}")'
+    groups = ", ".join(f"[{_ints(g)}]" for g in r.reassociation)
+    src, t = f"%cst{index}_r", f"{r.source.mlir()} into {lit.type.mlir()}"
+    if r.name == EXPAND_SHAPE:
+        line = f"  %cst{index} = {r.name} {src} [{groups}] output_shape [{_ints(lit.type.shape)}] : {t} {loc}"
+    else:
+        line = f"  %cst{index} = {r.name} {src} [{groups}] : {t} {loc}"
+    return [*_emit_stored(index, stored(lit), src), line]
+
+
+def _emit_stored(index: int, lit: Literal, name: str) -> list[str]:
     t = lit.type.mlir()
-    name = f"%cst{index}"
     if lit.kind is LiteralKind.EMPTY:
         return [f"  {name} = tensor.empty() : {t}"]
     if lit.kind is LiteralKind.FILL:
@@ -140,6 +196,7 @@ def _emit_literal(index: int, lit: Literal) -> list[str]:
 def resource_blob(lit: Literal) -> str:
     """The hex string MLIR keeps a `dense_resource` blob as: the alignment (the element size, as a
     little-endian u32), then the elements' little-endian bytes."""
+    lit = stored(lit)
     dt = np.dtype(NUMPY_DTYPE[lit.type.dtype]).newbyteorder("<")
     raw = np.ascontiguousarray(np.asarray(lit.data).reshape(lit.type.shape), dtype=dt).tobytes()
     return "0x" + (dt.itemsize.to_bytes(4, "little") + raw).hex().upper()
@@ -163,6 +220,7 @@ def emit(program: Program) -> str:
     lines: list[str] = []
     for i, lit in enumerate(program.literals):
         if lit.kind is LiteralKind.GLOBAL:
+            lit = stored(lit)
             lines.append(
                 f"util.global private @cst{i} = {dense_attr(lit)} : {lit.type.mlir()} "
                 f'loc("{names.literal_loc(i, lit.init_kind.value)}")'

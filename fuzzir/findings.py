@@ -43,6 +43,7 @@ from typing import Any
 
 from fuzzir import names
 from fuzzir.diagnostics import is_global_write
+from fuzzir.model import INSERT_SLICE, RESHAPED
 
 KINDS = (
     "miscompile",
@@ -127,7 +128,7 @@ class Observation:
             # type, and however the constant came to be bound (size, flags, a resource blob).
             parts = [WRITTEN, facts]
         elif self.kind in IR_KINDS:
-            parts = [kind, constant_class(self.init_kind), pass_matcher(self.family, constant_class(self.init_kind))]
+            parts = [kind, constant_class(self.init_kind), matcher(self.family, self.init_kind)]
         elif self.kind == "miscompile":
             parts = [kind, self.target, self.family, self.init_kind, self.dtype_class]
         elif self.kind in ("compiler-crash", "runtime-crash"):
@@ -153,8 +154,7 @@ class Observation:
         it is not one or the constant is not known (a user's program without a model; a global
         write with no constant in the program)."""
         if self.kind in IR_KINDS:
-            constant = constant_class(self.init_kind)
-            facts = f"{constant}:{pass_matcher(self.family, constant)}"
+            facts = f"{constant_class(self.init_kind)}:{matcher(self.family, self.init_kind)}"
         elif self.kind == "compile-error" and is_global_write(self.diagnostic):
             facts = self.init_kind
         else:
@@ -163,10 +163,11 @@ class Observation:
 
     @property
     def pass_applies(self) -> bool:
-        """False when the pass's matcher cannot touch the constant this symptom is about (a global,
-        or a non-splat init of an op without a contraction/convolution interface): then which
-        variants show it says nothing about the pass (a `without` cell may just fail earlier)."""
-        return self.constant_facts().partition(":")[2] not in ("no-lookthrough", "no-interface")
+        """False when the pass's matcher cannot touch the constant this symptom is about (a global, a
+        constant seen through a reshape, a non-splat init of an op without a contraction/convolution
+        interface, or the destination of a tensor op): then which variants show it says nothing about
+        the pass (a `without` cell may just fail earlier)."""
+        return self.constant_facts().partition(":")[2] not in ("no-lookthrough", "no-interface", "not-linalg")
 
     @property
     def guard_symptom(self) -> bool:
@@ -305,6 +306,8 @@ def split_verdicts(findings: list[Finding], about: str = SHIPPED) -> dict[str, l
 #: Op families whose ops implement the contraction or convolution interface (pooling ops
 #: declare the convolution interface): the ops the pass detaches non-splat inits from.
 INTERFACE_FAMILIES = frozenset({"contraction", "convolution", "pooling"})
+#: Op families of tensor-dialect ops, which the pass's patterns (on linalg and LinalgExt ops) never match.
+TENSOR_FAMILIES = frozenset({INSERT_SLICE})
 #: Phases before executables exist (`--dump-compilation-phases-to` names): a compile that last
 #: finished one of these failed before anything target-specific ran.
 TARGET_INDEPENDENT_PHASES = frozenset({"input", "abi", "preprocessing", "global-optimization",
@@ -319,12 +322,14 @@ def codegen(target: str) -> str:
 
 def constant_class(init_kind: str) -> str:
     """splat, nonsplat (any size) or global; 'unknown' for a program without a model."""
+    init_kind = init_kind.removesuffix(RESHAPED)
     if init_kind in ("nonsplat", "large"):
         return "nonsplat"
     return init_kind if init_kind in ("splat", "global") else "unknown"
 
 
-_LEFTOVER_ORDER = ("global:no-lookthrough", "nonsplat:no-interface", "nonsplat:detach", "splat:splat-fill")
+_LEFTOVER_ORDER = ("global:no-lookthrough", "nonsplat:no-lookthrough", "splat:no-lookthrough", "nonsplat:no-interface",
+                   "nonsplat:not-linalg", "splat:not-linalg", "nonsplat:detach", "splat:splat-fill")
 
 
 def leftover_constant(ops: list[tuple[str, str]]) -> str:
@@ -340,19 +345,31 @@ def leftover_constant(ops: list[tuple[str, str]]) -> str:
     for family, init in ops:
         constant = constant_class(init)
         if constant != "unknown":
-            present.add(f"{constant}:{pass_matcher(family, constant)}")
+            present.add(f"{constant}:{matcher(family, init)}")
     return next((f for f in _LEFTOVER_ORDER if f in present), "none")
+
+
+def matcher(family: str, init_kind: str) -> str:
+    """`pass_matcher` for an init label (`Program.init_label`): a constant the pass sees only through a
+    reshape (a `dense_resource` blob, which IREE does not fold into the reshape) is not one it matches."""
+    constant = constant_class(init_kind)
+    if init_kind.endswith(RESHAPED) and constant in ("splat", "nonsplat"):
+        return "no-lookthrough"
+    return pass_matcher(family, constant)
 
 
 def pass_matcher(family: str, constant: str) -> str:
     """Whether the decoupling pass's matcher applies to an op with this kind of init.
 
     From `DetachElementwiseFromNamedOps.cpp` (see ../shared/context/iree-facts.md): a splat
-    `arith.constant` init of any linalg op becomes a fill; a non-splat constant init of an op
-    with a contraction or convolution interface is detached into fill(0) plus an add; the
-    pass does not look through `util.global.load`."""
+    `arith.constant` init of any linalg or LinalgExt op (`iree_linalg_ext.scatter`) becomes a
+    fill; a non-splat constant init of an op with a contraction or convolution interface is
+    detached into fill(0) plus an add; the pass does not look through `util.global.load`, and
+    matches no tensor op (`tensor.insert_slice`: 'not-linalg'; checked on 3.13)."""
     if constant == "global":
         return "no-lookthrough"
+    if family in TENSOR_FAMILIES and constant in ("splat", "nonsplat"):
+        return "not-linalg"
     if constant == "splat":
         return "splat-fill"
     if constant == "nonsplat":

@@ -28,6 +28,7 @@ from fuzzir.findings import group
 from fuzzir.judge import Cell, Settings, judge_program, shows_signature
 from fuzzir.model import (
     NUMPY_DTYPE,
+    SCATTER,
     AffineExpr,
     Expr,
     Literal,
@@ -132,7 +133,7 @@ def _resize(program: Program, ref: Ref, shape: tuple[int, ...]) -> tuple[Program
             return None
         data = np.asarray(lit.data)[tuple(slice(0, n) for n in shape)]
         lits = list(program.literals)
-        lits[ref.index] = Literal(lit.kind, t, np.ascontiguousarray(data))
+        lits[ref.index] = Literal(lit.kind, t, np.ascontiguousarray(data))  # a reshape no longer fits: dropped
         return program.replace(literals=tuple(lits)), ref
     return None
 
@@ -170,17 +171,25 @@ def shrink_dims(program: Program) -> Candidates:
 
 
 def simplify_literals(program: Program) -> Candidates:
-    """global or dense_resource -> dense constant, dense -> splat, values -> ones."""
+    """Reshaped -> plain, global or dense_resource -> dense constant, dense -> splat, values -> ones.
+
+    Scatter indices are left alone: their rows must stay unique and in bounds."""
+    indices = {op.ins[1] for op in program.ops if op.family == SCATTER}
     for i, lit in enumerate(program.literals):
+        if Ref("lit", i) in indices:
+            continue
         options: list[Literal] = []
+        if lit.reshape is not None:
+            options.append(dataclasses.replace(lit, reshape=None))
         if lit.kind in (LiteralKind.GLOBAL, LiteralKind.RESOURCE):
-            options.append(Literal(LiteralKind.DENSE, lit.type, lit.data))
+            options.append(dataclasses.replace(lit, kind=LiteralKind.DENSE))
         flat = np.asarray(lit.data).reshape(-1)
         dense = lit.kind in (LiteralKind.DENSE, LiteralKind.GLOBAL, LiteralKind.RESOURCE)
         if dense and flat.size and not np.all(flat == flat[0]):
-            options.append(Literal(LiteralKind.SPLAT, lit.type, np.full(lit.type.shape, flat[0], flat.dtype)))
+            options.append(dataclasses.replace(lit, kind=LiteralKind.SPLAT,
+                                               data=np.full(lit.type.shape, flat[0], flat.dtype)))
         if lit.kind is not LiteralKind.EMPTY and flat.size and not np.all(flat == 1):
-            options.append(Literal(lit.kind, lit.type, np.ones(lit.type.shape, flat.dtype)))
+            options.append(dataclasses.replace(lit, data=np.ones(lit.type.shape, flat.dtype)))
         for new in options:
             lits = list(program.literals)
             lits[i] = new
@@ -225,7 +234,8 @@ def widen_types(program: Program) -> Candidates:
     def tt(t: TensorType) -> TensorType:
         return TensorType(t.shape, wider.get(t.dtype, t.dtype))
 
-    lits = tuple(Literal(lit.kind, tt(lit.type), np.asarray(lit.data).astype(NUMPY_DTYPE[tt(lit.type).dtype]))
+    lits = tuple(Literal(lit.kind, tt(lit.type), np.asarray(lit.data).astype(NUMPY_DTYPE[tt(lit.type).dtype]),
+                         lit.reshape and dataclasses.replace(lit.reshape, source=tt(lit.reshape.source)))
                  for lit in program.literals)
     # Body op names (addf, addi) do not depend on the width, so only the types change.
     ops = tuple(dataclasses.replace(op, result_type=tt(op.result_type)) for op in program.ops)

@@ -4,7 +4,13 @@ Generators build it, `fuzzir.emit` prints it as MLIR, `fuzzir.oracles.reference`
 evaluates it, `fuzzir.parse` rebuilds it from MLIR text and the minimizer
 rewrites it. Every linalg op carries its *generic form* (loop bounds, indexing
 maps, iterator types, body expression) even when it is emitted as a named op,
-so the numpy reference needs one interpreter, not one per op.
+so the numpy reference needs one interpreter, not one per op. Tensor ops with
+no generic form (`tensor.insert_slice`, `iree_linalg_ext.scatter`) are `TensorOp`s
+with their static attributes instead; a constant reshaped before its use is a
+`Literal` with a `Reshape`.
+
+The module is long: `Program` and the two kinds of op it holds check each other's
+types, and every stage imports them as one vocabulary.
 """
 
 from __future__ import annotations
@@ -84,13 +90,47 @@ class LiteralKind(StrEnum):
     EMPTY = "empty"  # tensor.empty (shape-only operand, e.g. a pooling window)
 
 
+EXPAND_SHAPE, COLLAPSE_SHAPE = "tensor.expand_shape", "tensor.collapse_shape"
+#: Marks an init label (`Program.init_label`) whose constant the decoupling pass sees only through a reshape.
+RESHAPED = "+reshape"
+
+
+@dataclass(frozen=True)
+class Reshape:
+    """A constant materialized in another shape and reshaped to its use, as frontends do (torch-mlir's
+    `view` of a weight): `name` (expand or collapse) applied to a constant of type `source`.
+    `reassociation` groups the dims of the higher-rank side, one group per dim of the lower."""
+
+    name: str
+    source: TensorType
+    reassociation: tuple[tuple[int, ...], ...]
+
+    def check(self, t: TensorType) -> None:
+        """Raise ValueError unless this reshape turns `source` into `t`."""
+        big, small = (t, self.source) if self.name == EXPAND_SHAPE else (self.source, t)
+        if self.name not in (EXPAND_SHAPE, COLLAPSE_SHAPE) or self.source.dtype != t.dtype:
+            raise ValueError(f"bad reshape {self.name} of {self.source.mlir()}")
+        flat = [d for g in self.reassociation for d in g]
+        if flat != list(range(len(big.shape))) or len(self.reassociation) != len(small.shape) or not all(
+                self.reassociation):
+            raise ValueError(f"bad reassociation {self.reassociation} for {big.mlir()}")
+        for g, n in zip(self.reassociation, small.shape, strict=True):
+            if int(np.prod([big.shape[d] for d in g], dtype=np.int64)) != n:
+                raise ValueError(f"reassociation {self.reassociation} does not fit {big.mlir()} and {small.mlir()}")
+
+
 @dataclass(frozen=True, eq=False)
 class Literal:
-    """A tensor whose value is known at compile time (or is don't-care, for EMPTY)."""
+    """A tensor whose value is known at compile time (or is don't-care, for EMPTY).
+
+    `data` has the shape of `type`, the type its users see; with a `reshape` the constant is
+    printed in `reshape.source`'s shape and reshaped to `type` before its first use.
+    """
 
     kind: LiteralKind
     type: TensorType
     data: np.ndarray = field(repr=False)
+    reshape: Reshape | None = None
 
     @property
     def init_kind(self) -> InitKind:
@@ -113,6 +153,7 @@ class Literal:
         return (
             self.kind == other.kind
             and self.type == other.type
+            and self.reshape == other.reshape
             and np.array_equal(self.data, other.data)
         )
 
@@ -242,13 +283,93 @@ class LinalgOp:
         return self.name != "linalg.generic"
 
 
+#: TensorOp families: ops with no generic form, whose destination may be a constant.
+INSERT_SLICE, SCATTER = "insert_slice", "scatter"
+
+
+@dataclass(frozen=True)
+class TensorOp:
+    """A tensor op into a destination that has no linalg generic form: how frontends also write into constants.
+
+    - `tensor.insert_slice` (family `insert_slice`): `ins = (source,)`, `init` the destination,
+      static `offsets`/`sizes`/`strides` (in bounds; `sizes` is the source's shape).
+    - `iree_linalg_ext.scatter` (family `scatter`): `ins = (updates, indices)`, `init` the original;
+      `indices` is an i32 literal (unique rows, in bounds), `dimension_map` maps index column k to
+      an original dim, and `body` combines `(update, original)` (block args 0 and 1).
+    The fields linalg ops have and these do not (`bounds`, `maps`, `iterators`) are empty, so code
+    that walks linalg loops skips them.
+    """
+
+    name: str
+    family: str
+    ins: tuple[Ref, ...]
+    init: Ref
+    result_type: TensorType
+    offsets: tuple[int, ...] = ()
+    sizes: tuple[int, ...] = ()
+    strides: tuple[int, ...] = ()
+    dimension_map: tuple[int, ...] = ()
+    body: Expr = Expr("arg", index=0)
+
+    bounds: tuple[int, ...] = ()
+    maps: tuple[AffineMap, ...] = ()
+    iterators: tuple[str, ...] = ()
+    dilations: tuple[int, ...] = ()
+
+    @property
+    def reduction_dims(self) -> tuple[int, ...]:
+        return ()
+
+    @property
+    def reads_out(self) -> bool:
+        return self.family == SCATTER and self.body.reads(1)
+
+    @property
+    def is_named(self) -> bool:
+        return True
+
+    def check(self, program: Program, i: int) -> None:
+        """Raise ValueError if the op's attributes do not fit its operand types."""
+        dest = program.type_of(self.init)
+        if dest != self.result_type:
+            raise ValueError(f"op {i}: init type differs from result type")
+        if self.family == INSERT_SLICE:
+            src = program.type_of(self.ins[0])
+            rank = len(dest.shape)
+            if not (len(self.offsets) == len(self.sizes) == len(self.strides) == rank == len(src.shape)):
+                raise ValueError(f"op {i}: insert_slice attributes do not match rank {rank}")
+            if src.shape != self.sizes or src.dtype != dest.dtype:
+                raise ValueError(f"op {i}: insert_slice source {src.mlir()} does not match sizes {self.sizes}")
+            for o, n, s, d in zip(self.offsets, self.sizes, self.strides, dest.shape, strict=True):
+                if o < 0 or s < 1 or n < 1 or o + (n - 1) * s >= d:
+                    raise ValueError(f"op {i}: insert_slice runs outside {dest.mlir()}")
+            return
+        if self.family == SCATTER:
+            upd, idx = (program.type_of(r) for r in self.ins)
+            depth = len(self.dimension_map)
+            if idx.dtype != "i32" or len(idx.shape) != 2 or idx.shape[1] != depth or upd.shape[0] != idx.shape[0]:
+                raise ValueError(f"op {i}: scatter indices {idx.mlir()} do not fit")
+            if upd.shape[1:] != dest.shape[depth:] or sorted(self.dimension_map) != list(range(depth)):
+                raise ValueError(f"op {i}: scatter updates {upd.mlir()} do not fit {dest.mlir()}")
+            if self.ins[1].kind == "lit":
+                rows = np.asarray(program.literals[self.ins[1].index].data).reshape(idx.shape)
+                bound = np.array([dest.shape[d] for d in self.dimension_map])
+                if np.any(rows < 0) or np.any(rows >= bound) or len({tuple(r) for r in rows.tolist()}) != len(rows):
+                    raise ValueError(f"op {i}: scatter indices are not unique and in bounds")
+            return
+        raise ValueError(f"op {i}: unknown tensor op family {self.family!r}")
+
+
+Op = LinalgOp | TensorOp
+
+
 @dataclass(frozen=True)
 class Program:
     """A `func.func @main` over ranked tensors; the unit fuzzir generates and judges."""
 
     args: tuple[TensorType, ...]
     literals: tuple[Literal, ...]
-    ops: tuple[LinalgOp, ...]
+    ops: tuple[Op, ...]  # linalg ops and tensor ops (`TensorOp`), in program order
     results: tuple[Ref, ...]
 
     def type_of(self, ref: Ref) -> TensorType:
@@ -258,7 +379,8 @@ class Program:
             return self.literals[ref.index].type
         return self.ops[ref.index].result_type
 
-    def init_kind(self, op: LinalgOp) -> InitKind:
+    def init_kind(self, op: Op) -> InitKind:
+        """What `op` writes into (a reshaped constant is the constant: `Literal.reshape`)."""
         ref = op.init
         if ref.kind == "arg":
             return InitKind.ARG
@@ -272,6 +394,21 @@ class Program:
     def constant_init_ops(self) -> list[int]:
         """Indices of ops whose `outs` is a constant: what the fuzzer is about."""
         return [i for i, op in enumerate(self.ops) if self.init_kind(op) in CONSTANT_INIT_KINDS]
+
+    def init_label(self, op: Op) -> str:
+        """The init kind as findings record it: `init_kind`, marked `RESHAPED` when the decoupling pass
+        cannot see the constant for a reshape (`reshaped_resource`)."""
+        kind = str(self.init_kind(op))
+        return kind + RESHAPED if self.reshaped_resource(op) else kind
+
+    def reshaped_resource(self, op: Op) -> bool:
+        """Whether `op` writes into a `dense_resource` constant through a reshape. IREE folds a reshape of a
+        `dense<...>` constant into a constant before the decoupling pass runs (checked on 3.13), but not one
+        of a resource blob: there the pass sees a reshape, not a constant."""
+        if op.init.kind != "lit":
+            return False
+        lit = self.literals[op.init.index]
+        return lit.reshape is not None and lit.kind is LiteralKind.RESOURCE
 
     def dtypes(self) -> list[str]:
         seen: list[str] = []
@@ -295,10 +432,6 @@ class Program:
         """Raise ValueError if refs point forward or types do not line up."""
         for i, op in enumerate(self.ops):
             operands = [*op.ins, op.init]
-            if len(op.maps) != len(operands):
-                raise ValueError(f"op {i}: {len(op.maps)} maps for {len(operands)} operands")
-            if len(op.iterators) != len(op.bounds):
-                raise ValueError(f"op {i}: iterator count does not match bounds")
             for ref in operands:
                 if ref.kind == "op" and ref.index >= i:
                     raise ValueError(f"op {i} uses op {ref.index} before it is defined")
@@ -306,6 +439,13 @@ class Program:
                     raise ValueError(f"op {i} uses a missing literal")
                 if ref.kind == "arg" and ref.index >= len(self.args):
                     raise ValueError(f"op {i} uses a missing argument")
+            if isinstance(op, TensorOp):
+                op.check(self, i)
+                continue
+            if len(op.maps) != len(operands):
+                raise ValueError(f"op {i}: {len(op.maps)} maps for {len(operands)} operands")
+            if len(op.iterators) != len(op.bounds):
+                raise ValueError(f"op {i}: iterator count does not match bounds")
             for ref, amap in zip(operands, op.maps, strict=True):
                 t = self.type_of(ref)
                 if len(amap) != len(t.shape):
@@ -317,6 +457,12 @@ class Program:
                         raise ValueError(f"op {i}: an index runs outside {t.mlir()}")
             if self.type_of(op.init) != op.result_type:
                 raise ValueError(f"op {i}: init type differs from result type")
+        for k, lit in enumerate(self.literals):
+            if lit.reshape is not None:
+                try:
+                    lit.reshape.check(lit.type)
+                except ValueError as e:
+                    raise ValueError(f"literal {k}: {e}") from None
         for r in self.results:
             self.type_of(r)
         if not self.results:

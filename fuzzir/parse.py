@@ -31,13 +31,19 @@ from fuzzir.families.convolution import (
     conv_2d_nhwc_hwcf,
     depthwise_conv_2d_nhwc_hwc,
 )
+from fuzzir.families.insert_slice import NAME as INSERT_SLICE
+from fuzzir.families.insert_slice import insert_slice
 from fuzzir.families.pooling import NCHW_POOLINGS, POOLINGS, pooling_nchw, pooling_nhwc
 from fuzzir.families.reduce import NAME as REDUCE
 from fuzzir.families.reduce import is_reduce_form, reduce_op
+from fuzzir.families.scatter import NAME as SCATTER
+from fuzzir.families.scatter import scatter
 from fuzzir.model import (
     BINARY_FLOAT,
     BINARY_INT,
+    COLLAPSE_SHAPE,
     DTYPES,
+    EXPAND_SHAPE,
     NUMPY_DTYPE,
     UNARY_DIALECT,
     UNARY_FLOAT,
@@ -48,8 +54,10 @@ from fuzzir.model import (
     LinalgOp,
     Literal,
     LiteralKind,
+    Op,
     Program,
     Ref,
+    Reshape,
     TensorType,
     is_float,
 )
@@ -101,7 +109,7 @@ class _State:
     scalars: dict[object, tuple[float | int, str]] = field(default_factory=dict)  # value -> (v, type)
     empties: dict[object, TensorType] = field(default_factory=dict)  # tensor.empty results
     literals: list[Literal] = field(default_factory=list)
-    ops: list[LinalgOp] = field(default_factory=list)
+    ops: list[Op] = field(default_factory=list)
     keep: list[object] = field(default_factory=list)  # IR that must outlive the walk (the clone)
 
     def where(self, location: object) -> str:
@@ -275,6 +283,11 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             _fill(state, op)
         elif name == "util.global.load":
             _global_load(state, op)
+        elif name in (EXPAND_SHAPE, COLLAPSE_SHAPE):
+            _reshape(state, op)
+        elif name in (INSERT_SLICE, SCATTER):
+            state.ops.append(_insert_slice(state, op) if name == INSERT_SLICE else _scatter(state, op))
+            state.values[op.results[0]] = Ref("op", len(state.ops) - 1)
         elif _structured(name):
             generic = generics.get(pos) if name != "linalg.generic" else op
             if generic is None:
@@ -391,6 +404,66 @@ def _global_load(state: _State, op: object) -> None:
         raise state.error(op, f"util.global.load of @{sym} changes its type")
     data, _ = _dense_data(state, glob, glob.attributes["initial_value"], t, f"util.global @{sym}")
     state.add_literal(op.result, Literal(LiteralKind.GLOBAL, t, data))
+
+
+def _i64s(state: _State, op: object, attr_name: str) -> tuple[int, ...]:
+    """A static `array<i64: ...>` attribute; dynamic values (a `?`) are not modelled."""
+    values = tuple(int(v) for v in state.ir.DenseI64ArrayAttr(op.attributes[attr_name]))
+    if any(v < -(2**62) for v in values):  # ShapedType::kDynamic
+        raise state.error(op, f"{op.operation.name} has dynamic {attr_name}; only static values are supported")
+    return values
+
+
+def _reshape(state: _State, op: object) -> None:
+    """A reshape of a constant: the constant materialized in another shape (`Literal.reshape`)."""
+    ir, name = state.ir, op.operation.name
+    src = _ref(state, op, op.operands[0], f"{name} source")
+    lit = state.literals[src.index] if src.kind == "lit" else None
+    if lit is None or lit.reshape is not None or lit.kind in (LiteralKind.FILL, LiteralKind.EMPTY):
+        raise state.error(op, f"{name} is modelled only of a constant (arith.constant or util.global.load)")
+    t = _tensor_type(state, op, op.results[0].type, f"{name} result")
+    groups = tuple(tuple(int(ir.IntegerAttr(d).value) for d in ir.ArrayAttr(g))
+                   for g in ir.ArrayAttr(op.attributes["reassociation"]))
+    reshape = Reshape(name, lit.type, groups)
+    try:
+        reshape.check(t)
+    except ValueError as e:
+        raise state.error(op, str(e)) from None
+    new = Literal(lit.kind, t, np.ascontiguousarray(np.asarray(lit.data).reshape(t.shape)), reshape)
+    if len(list(op.operands[0].uses)) == 1:  # the constant is only ever seen reshaped: one literal
+        state.literals[src.index] = new
+        state.values[op.results[0]] = src
+    else:
+        state.add_literal(op.results[0], new)
+
+
+def _insert_slice(state: _State, op: object) -> Op:
+    """`tensor.insert_slice` with static offsets, sizes and strides and a source of the destination's rank."""
+    if len(op.operands) != 2:
+        raise state.error(op, "tensor.insert_slice with dynamic offsets, sizes or strides is not modelled")
+    src = _ref(state, op, op.operands[0], "tensor.insert_slice source")
+    dest = _ref(state, op, op.operands[1], "tensor.insert_slice destination")
+    t = _tensor_type(state, op, op.results[0].type, "tensor.insert_slice result")
+    src_t = _tensor_type(state, op, op.operands[0].type, "tensor.insert_slice source")
+    sizes = _i64s(state, op, "static_sizes")
+    if src_t.shape != sizes:
+        raise state.error(op, "a rank-reducing tensor.insert_slice is not modelled")
+    return insert_slice(src, dest, t, _i64s(state, op, "static_offsets"), sizes, _i64s(state, op, "static_strides"))
+
+
+def _scatter(state: _State, op: object) -> Op:
+    """`iree_linalg_ext.scatter` with constant i32 indices (unique, in bounds: the model checks) and a
+    combiner region over (update, original)."""
+    if len(op.operands) != 3 or len(op.results) != 1:
+        raise state.error(op, "iree_linalg_ext.scatter with other than (updates, indices) into one output")
+    updates = _ref(state, op, op.operands[0], "scatter updates")
+    indices = _ref(state, op, op.operands[1], "scatter indices")
+    original = _ref(state, op, op.operands[2], "scatter original")
+    if indices.kind != "lit":
+        raise state.error(op, "scatter indices are modelled only as a constant (unique and in bounds)")
+    t = _tensor_type(state, op, op.results[0].type, "scatter result")
+    body = _body(state, op, op, t.dtype)
+    return scatter(updates, indices, original, t, _i64s(state, op, "dimension_map"), body)
 
 
 def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
@@ -602,7 +675,7 @@ def _body(state: _State, op: object, generic: object, dtype: str) -> Expr:
 
     for body_op in block.operations:
         bname = body_op.operation.name
-        if bname == "linalg.yield":
+        if bname in ("linalg.yield", "iree_linalg_ext.yield"):
             if len(body_op.operands) != 1:
                 raise state.error(op, "linalg.yield must yield one value")
             return operand(body_op, body_op.operands[0])

@@ -17,6 +17,7 @@ still a pure function of hypothesis' choices.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from collections.abc import Callable, Iterable
@@ -28,6 +29,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from fuzzir import families as fam
+from fuzzir.families._reshape import draw_reshape
 from fuzzir.model import (
     BINARY_FLOAT,
     BINARY_INT,
@@ -37,9 +39,9 @@ from fuzzir.model import (
     NUMPY_DTYPE,
     Expr,
     InitKind,
-    LinalgOp,
     Literal,
     LiteralKind,
+    Op,
     Program,
     Ref,
     TensorType,
@@ -84,7 +86,7 @@ class _Builder:
     focus_kinds: tuple[InitKind, ...] = CONSTANT_INIT_KINDS  # what the focus op may share
     args: list[TensorType] = field(default_factory=list)
     literals: list[Literal] = field(default_factory=list)
-    ops: list[LinalgOp] = field(default_factory=list)
+    ops: list[Op] = field(default_factory=list)
     consumed: set[int] = field(default_factory=set)
     pending: InitKind | None = None  # the constant kind the focus op writes into
     hint: TensorType | None = None  # an earlier result to chain onto, when drawn
@@ -104,6 +106,22 @@ class _Builder:
             data = np.zeros(t.shape, dtype=NUMPY_DTYPE[t.dtype])
         self.literals.append(Literal(kind, t, data))
         return Ref("lit", len(self.literals) - 1)
+
+    def constant(self, data: np.ndarray, dtype: str) -> Ref:
+        """A constant holding exactly `data` (scatter indices): a splat when all values are equal."""
+        flat = data.reshape(-1)
+        kind = LiteralKind.SPLAT if flat.size <= 1 or bool(np.all(flat == flat[0])) else LiteralKind.DENSE
+        t = TensorType(tuple(int(d) for d in data.shape), dtype)
+        self.literals.append(Literal(kind, t, np.ascontiguousarray(data, dtype=NUMPY_DTYPE[dtype])))
+        return Ref("lit", len(self.literals) - 1)
+
+    def reshaped(self, ref: Ref) -> Ref:
+        """One in four new constants is materialized in another shape and reshaped to its use (`draw_reshape`)."""
+        lit = self.literals[ref.index]
+        reshape = draw_reshape(self, lit.type)
+        if reshape is not None:
+            self.literals[ref.index] = dataclasses.replace(lit, reshape=reshape)
+        return ref
 
     def existing(self, t: TensorType, kinds: tuple[str, ...]) -> list[Ref]:
         refs: list[Ref] = []
@@ -132,9 +150,9 @@ class _Builder:
         if shared and kind in CONSTANT_INIT_KINDS and self.draw(st.integers(0, 2)) == 0:
             return self.draw(st.sampled_from(shared))  # one constant shared by several ops
         if kind is InitKind.SPLAT:
-            return self.literal(LiteralKind.SPLAT, t)
+            return self.reshaped(self.literal(LiteralKind.SPLAT, t))
         if kind is InitKind.GLOBAL:
-            return self.literal(LiteralKind.GLOBAL, t)
+            return self.reshaped(self.literal(LiteralKind.GLOBAL, t))
         if kind is InitKind.FILL:
             return self.literal(LiteralKind.FILL, t)
         if kind is InitKind.RESULT:
@@ -147,7 +165,7 @@ class _Builder:
         # NONSPLAT or LARGE: a dense constant; LARGE only when the shape is over the inline limit.
         # Real models carry their weights as `dense_resource` blobs: one in three is printed that way.
         as_resource = self.draw(st.integers(0, 2)) == 0
-        return self.literal(LiteralKind.RESOURCE if as_resource else LiteralKind.DENSE, t)
+        return self.reshaped(self.literal(LiteralKind.RESOURCE if as_resource else LiteralKind.DENSE, t))
 
     def out_type(self, shape: tuple[int, ...]) -> TensorType:
         return TensorType(shape, self.dtype)
@@ -202,10 +220,10 @@ class _Builder:
     def prefer_large(self, constant: bool) -> bool:
         return constant and self.pending is InitKind.LARGE
 
-    def op(self, kind: str, constant: bool) -> LinalgOp:
+    def op(self, kind: str, constant: bool) -> Op:
         return fam.family_for_kind(kind).draw(self, kind, constant)
 
-    def add(self, op: LinalgOp) -> None:
+    def add(self, op: Op) -> None:
         for r in (*op.ins, op.init):
             if r.kind == "op":
                 self.consumed.add(r.index)

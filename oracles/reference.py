@@ -33,12 +33,14 @@ import numpy as np
 from fuzzir.model import (
     COMBINERS,
     EXACT_INTEGER_LIMIT,
+    INSERT_SLICE,
     NUMPY_DTYPE,
     Expr,
     LinalgOp,
     LiteralKind,
     Program,
     Ref,
+    TensorOp,
     dtype_class,
     is_float,
 )
@@ -95,7 +97,28 @@ class _Eval:
         if self.mode == "abs" and value.size:
             self.peak = max(self.peak, float(np.max(value)))
 
-    def op(self, op: LinalgOp, operands: list[np.ndarray]) -> np.ndarray:
+    def tensor_op(self, op: TensorOp, operands: list[np.ndarray]) -> np.ndarray:
+        """insert_slice: a copy of the destination with the slice replaced; scatter: for each index row,
+        original[row] = combiner(update, original[row]) (rows are unique, so their order does not matter)."""
+        out = np.array(operands[-1], copy=True)
+        if op.family == INSERT_SLICE:
+            window = tuple(slice(o, o + (n - 1) * s + 1, s) for o, n, s in zip(op.offsets, op.sizes, op.strides,
+                                                                               strict=True))
+            out[window] = operands[0]
+            return out
+        updates, indices = operands[0], np.asarray(operands[1]).astype(np.int64)
+        for row, update in zip(indices.reshape(len(updates), -1), updates, strict=True):
+            position = [0] * len(op.dimension_map)
+            for k, d in enumerate(op.dimension_map):
+                position[d] = int(row[k])
+            where = tuple(position)
+            out[where] = self.body(op.body, [np.asarray(update), out[where]], op.result_type.dtype)
+        self._note(out)
+        return out
+
+    def op(self, op: LinalgOp | TensorOp, operands: list[np.ndarray]) -> np.ndarray:
+        if isinstance(op, TensorOp):
+            return self.tensor_op(op, operands)
         dtype = op.result_type.dtype
         grid = list(np.ogrid[tuple(slice(0, b) for b in op.bounds)]) if op.bounds else []
         idx = [tuple(e.evaluate(grid) for e in amap) for amap in op.maps]

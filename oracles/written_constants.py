@@ -31,7 +31,7 @@ def _op_facts(program: Program | None, label: str) -> tuple[int | None, str, str
     if program is None or parsed.index >= len(program.ops):
         return parsed.index, parsed.name, "unknown", "unknown", "unknown"
     op = program.ops[parsed.index]
-    return parsed.index, parsed.name, op.family, str(program.init_kind(op)), dtype_class(op.result_type.dtype)
+    return parsed.index, parsed.name, op.family, program.init_label(op), dtype_class(op.result_type.dtype)
 
 
 def _model_facts(program: Program, op_name: str, default: tuple) -> tuple:
@@ -41,7 +41,7 @@ def _model_facts(program: Program, op_name: str, default: tuple) -> tuple:
     if len(matches) != 1:
         return default
     op = program.ops[matches[0]]
-    return matches[0], op.family, str(program.init_kind(op)), dtype_class(op.result_type.dtype)
+    return matches[0], op.family, program.init_label(op), dtype_class(op.result_type.dtype)
 
 
 Named = tuple[str, str, str, str, str, str]  # op label, family, init kind, dtype class, constant, message

@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+import numpy as np
 from hypothesis.strategies import SearchStrategy
 
-from fuzzir.model import AffineExpr, AffineMap, Expr, LinalgOp, LiteralKind, Ref, TensorType, is_float
+from fuzzir.model import AffineExpr, AffineMap, Expr, LinalgOp, LiteralKind, Ref, TensorOp, TensorType, is_float
 
 T = TypeVar("T")
 D = AffineExpr.dim
@@ -48,6 +49,8 @@ class Builder(Protocol):
 
     def literal(self, kind: LiteralKind, t: TensorType) -> Ref: ...
 
+    def constant(self, data: np.ndarray, dtype: str) -> Ref: ...
+
     def body_expr(self, n_ins: int, allow_out: bool, depth: int = 2) -> Expr: ...
 
     def prefer_large(self, constant: bool) -> bool: ...
@@ -56,7 +59,7 @@ class Builder(Protocol):
 
 
 #: draw(builder, kind, constant): one op of `kind`; `constant` marks the focus op, whose init is a constant.
-DrawOp = Callable[[Builder, str, bool], LinalgOp]
+DrawOp = Callable[[Builder, str, bool], LinalgOp | TensorOp]
 #: classify(name, iterators, maps): whether a generic op with this shape belongs to the family.
 Classify = Callable[[str, tuple[str, ...], tuple[AffineMap, ...]], bool]
 
