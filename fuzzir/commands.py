@@ -212,9 +212,9 @@ def expected_args(expected: Sequence[np.ndarray]) -> list[str]:
 
 
 def repro_run_step(target: Target, inputs: Sequence[np.ndarray], expected: Sequence[np.ndarray], *,
-                   exact: bool, tolerance: float | None = None) -> list[str]:
+                   exact: bool, tolerance: float | None = None, function: str = "main") -> list[str]:
     """The reproducer's run: the judge's run step, comparing with `expected<i>` instead of writing outputs."""
-    argv = run_step(target, inputs) + expected_args(expected)
+    argv = run_step(target, inputs, function=function) + expected_args(expected)
     if expected:
         argv += compare_flags(exact=exact, tolerance=tolerance)
     return argv

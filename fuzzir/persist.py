@@ -84,7 +84,8 @@ def finding_files(finding: Finding, case: CaseResult, program: Program | None, *
     tolerances = case.expectation.tolerances if case.expectation is not None else []
     script, argvs = repro.build(
         finding, compiles=compiles, inputs=case.inputs or [], expected=expected,
-        exact=case.exact, tolerances=tolerances, iree_version=iree_version or iree_compiler_version())
+        exact=case.exact, tolerances=tolerances, iree_version=iree_version or iree_compiler_version(),
+        function=case.function)
     record = new_record(finding, case, program, seed=seed, elapsed=elapsed, commands=argvs, source=source,
                         verdict=verdict)
     return NewFinding(record, case.text, case.inputs or [], expected, script)

@@ -58,25 +58,26 @@ def compile_commands(target: Target, variant: str, flags: tuple[str, ...], pass_
 
 
 def run_command(target: Target, inputs: Sequence[np.ndarray], expected: Sequence[np.ndarray], *,
-                exact: bool, tolerances: Sequence[np.ndarray | None]) -> list[str]:
+                exact: bool, tolerances: Sequence[np.ndarray | None], function: str = "main") -> list[str]:
     """The reproducer's iree-run-module argv: the judge's run step against expected<i> files."""
     finite = [float(np.max(t)) for t in tolerances if t is not None and np.size(t)]
-    return cmds.repro_run_step(target, inputs, expected, exact=exact, tolerance=max(finite) if finite else None)
+    return cmds.repro_run_step(target, inputs, expected, exact=exact, tolerance=max(finite) if finite else None,
+                               function=function)
 
 
 def build(finding: Finding, *, compiles: list[list[str]], inputs: Sequence[np.ndarray],
           expected: Sequence[np.ndarray], exact: bool, tolerances: Sequence[np.ndarray | None],
-          iree_version: str) -> tuple[str, list[list[str]]]:
+          iree_version: str, function: str = "main") -> tuple[str, list[list[str]]]:
     """The script text and the argv lists it runs, verbatim (for meta.json and reports).
 
-    compiles: the compile argv the judge ran in the reproducer cell.
+    compiles: the compile argv the judge ran in the reproducer cell; function: the entry it runs.
     """
     o = finding.repro_observation()
     argvs = [list(c) for c in compiles]
     run: list[str] | None = None
     if needs_run(o.kind, o.stage):
         run = run_command(TARGETS[o.target], inputs, expected if o.kind == "miscompile" else [],
-                          exact=exact, tolerances=tolerances)
+                          exact=exact, tolerances=tolerances, function=function)
         argvs.append(run)
     copies = " ".join(f'"$HERE/{f}"' for f in cmds.files_read(argvs))
     lines = [

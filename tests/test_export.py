@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fuzzir import exports
+from fuzzir import exports, repro
 from fuzzir.cli import main as cli_main
 from fuzzir.exports import check, lit_runner, values
 from fuzzir.exports.finding import load_finding, signature_types
@@ -289,3 +289,19 @@ def test_compile_error_issue_commands_reproduce(bug_finding: Path, tmp_path: Pat
     (tmp_path / "program.mlir").write_text(BUG)
     res = _sh(cmds, tmp_path)
     assert res.returncode != 0 and "write affecting operations on global resources" in res.stderr
+
+
+def test_exports_call_the_entry_the_recorded_run_called(found: dict[str, Path], tmp_path: Path) -> None:
+    # A user's program may name its entry @forward: the reproducer runs it, and so must the exports.
+    f = shutil.copytree(found["miscompile"], tmp_path / "entry")
+    meta = json.loads((f / "meta.json").read_text())
+    assert any("--function=main" in argv for argv in meta["commands"])
+    meta["commands"] = [[a.replace("--function=main", "--function=forward") for a in argv]
+                        for argv in meta["commands"]]
+    (f / "meta.json").write_text(json.dumps(meta))
+    assert load_finding(f).function == "forward"
+    run = [line for line in exports.export(f, "lit").splitlines() if line.startswith("// RUN:")]
+    assert "--function=forward" in run[0] and "--function=main" not in run[0]
+    argv = repro.run_command(TARGETS["llvm-cpu"], [np.zeros(2, np.float32)], [], exact=True, tolerances=[],
+                             function="forward")
+    assert "--function=forward" in argv

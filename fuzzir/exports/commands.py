@@ -149,7 +149,7 @@ def run_argv(f: FindingData, module: str = "-", *, expected: bool = True,
         text = run_value(array)
         return f"--{flag}=@{file}" if inline_limit is not None and len(text) > inline_limit else f"--{flag}={text}"
 
-    argv = ["iree-run-module", f"--device={f.target.driver}", f"--module={module}", "--function=main"]
+    argv = ["iree-run-module", f"--device={f.target.driver}", f"--module={module}", f"--function={f.function}"]
     argv += [value("input", x, f"input{i}.npy") for i, x in enumerate(f.inputs)]
     if expected:
         argv += [value("expected_output", x, f"expected{i}.npy") for i, x in enumerate(f.expected)]

@@ -51,6 +51,15 @@ class FindingData:
         return self.cell.variant
 
     @property
+    def function(self) -> str:
+        """The entry function the recorded run called (`main` for fuzzir's programs and older records)."""
+        for argv in self.record.commands:
+            for a in argv:
+                if a.startswith("--function="):
+                    return a.split("=", 1)[1]
+        return "main"
+
+    @property
     def flags(self) -> list[str]:
         return list(self.cell.flags)
 
