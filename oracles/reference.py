@@ -3,16 +3,27 @@
 One interpreter evaluates every op in its generic form (named ops carry theirs
 in the model). It runs in three modes over the same code:
 
-- ``native``: in the program's own element types. Integers wrap as in MLIR.
-  Used as the expected value when the program is *exact*.
-- ``float64``: floats widened to float64, the expected value for general floats.
-- ``abs``: float64 on |inputs| with every op replaced by an abs-monotone one
-  (sub -> add, min -> max). It bounds the magnitude of every intermediate
-  value, which decides exactness and sizes the tolerance.
+- ``native``: in the program's own element types (bf16 through ml_dtypes), and
+  each body value in its own type. Integers wrap as in MLIR. Used as the
+  expected value when the program is *exact*. It also notes undefined
+  behaviour (a zero divisor or INT_MIN / -1 in divsi/remsi, an fptosi out of
+  range or of NaN): then nothing is judged, since IREE may compute anything.
+- ``float64``: floats widened to float64 (integers stay native: they wrap), the
+  expected value for general floats.
+- ``abs``: float64 on |inputs| with every op replaced by an abs-monotone bound
+  (sub -> add, min -> max, select -> max of its branches, a compare -> 1,
+  and/or/xor -> the next power of two, divsi -> the dividend, remsi -> min of
+  both, an integer capped at 2**(width-1)). It bounds the magnitude of every
+  intermediate value, per float type, which decides exactness and sizes the
+  tolerance.
 
-Exactness: a float program whose inputs are integers and whose intermediate
-values never exceed 2**(mantissa bits + 1) in magnitude computes every value
-exactly in any summation order, so IREE must match bit for bit. Otherwise the
+Exactness: a program whose float inputs and body constants are integers and
+whose values in each float type never exceed 2**(mantissa bits + 1) of that
+type (bf16: 2**8) computes every value exactly in any summation order, so IREE
+must match bit for bit: casts, compares and selects are exact on such values.
+A program that is not exact and has a float compare or float-to-int cast is
+not judged: one rounding can flip a compare or move a truncation by one, and
+change the result by any amount. Otherwise the
 tolerance is the standard forward error bound for a sum of n rounded terms
 (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1):
 ``|err| <= gamma(n) * S + n * tiny`` with ``gamma(n) = n*u / (1 - n*u)``,
