@@ -1,4 +1,6 @@
-"""The `fuzzir` command line. Exit codes: 0 clean, 1 findings (or a regression), 2 bad input."""
+"""The `fuzzir` command line. Exit codes: 0 clean, 1 findings (or a regression), 2 bad input.
+
+The module is long: one small function per subcommand, plus the options they share."""
 
 from __future__ import annotations
 
@@ -48,6 +50,18 @@ def _common(p: argparse.ArgumentParser, default_targets: str) -> None:
                    help="exit 1 for latent findings too (seen only without the pass)")
 
 
+def _dtypes(text: str) -> tuple[str, ...]:
+    """A --dtypes list, checked when parsed (the generator would refuse it only in a worker)."""
+    from fuzzir.generators.programs import programs
+
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    try:
+        programs(dtypes=names)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fuzzir", description=__doc__)
     parser.add_argument("--version", action="version", version=f"fuzzir {__version__}")
@@ -69,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     fz.add_argument("--flag-set", action="append", default=None, metavar="FLAGS",
                     help="add a set of iree-compile flags (quoted, space-separated) to the rotation")
     fz.add_argument("--max-ops", type=int, default=4, help="ops per program at most (default 4)")
+    fz.add_argument("--dtypes", type=_dtypes, help="comma-separated element types to draw (default: all of "
+                    "f32,f16,i32,i8,bf16,i64,i16, the last three in about a quarter of programs)")
     fz.add_argument("--quiet", action="store_true", help="no progress line")
     fz.add_argument("--minimize-time", type=float, default=30.0,
                     help="seconds to minimize each new finding during the campaign (default 30)")
@@ -97,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("gen", help="print the program a seed generates")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--max-ops", type=int, default=4)
+    gen.add_argument("--dtypes", type=_dtypes, help="comma-separated element types to draw (default: all)")
 
     ex = sub.add_parser("export", help="turn a finding into a lit test, an e2e check test or a bug report")
     ex.add_argument("finding", help="a finding directory (holding meta.json and program.mlir)")
@@ -175,7 +192,8 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     time_limit = args.time if args.time is not None else (None if args.count else 60.0)
     campaign = Campaign(settings, Path(args.out), args.seed, jobs=args.jobs, time_limit=time_limit,
                         count=args.count, progress=not args.quiet,
-                        generator_options={"max_ops": args.max_ops, "values": args.values},
+                        generator_options={"max_ops": args.max_ops, "values": args.values,
+                                           **({"dtypes": args.dtypes} if args.dtypes else {})},
                         minimize_seconds=0.0 if args.no_minimize else args.minimize_time,
                         corpus=None if args.corpus == "none" else Path(args.corpus), about=args.about)
     def stop(signum: int, frame: object) -> None:
@@ -258,7 +276,8 @@ def cmd_gen(args: argparse.Namespace) -> int:
     from fuzzir.emit import emit
     from fuzzir.generators.programs import generate
 
-    sys.stdout.write(emit(generate(args.seed, max_ops=args.max_ops)))
+    options = {"dtypes": args.dtypes} if args.dtypes else {}
+    sys.stdout.write(emit(generate(args.seed, max_ops=args.max_ops, **options)))
     return EXIT_CLEAN
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from fuzzir import names
 from fuzzir.mlir_values import dense, format_scalar
 from fuzzir.model import (
+    CASTS,
     EXPAND_SHAPE,
     INLINE_CONSTANT_LIMIT_BYTES,
     NUMPY_DTYPE,
@@ -28,6 +29,7 @@ from fuzzir.model import (
     Ref,
     TensorOp,
     TensorType,
+    expr_dtype,
     map_mlir,
 )
 
@@ -48,10 +50,11 @@ def _ref_name(ref: Ref) -> str:
 
 
 class _Body:
-    """Prints one body expression tree as arith ops in a linalg region."""
+    """Prints one body expression tree as arith ops in a linalg region, each with its operand/result types."""
 
-    def __init__(self, arg_names: list[str], dtype: str) -> None:
+    def __init__(self, arg_names: list[str], dtype: str, arg_types: list[str] | None = None) -> None:
         self.arg_names = arg_names
+        self.arg_types = arg_types if arg_types is not None else [dtype] * len(arg_names)
         self.dtype = dtype
         self.lines: list[str] = []
         self.counter = 0
@@ -61,14 +64,21 @@ class _Body:
             return self.arg_names[e.index]
         name = f"%b{self.counter}"
         self.counter += 1
+        t = expr_dtype(e, self.arg_types, self.dtype)
         if e.op == "const":
-            self.lines.append(
-                f"    {name} = arith.constant {format_scalar(e.value, self.dtype)} : {self.dtype}"
-            )
+            self.lines.append(f"    {name} = arith.constant {format_scalar(e.value, t)} : {t}")
             return name
         operands = [self.value(a) for a in e.args]
-        dialect = UNARY_DIALECT.get(e.op, "arith")
-        self.lines.append(f"    {name} = {dialect}.{e.op} {', '.join(operands)} : {self.dtype}")
+        joined = ", ".join(operands)
+        if e.op in ("cmpf", "cmpi"):
+            src = expr_dtype(e.args[0], self.arg_types, self.dtype)
+            self.lines.append(f"    {name} = arith.{e.op} {e.pred}, {joined} : {src}")
+        elif e.op in CASTS:
+            src = expr_dtype(e.args[0], self.arg_types, self.dtype)
+            self.lines.append(f"    {name} = arith.{e.op} {joined} : {src} to {t}")
+        else:  # select prints its result type; every other op its one operand/result type
+            dialect = UNARY_DIALECT.get(e.op, "arith")
+            self.lines.append(f"    {name} = {dialect}.{e.op} {joined} : {t}")
         return name
 
 
@@ -126,7 +136,7 @@ def emit_op(program: Program, index: int) -> list[str]:
     block_names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"]
     block_args = ", ".join(f"{n}: {t}" for n, t in zip(block_names, dtypes, strict=True))
     if op.name == "linalg.reduce":  # a named op with a region: the combiner is printed, the maps are implied
-        body = _Body(block_names, op.result_type.dtype)
+        body = _Body(block_names, op.result_type.dtype, dtypes)
         result = body.value(op.body)
         dims = ", ".join(str(d) for d in op.reduction_dims)
         return [
@@ -141,7 +151,7 @@ def emit_op(program: Program, index: int) -> list[str]:
     ndims = len(op.bounds)
     maps = ", ".join(map_mlir(ndims, m) for m in op.maps)
     iters = ", ".join(f'"{it}"' for it in op.iterators)
-    body = _Body(block_names, op.result_type.dtype)
+    body = _Body(block_names, op.result_type.dtype, dtypes)
     result = body.value(op.body)
     return [
         f"{head}linalg.generic {{indexing_maps = [{maps}], iterator_types = [{iters}]}} {operands} {{",

@@ -211,12 +211,14 @@ def _replace_at(e: Expr, path: tuple[int, ...], new: Expr) -> Expr:
 
 
 def simplify_bodies(program: Program) -> Candidates:
-    """Replace a body subexpression by one of its operands (generic ops only)."""
+    """Replace a body subexpression by one of its operands, or by a block argument it reads (which
+    removes a round trip through another type; ill-typed candidates fail `validate`). Generic ops only."""
     for i, op in enumerate(program.ops):
         if op.is_named:
             continue
         for path, sub in _subexprs(op.body):
-            for a in sub.args:
+            reads = [Expr.arg(k) for k in sorted({e.index for e in sub.walk() if e.op == "arg"})]
+            for a in (*sub.args, *(r for r in reads if r not in sub.args)):
                 body = _replace_at(op.body, path, a)
                 if body == op.body or (op.reduction_dims and not body.args):
                     continue
@@ -226,8 +228,9 @@ def simplify_bodies(program: Program) -> Candidates:
 
 
 def widen_types(program: Program) -> Candidates:
-    """f16 -> f32 and i8 -> i32 everywhere."""
-    wider = {"f16": "f32", "i8": "i32"}
+    """f16, bf16 -> f32 and i8, i16 -> i32 everywhere (a body's round trip through the new type
+    then fails `validate`: such programs keep their type)."""
+    wider = {"f16": "f32", "bf16": "f32", "i8": "i32", "i16": "i32"}
     if not any(d in wider for d in program.dtypes()):
         return
 
@@ -237,9 +240,16 @@ def widen_types(program: Program) -> Candidates:
     lits = tuple(Literal(lit.kind, tt(lit.type), np.asarray(lit.data).astype(NUMPY_DTYPE[tt(lit.type).dtype]),
                          lit.reshape and dataclasses.replace(lit.reshape, source=tt(lit.reshape.source)))
                  for lit in program.literals)
-    # Body op names (addf, addi) do not depend on the width, so only the types change.
-    ops = tuple(dataclasses.replace(op, result_type=tt(op.result_type)) for op in program.ops)
+    # Body op names (addf, addi) do not depend on the width, so only the types change (a body node
+    # typed as the op's new element type drops its type, as the parser would read it).
+    ops = tuple(dataclasses.replace(op, result_type=tt(op.result_type),
+                                    body=_retag(op.body, tt(op.result_type).dtype)) for op in program.ops)
     yield Program(tuple(tt(t) for t in program.args), lits, ops, program.results)
+
+
+def _retag(e: Expr, dtype: str) -> Expr:
+    args = tuple(_retag(a, dtype) for a in e.args)
+    return dataclasses.replace(e, args=args, dtype="" if e.dtype == dtype else e.dtype)
 
 
 PASSES: tuple[tuple[str, Callable[[Program], Candidates]], ...] = (

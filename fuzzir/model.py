@@ -16,27 +16,50 @@ types, and every stage imports them as one vocabulary.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 
-DTYPES: tuple[str, ...] = ("f32", "f16", "i32", "i8")
+from fuzzir.dtypes import numpy_dtype
+from fuzzir.exprs import (  # noqa: F401  (re-exported: the body's ops are part of the model)
+    BINARY_FLOAT,
+    BINARY_INT,
+    BODY_DTYPES,
+    CASTS,
+    CMPF_PREDICATES,
+    CMPI_PREDICATES,
+    COMBINERS,
+    DIVISION_INT,
+    UNARY_DIALECT,
+    UNARY_FLOAT,
+    UNARY_INT,
+    Expr,
+    bits,
+    check_body,
+    expr_dtype,
+)
+
+#: Element types of generated programs: the first four are drawn most often (`CLASSIC_DTYPES`).
+DTYPES: tuple[str, ...] = ("f32", "f16", "i32", "i8", "bf16", "i64", "i16")
+CLASSIC_DTYPES: tuple[str, ...] = DTYPES[:4]
 NUMPY_DTYPE: dict[str, type] = {
     "f32": np.float32,
     "f16": np.float16,
     "i32": np.int32,
     "i8": np.int8,
+    "bf16": numpy_dtype("bf16").type,  # ml_dtypes.bfloat16: numpy has no bf16 of its own
+    "i64": np.int64,
+    "i16": np.int16,
 }
 #: Largest integer magnitude each float type holds exactly (2**(mantissa bits + 1)).
-EXACT_INTEGER_LIMIT: dict[str, int] = {"f32": 2**24, "f16": 2**11}
+EXACT_INTEGER_LIMIT: dict[str, int] = {"f32": 2**24, "f16": 2**11, "bf16": 2**8}
 #: IREE clones constants up to this many bytes into dispatches (flag default).
 INLINE_CONSTANT_LIMIT_BYTES = 256
 
 
 def is_float(dtype: str) -> bool:
-    return dtype.startswith("f")
+    return dtype.startswith(("f", "bf"))
 
 
 def dtype_class(dtype: str) -> str:
@@ -208,49 +231,6 @@ def map_mlir(ndims: int, amap: AffineMap) -> str:
 
 
 @dataclass(frozen=True)
-class Expr:
-    """A linalg body: a tree over the block arguments (ins first, then the out)."""
-
-    op: str  # "arg", "const", or an arith op name without the dialect, e.g. "addf"
-    args: tuple[Expr, ...] = ()
-    index: int = 0
-    value: float | int = 0
-
-    @staticmethod
-    def arg(i: int) -> Expr:
-        return Expr("arg", index=i)
-
-    @staticmethod
-    def const(v: float | int) -> Expr:
-        return Expr("const", value=v)
-
-    def walk(self) -> Iterator[Expr]:
-        yield self
-        for a in self.args:
-            yield from a.walk()
-
-    def reads(self, i: int) -> bool:
-        return any(e.op == "arg" and e.index == i for e in self.walk())
-
-    def size(self) -> int:
-        return sum(1 for _ in self.walk())
-
-
-#: arith ops a body may use, by element type class, with their arity.
-BINARY_FLOAT = ("addf", "subf", "mulf", "maximumf", "minimumf")
-BINARY_INT = ("addi", "subi", "muli", "maxsi", "minsi", "andi", "ori", "xori")
-#: Unary body ops (exact: no rounding), and the dialect of those that are not arith.
-UNARY_FLOAT = ("negf", "absf")
-UNARY_INT = ("absi",)
-UNARY_DIALECT = {"absf": "math", "absi": "math"}
-#: Reduction combiners: associative and commutative, so any order gives the same result.
-COMBINERS = {
-    "float": ("addf", "mulf", "maximumf", "minimumf"),
-    "int": ("addi", "muli", "maxsi", "minsi", "andi", "ori", "xori"),
-}
-
-
-@dataclass(frozen=True)
 class LinalgOp:
     """One linalg op in generic form, plus how to print it.
 
@@ -417,6 +397,16 @@ class Program:
                 seen.append(t.dtype)
         return seen
 
+    def body_dtypes(self) -> list[str]:
+        """Types computed inside bodies only (between a cast and its cast back), i1 aside."""
+        seen = self.dtypes()
+        inner: list[str] = []
+        for op in self.ops:
+            for e in op.body.walk():
+                if e.dtype and e.dtype != "i1" and e.dtype not in seen and e.dtype not in inner:
+                    inner.append(e.dtype)
+        return inner
+
     def num_elements(self) -> int:
         """A size measure for minimization: elements in all tensors."""
         return (
@@ -457,6 +447,9 @@ class Program:
                         raise ValueError(f"op {i}: an index runs outside {t.mlir()}")
             if self.type_of(op.init) != op.result_type:
                 raise ValueError(f"op {i}: init type differs from result type")
+            block = [self.type_of(r).dtype for r in operands]
+            if check_body(op.body, block, op.result_type.dtype) != op.result_type.dtype:
+                raise ValueError(f"op {i}: the body yields another type than {op.result_type.dtype}")
         for k, lit in enumerate(self.literals):
             if lit.reshape is not None:
                 try:

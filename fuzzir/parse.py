@@ -41,7 +41,12 @@ from fuzzir.families.scatter import scatter
 from fuzzir.model import (
     BINARY_FLOAT,
     BINARY_INT,
+    BODY_DTYPES,
+    CASTS,
+    CMPF_PREDICATES,
+    CMPI_PREDICATES,
     COLLAPSE_SHAPE,
+    DIVISION_INT,
     DTYPES,
     EXPAND_SHAPE,
     NUMPY_DTYPE,
@@ -59,7 +64,7 @@ from fuzzir.model import (
     Ref,
     Reshape,
     TensorType,
-    is_float,
+    check_body,
 )
 from fuzzir.source import resource_array, resource_name
 
@@ -330,11 +335,28 @@ def _dense_data(state: _State, op: object, attr: object, t: TensorType, what: st
             flat = blob.reshape(-1)
             return np.ascontiguousarray(blob), bool(flat.size <= 1 or np.all(flat == flat[0]))
         raise state.error(op, f"{what} is {_attr_head(attr)}; only dense<...> values are supported")
-    data = np.array(attr)
+    data = _bf16_elements(state, attr, t) if t.dtype == "bf16" else np.array(attr)
     dtype = NUMPY_DTYPE[t.dtype]
     if data.dtype != np.dtype(dtype) or data.size != t.numel:
         raise state.error(op, f"{what}: cannot read {t.mlir()} data from {_attr_head(attr)}")
     return np.ascontiguousarray(data.reshape(t.shape)), bool(attr.is_splat)
+
+
+def _bf16_elements(state: _State, attr: object, t: TensorType) -> np.ndarray:
+    """The values of a bf16 dense attribute, which the bindings cannot give as numbers or a buffer:
+    MLIR's own `arith.bitcast` folder turns the attribute into i16 bit patterns, read as bf16."""
+    from iree.compiler.passmanager import PassManager
+
+    ir = state.ir
+    bits_t = TensorType(t.shape, "i16").mlir()
+    module = ir.Module.parse(
+        f"func.func @f() -> {bits_t} {{\n  %c = arith.constant {attr}\n"
+        f"  %b = arith.bitcast %c : {t.mlir()} to {bits_t}\n  return %b : {bits_t}\n}}")
+    PassManager.parse("builtin.module(func.func(canonicalize))").run(module.operation)
+    folded = module.body.operations[0].regions[0].blocks[0].operations[0]
+    if folded.operation.name != "arith.constant":
+        raise state.error(folded, f"cannot read the values of a {t.mlir()} constant")
+    return np.array(folded.attributes["value"]).astype(np.int16).view(NUMPY_DTYPE["bf16"])
 
 
 def _attr_head(attr: object) -> str:
@@ -663,14 +685,14 @@ def _body(state: _State, op: object, generic: object, dtype: str) -> Expr:
         if str(a.type) != dtype:
             raise state.error(op, f"linalg body argument #{i} has type {a.type}, expected {dtype}")
         exprs[a] = Expr.arg(i)
-    allowed = BINARY_FLOAT if is_float(dtype) else BINARY_INT
+    arg_types = [dtype] * len(block.arguments)
 
     def operand(body_op: object, v: object) -> Expr:
         if v in exprs:
             return exprs[v]
         scalar = state.scalars.get(v)
-        if scalar is not None and scalar[1] == dtype:  # a constant captured from @main
-            return Expr.const(scalar[0])
+        if scalar is not None and scalar[1] in BODY_DTYPES:  # a constant captured from @main
+            return Expr.const(scalar[0], "" if scalar[1] == dtype else scalar[1])
         raise state.error(body_op, f"{body_op.operation.name} in linalg body uses a value it cannot model")
 
     for body_op in block.operations:
@@ -678,28 +700,56 @@ def _body(state: _State, op: object, generic: object, dtype: str) -> Expr:
         if bname in ("linalg.yield", "iree_linalg_ext.yield"):
             if len(body_op.operands) != 1:
                 raise state.error(op, "linalg.yield must yield one value")
-            return operand(body_op, body_op.operands[0])
-        if len(body_op.results) != 1 or str(body_op.result.type) != dtype:
-            raise state.error(body_op, f"unsupported body op {bname} (only {dtype} arith ops are modelled)")
+            result = operand(body_op, body_op.operands[0])
+            try:
+                yielded = check_body(result, arg_types, dtype)
+            except ValueError as e:
+                raise state.error(body_op, f"unsupported linalg body: {e}") from None
+            if yielded != dtype:
+                raise state.error(body_op, f"linalg.yield of a {yielded}, not {dtype}")
+            return result
+        rtype = str(body_op.results[0].type) if len(body_op.results) == 1 else ""
+        if rtype not in BODY_DTYPES:
+            raise state.error(body_op, f"unsupported body op {bname} (only arith ops on "
+                                       f"{', '.join(BODY_DTYPES)} values are modelled)")
+        node_dtype = "" if rtype == dtype else rtype
         if bname == "arith.constant":
             scalar = _scalar_value(state, body_op.attributes["value"])
             if scalar is None:
                 raise state.error(body_op, f"unsupported body constant {body_op.attributes['value']}")
-            exprs[body_op.result] = Expr.const(scalar[0])
+            exprs[body_op.result] = Expr.const(scalar[0], node_dtype)
             continue
         short = bname.split(".", 1)[-1]
-        unary = UNARY_FLOAT if is_float(dtype) else UNARY_INT
-        known = (bname == f"arith.{short}" and short in allowed and len(body_op.operands) == 2) or (
-            bname == f"{UNARY_DIALECT.get(short, 'arith')}.{short}" and short in unary and len(body_op.operands) == 1)
+        pred = _predicate(state, body_op) if bname in ("arith.cmpf", "arith.cmpi") else ""
+        known = bname == f"{UNARY_DIALECT.get(short, 'arith')}.{short}" and (
+            short in (*BINARY_FLOAT, *BINARY_INT, *DIVISION_INT, *UNARY_FLOAT, *UNARY_INT, *CASTS)
+            or short in ("cmpf", "cmpi", "select"))
         if not known:
-            supported = ", ".join([f"arith.{a}" for a in allowed] + [f"{UNARY_DIALECT.get(a, 'arith')}.{a}"
-                                                                     for a in unary])
-            raise state.error(body_op, f"unsupported body op {bname} for {dtype} (supported: {supported})")
+            supported = ", ".join([f"arith.{a}" for a in (*BINARY_FLOAT, *BINARY_INT, *DIVISION_INT, *CASTS,
+                                                          "cmpf", "cmpi", "select")]
+                                  + [f"{UNARY_DIALECT.get(a, 'arith')}.{a}" for a in (*UNARY_FLOAT, *UNARY_INT)])
+            raise state.error(body_op, f"unsupported body op {bname} (supported: {supported})")
         args = tuple(operand(body_op, v) for v in body_op.operands)
         size = 1 + sum(sizes.get(id(a), 1) for a in args)
         if size > _MAX_BODY_NODES:  # a DAG of reused values can grow the tree exponentially
             raise state.error(body_op, f"linalg body expands to over {_MAX_BODY_NODES} expression nodes")
-        expr = Expr(short, args)
+        expr = Expr(short, args, dtype=node_dtype, pred=pred)
         sizes[id(expr)] = size
         exprs[body_op.result] = expr
     raise state.error(op, "linalg body has no linalg.yield")
+
+
+def _predicate(state: _State, body_op: object) -> str:
+    """A compare's predicate by name (`olt`, `sge`); only the ones the model knows."""
+    from iree.compiler.dialects import arith
+
+    ir = state.ir
+    value = ir.IntegerAttr(body_op.attributes["predicate"]).value
+    float_cmp = body_op.operation.name == "arith.cmpf"
+    enum = arith.CmpFPredicate if float_cmp else arith.CmpIPredicate
+    name = enum(value).name.lower()
+    known = CMPF_PREDICATES if float_cmp else CMPI_PREDICATES
+    if name not in known:
+        raise state.error(body_op, f"unsupported predicate {name} of {body_op.operation.name} "
+                                   f"(supported: {', '.join(known)})")
+    return name

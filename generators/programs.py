@@ -30,9 +30,9 @@ from hypothesis import strategies as st
 
 from fuzzir import families as fam
 from fuzzir.families._reshape import draw_reshape
+from fuzzir.generators.bodies import body_expr
 from fuzzir.model import (
-    BINARY_FLOAT,
-    BINARY_INT,
+    CLASSIC_DTYPES,
     CONSTANT_INIT_KINDS,
     DTYPES,
     INLINE_CONSTANT_LIMIT_BYTES,
@@ -51,7 +51,7 @@ from fuzzir.model import (
 T = TypeVar("T")
 
 #: Magnitude of literal values per type: small integers keep float sums exact.
-LITERAL_RANGE = {"f32": 4, "f16": 2, "i32": 8, "i8": 8}
+LITERAL_RANGE = {"f32": 4, "f16": 2, "i32": 8, "i8": 8, "bf16": 2, "i64": 8, "i16": 8}
 #: Every op kind the registered families draw, in registry order.
 OP_KINDS = fam.OP_KINDS
 INIT_KINDS = tuple(InitKind)
@@ -198,23 +198,7 @@ class _Builder:
 
     # ---- bodies -------------------------------------------------------------
     def body_expr(self, n_ins: int, allow_out: bool, depth: int = 2) -> Expr:
-        ops = BINARY_FLOAT if is_float(self.dtype) else BINARY_INT
-        leaves = list(range(n_ins + (1 if allow_out else 0)))
-
-        def leaf() -> Expr:
-            if self.draw(st.integers(0, 5)) == 0:
-                return Expr.const(self.draw(st.integers(-2, 2)))
-            return Expr.arg(self.draw(st.sampled_from(leaves)))
-
-        def tree(d: int) -> Expr:
-            if d == 0 or self.draw(st.booleans()):
-                return leaf()
-            return Expr(self.draw(st.sampled_from(ops)), (tree(d - 1), tree(d - 1)))
-
-        e = Expr(self.draw(st.sampled_from(ops)), (tree(depth - 1), tree(depth - 1)))
-        if allow_out and not e.reads(n_ins) and self.draw(st.booleans()):
-            e = Expr(self.draw(st.sampled_from(ops)), (e, Expr.arg(n_ins)))
-        return e
+        return body_expr(self.draw, self.dtype, self.values, n_ins, allow_out, depth)
 
     # ---- ops ----------------------------------------------------------------
     def prefer_large(self, constant: bool) -> bool:
@@ -288,7 +272,11 @@ def _options(*, families: Iterable[str] | None = None, init_kinds: Iterable[str]
 
 @st.composite
 def _programs(draw: st.DrawFn, o: _Options) -> Program:
-    dtype = draw(st.sampled_from(o.dtypes))
+    # The classic types (f32, f16, i32, i8) in three programs of four, bf16/i64/i16 in the fourth.
+    classic = [d for d in o.dtypes if d in CLASSIC_DTYPES]
+    newer = [d for d in o.dtypes if d not in CLASSIC_DTYPES]
+    pool = newer if newer and (not classic or draw(st.integers(0, 3)) == 0) else classic
+    dtype = draw(st.sampled_from(pool))
     b = _Builder(draw, dtype, o.values, focus_kinds=o.init_kinds)
     n = draw(st.integers(1, o.max_ops))
     focus = draw(st.integers(0, n - 1))
@@ -313,7 +301,8 @@ def programs(*, families: Iterable[str] | None = None, init_kinds: Iterable[str]
 
     families: op families to draw from, by name (default: every registered family).
     init_kinds: the constant kinds the focus op may write into (splat, nonsplat, global, large).
-    dtypes: element types (f32, f16, i32, i8); max_ops: ops per program at most;
+    dtypes: element types (f32, f16, i32, i8, bf16, i64, i16; the last three in about a quarter of
+    programs when drawn with the others); max_ops: ops per program at most;
     values: "exact" (small integers) or "float" (uniform in [-1, 1] for float types).
     op_kinds: finer than families, e.g. ("matmul", "conv"); intersected with `families`.
     Bad values raise ValueError here, not at draw time.

@@ -42,7 +42,7 @@ def tolerance(ev: Evidence, j: int) -> np.ndarray | None | str:
         if tol is None:
             return None
         if np.all(np.isinf(tol)):
-            return "no error bound can be derived for it"
+            return ev.expectation.why or "no error bound can be derived for it"
         return 2 * tol  # each run within tol of the exact value
     if ev.facts is None:
         return "nothing is known of its values"

@@ -3,16 +3,27 @@
 One interpreter evaluates every op in its generic form (named ops carry theirs
 in the model). It runs in three modes over the same code:
 
-- ``native``: in the program's own element types. Integers wrap as in MLIR.
-  Used as the expected value when the program is *exact*.
-- ``float64``: floats widened to float64, the expected value for general floats.
-- ``abs``: float64 on |inputs| with every op replaced by an abs-monotone one
-  (sub -> add, min -> max). It bounds the magnitude of every intermediate
-  value, which decides exactness and sizes the tolerance.
+- ``native``: in the program's own element types (bf16 through ml_dtypes), and
+  each body value in its own type. Integers wrap as in MLIR. Used as the
+  expected value when the program is *exact*. It also notes undefined
+  behaviour (a zero divisor or INT_MIN / -1 in divsi/remsi, an fptosi out of
+  range or of NaN): then nothing is judged, since IREE may compute anything.
+- ``float64``: floats widened to float64 (integers stay native: they wrap), the
+  expected value for general floats.
+- ``abs``: float64 on |inputs| with every op replaced by an abs-monotone bound
+  (sub -> add, min -> max, select -> max of its branches, a compare -> 1,
+  and/or/xor -> the next power of two, divsi -> the dividend, remsi -> min of
+  both, an integer capped at 2**(width-1)). It bounds the magnitude of every
+  intermediate value, per float type, which decides exactness and sizes the
+  tolerance.
 
-Exactness: a float program whose inputs are integers and whose intermediate
-values never exceed 2**(mantissa bits + 1) in magnitude computes every value
-exactly in any summation order, so IREE must match bit for bit. Otherwise the
+Exactness: a program whose float inputs and body constants are integers and
+whose values in each float type never exceed 2**(mantissa bits + 1) of that
+type (bf16: 2**8) computes every value exactly in any summation order, so IREE
+must match bit for bit: casts, compares and selects are exact on such values.
+A program that is not exact and has a float compare or float-to-int cast is
+not judged: one rounding can flip a compare or move a truncation by one, and
+change the result by any amount. Otherwise the
 tolerance is the standard forward error bound for a sum of n rounded terms
 (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1):
 ``|err| <= gamma(n) * S + n * tiny`` with ``gamma(n) = n*u / (1 - n*u)``,
@@ -28,19 +39,23 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import ml_dtypes
 import numpy as np
 
+from fuzzir.dtypes import numpy_dtype
 from fuzzir.model import (
+    CASTS,
     COMBINERS,
+    DIVISION_INT,
     EXACT_INTEGER_LIMIT,
     INSERT_SLICE,
-    NUMPY_DTYPE,
     Expr,
     LinalgOp,
     LiteralKind,
     Program,
     Ref,
     TensorOp,
+    bits,
     dtype_class,
     is_float,
 )
@@ -54,21 +69,53 @@ _UFUNC = {
     "andi": np.bitwise_and, "ori": np.bitwise_or, "xori": np.bitwise_xor,
     "negf": np.negative, "absf": np.abs, "absi": np.abs,
 }
-_ABS_UFUNC = {"subf": np.add, "subi": np.add, "minimumf": np.maximum, "minsi": np.maximum, "negf": np.positive}
 
-UNIT_ROUNDOFF = {"f32": 2.0**-24, "f16": 2.0**-11}
-LARGEST_FINITE = {"f32": float(np.finfo(np.float32).max), "f16": float(np.finfo(np.float16).max)}
-SMALLEST_NORMAL = {"f32": float(np.finfo(np.float32).tiny), "f16": float(np.finfo(np.float16).tiny)}
+
+def _bitwise_bound(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|x op y| for and/or/xor: both fit k+1 signed bits when |x|, |y| < 2**k, and so does the result."""
+    return 2.0 ** np.ceil(np.log2(np.maximum(a, b) + 1))
+
+
+_ABS_UFUNC = {"subf": np.add, "subi": np.add, "minimumf": np.maximum, "minsi": np.maximum, "negf": np.positive,
+              "andi": _bitwise_bound, "ori": _bitwise_bound, "xori": _bitwise_bound}
+
+UNIT_ROUNDOFF = {"f32": 2.0**-24, "f16": 2.0**-11, "bf16": 2.0**-8}
+LARGEST_FINITE = {"f32": float(np.finfo(np.float32).max), "f16": float(np.finfo(np.float16).max),
+                  "bf16": float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)}
+SMALLEST_NORMAL = {"f32": float(np.finfo(np.float32).tiny), "f16": float(np.finfo(np.float16).tiny),
+                   "bf16": float(ml_dtypes.finfo(ml_dtypes.bfloat16).tiny)}
+#: Compares by predicate; the ordered float ones are false on NaN, as numpy's are (but for `one`).
+_COMPARE = {"oeq": np.equal, "eq": np.equal, "one": np.not_equal, "ne": np.not_equal,
+            "olt": np.less, "slt": np.less, "ole": np.less_equal, "sle": np.less_equal,
+            "ogt": np.greater, "sgt": np.greater, "oge": np.greater_equal, "sge": np.greater_equal}
+#: Ops whose result a rounding error can change by any amount: only exact programs can be judged.
+DISCONTINUOUS = ("cmpf", "fptosi")
 
 
 class UnsupportedOp(ValueError):
     """The body uses an op the reference does not model."""
 
 
+def _compare(pred: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = _COMPARE[pred](a, b)
+    if pred == "one":  # ordered: false when either is NaN
+        out = out & ~np.isnan(np.asarray(a, np.float64)) & ~np.isnan(np.asarray(b, np.float64))
+    return out
+
+
+def _divide(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """MLIR's divsi (truncating toward zero) and remsi (the dividend's sign): C's, not numpy's // and %."""
+    b = np.where(b == 0, np.ones_like(b), b)  # a zero divisor is undefined behaviour, reported by the caller
+    r = np.fmod(a, b)
+    return r if op == "remsi" else (a - r) // b  # a - r is a multiple of b: the floor division is exact
+
+
 class _Eval:
     def __init__(self, mode: str) -> None:
         self.mode = mode
-        self.peak = 0.0  # abs mode: the largest intermediate magnitude seen
+        self.peak = 0.0  # abs mode: the largest float intermediate magnitude seen
+        self.peaks: dict[str, float] = {}  # abs mode: the same, per float type
+        self.undefined = ""  # native mode: why some value is undefined behaviour (poison), if one is
 
     def ufunc(self, name: str) -> np.ufunc:
         if name not in _UFUNC:
@@ -78,24 +125,61 @@ class _Eval:
         return _UFUNC[name]
 
     def cast(self, value: np.ndarray | float | int, dtype: str) -> np.ndarray:
-        if self.mode == "native":
-            return np.asarray(value, dtype=NUMPY_DTYPE[dtype])
+        """A value of `dtype` in this mode: native; float64 for floats (ints stay native, they wrap);
+        abs: float64 magnitudes, an integer's capped by its width (a wrapped value is no larger)."""
+        if self.mode == "native" or (self.mode == "float64" and not is_float(dtype)):
+            return np.asarray(value, dtype=numpy_dtype(dtype))
         out = np.asarray(value, dtype=np.float64)
-        return np.abs(out) if self.mode == "abs" else out
+        if self.mode != "abs":
+            return out
+        out = np.abs(out)
+        return out if is_float(dtype) else np.minimum(out, 2.0 ** max(bits(dtype) - 1, 0))
 
     def body(self, e: Expr, args: list[np.ndarray], dtype: str) -> np.ndarray:
         if e.op == "arg":
             return args[e.index]
+        t = e.dtype or dtype
         if e.op == "const":
-            return self.cast(e.value, dtype)
+            return self.cast(e.value, t)
         vals = [self.body(a, args, dtype) for a in e.args]
-        out = self.cast(self.ufunc(e.op)(*vals), dtype)
-        self._note(out)
+        out = self.cast(self.apply(e, vals, t), t)
+        self._note(out, t)
         return out
 
-    def _note(self, value: np.ndarray) -> None:
-        if self.mode == "abs" and value.size:
-            self.peak = max(self.peak, float(np.max(value)))
+    def apply(self, e: Expr, vals: list[np.ndarray], t: str) -> np.ndarray:
+        """One body op on its operands' values (of this mode), before the cast to its type `t`."""
+        if e.op in ("cmpf", "cmpi"):
+            return np.ones(np.broadcast_shapes(*(np.shape(v) for v in vals))) if self.mode == "abs" else (
+                _compare(e.pred, *vals))
+        if e.op == "select":
+            c, a, b = vals
+            return np.maximum(a, b) if self.mode == "abs" else np.where(c, a, b)
+        if e.op in CASTS:
+            x = vals[0]
+            if e.op != "fptosi":
+                return x
+            x = np.trunc(np.asarray(x, np.float64))  # toward zero
+            if self.mode == "native":
+                info = np.iinfo(numpy_dtype(t))
+                if not np.all(np.isfinite(x) & (x >= info.min) & (x <= info.max)):
+                    self.undefined = self.undefined or f"arith.fptosi of a value out of {t}'s range"
+                x = np.where(np.isfinite(x), np.clip(x, info.min, info.max), 0)
+            return x
+        if e.op in DIVISION_INT:
+            a, b = vals
+            if self.mode == "abs":
+                return a if e.op == "divsi" else np.minimum(a, b)
+            low = np.iinfo(numpy_dtype(t)).min
+            if np.any(b == 0) or np.any((a == low) & (b == -1)):
+                self.undefined = self.undefined or f"arith.{e.op} by zero or of {low} by -1"
+            return _divide(e.op, a, b)
+        return self.ufunc(e.op)(*vals)
+
+    def _note(self, value: np.ndarray, dtype: str) -> None:
+        if self.mode == "abs" and value.size and is_float(dtype):
+            top = float(np.max(value))
+            self.peak = max(self.peak, top)
+            self.peaks[dtype] = max(self.peaks.get(dtype, 0.0), top)
 
     def tensor_op(self, op: TensorOp, operands: list[np.ndarray]) -> np.ndarray:
         """insert_slice: a copy of the destination with the slice replaced; scatter: for each index row,
@@ -113,7 +197,7 @@ class _Eval:
                 position[d] = int(row[k])
             where = tuple(position)
             out[where] = self.body(op.body, [np.asarray(update), out[where]], op.result_type.dtype)
-        self._note(out)
+        self._note(out, op.result_type.dtype)
         return out
 
     def op(self, op: LinalgOp | TensorOp, operands: list[np.ndarray]) -> np.ndarray:
@@ -130,24 +214,28 @@ class _Eval:
             value = self.body(op.body, [*ins, out[out_ix]], dtype)
             full = np.broadcast_shapes(*(g.shape for g in grid)) if grid else ()
             out[out_ix] = np.broadcast_to(value, full)
-            self._note(out)
+            self._note(out, dtype)
             return out
         fast = self._combiner_form(op)
         if fast is not None:
             combiner, expr = fast
             full = np.broadcast_shapes(*(g.shape for g in grid))
             value = np.broadcast_to(self.body(expr, [*ins, out[out_ix]], dtype), full)
-            reduced = self.cast(self.ufunc(combiner).reduce(value, axis=red, keepdims=True), dtype)
-            self._note(reduced)
+            fold = self.ufunc(combiner)
+            if fold is _bitwise_bound:  # abs mode: every partial result is within the bound of the largest
+                reduced = self.cast(fold(np.maximum.reduce(value, axis=red, keepdims=True), 0), dtype)
+            else:
+                reduced = self.cast(fold.reduce(value, axis=red, keepdims=True), dtype)
+            self._note(reduced, dtype)
             target = out[out_ix]
             if self.mode == "abs" and combiner in ("mulf", "muli"):
                 # A product reduced in another order can pass through larger partial products
                 # than this order's (|x| < 1 or 0 met late): bound every order's partial products.
                 self._note(np.maximum(target, 1) * np.multiply.reduce(np.maximum(value, 1), axis=red,
-                                                                      keepdims=True))
+                                                                      keepdims=True), dtype)
             combined = self.cast(self.ufunc(combiner)(target, reduced), dtype)
             out[out_ix] = np.reshape(combined, np.shape(target))
-            self._note(out)
+            self._note(out, dtype)
             return out
         return self._sequential(op, operands, out, dtype)
 
@@ -178,7 +266,7 @@ class _Eval:
                    for arr, amap in zip(operands[:-1], op.maps[:-1], strict=True)]
             acc = self.body(op.body, [*ins, acc], dtype)
         out[out_ix] = acc
-        self._note(out)
+        self._note(out, dtype)
         return out
 
     def program(self, program: Program, inputs: list[np.ndarray]) -> list[np.ndarray]:
@@ -215,23 +303,39 @@ def rounding_depth(program: Program) -> list[int]:
 
 @dataclass(frozen=True)
 class Expectation:
-    """Expected outputs and, per output, the allowed absolute error (0 means bit-exact)."""
+    """Expected outputs and, per output, the allowed absolute error (0 means bit-exact).
+
+    `why` says why the outputs cannot be judged at all (every tolerance is then infinite)."""
 
     outputs: list[np.ndarray]
     tolerances: list[np.ndarray | None]
     exact: bool
+    why: str = ""
 
 
 def _integral(values: list[np.ndarray]) -> bool:
     return all(np.all(np.isfinite(v)) and np.all(np.floor(v) == v) for v in values)
 
 
+def _unjudged(outputs: list[np.ndarray], why: str) -> Expectation:
+    return Expectation(outputs, [np.full(np.shape(v), np.inf) for v in outputs], False, why)
+
+
+def _body_consts(program: Program) -> list[np.ndarray]:
+    """The float constants inside bodies: an exact program has integral ones only."""
+    return [np.asarray(float(e.value)) for op in program.ops for e in op.body.walk()
+            if e.op == "const" and is_float(e.dtype or op.result_type.dtype)]
+
+
 def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
     """What IREE must produce for `inputs`, with a derived tolerance where one is needed."""
     with np.errstate(all="ignore"):
-        native = _Eval("native").program(program, inputs)
+        evaluation = _Eval("native")
+        native = evaluation.program(program, inputs)
+        if evaluation.undefined:  # IREE may compute anything there (and so may the compiler's folds)
+            return _unjudged(native, f"undefined behaviour: {evaluation.undefined}")
         float_types = {t.dtype for t in program.result_types() if is_float(t.dtype)}
-        float_types |= {t for t in program.dtypes() if is_float(t)}
+        float_types |= {t for t in (*program.dtypes(), *program.body_dtypes()) if is_float(t)}
         if not float_types:
             return Expectation(native, [None] * len(native), True)
         absolute = _Eval("abs")
@@ -240,14 +344,20 @@ def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
                 if is_float(lit.type.dtype) and lit.kind is not LiteralKind.EMPTY]
         ins = [np.asarray(x, dtype=np.float64) for x, t in zip(inputs, program.args, strict=True)
                if is_float(t.dtype)]
-        limit = min(EXACT_INTEGER_LIMIT[t] for t in float_types)
-        if _integral(ins + lits) and absolute.peak <= limit and all(
-            np.all(np.isfinite(v)) for v in native
+        # Every value integral and, in each float type, within the integers it holds exactly.
+        within = all(absolute.peaks.get(t, 0.0) <= EXACT_INTEGER_LIMIT[t] for t in float_types)
+        if _integral(ins + lits + _body_consts(program)) and within and all(
+            np.all(np.isfinite(np.asarray(v, np.float64))) for v in native
         ):
             return Expectation(native, [None] * len(native), True)
+        jumps = sorted({e.op for op in program.ops for e in op.body.walk() if e.op in DISCONTINUOUS})
+        if jumps:
+            return _unjudged(native, f"arith.{jumps[0]} of values that are not exact: one rounding can "
+                                     "change its result by any amount")
         wide = _Eval("float64").program(program, inputs)
         tols: list[np.ndarray | None] = []
         outputs: list[np.ndarray] = []
+        overflow = any(absolute.peaks.get(d, 0.0) > LARGEST_FINITE[d] for d in float_types)
         for t, n, w, a, nat in zip(program.result_types(), rounding_depth(program), wide, abs_out,
                                    native, strict=True):
             if not is_float(t.dtype):
@@ -259,7 +369,7 @@ def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
             steps = n + 1  # the final rounding to the result type
             # Vacuous bound, or some summation order may overflow (inf, then inf * 0 = NaN):
             # nothing can be judged.
-            if steps * worst >= 1 or absolute.peak > min(LARGEST_FINITE[d] for d in float_types):
+            if steps * worst >= 1 or overflow:
                 tols.append(np.full(np.shape(a), np.inf))
             else:
                 gamma = steps * worst / (1 - steps * worst)
@@ -275,7 +385,7 @@ def compare(expected: np.ndarray, actual: np.ndarray, tolerance: np.ndarray | No
     e = np.asarray(expected)
     a = np.asarray(actual)
     if tolerance is None:
-        if np.issubdtype(e.dtype, np.floating):
+        if np.issubdtype(e.dtype, np.floating) or e.dtype == np.dtype(ml_dtypes.bfloat16):
             e64, a64 = e.astype(np.float64), a.astype(np.float64)
             bad = ~((e64 == a64) | (np.isnan(e64) & np.isnan(a64)))
         else:

@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
      "fuzzir.compiler", "fuzzir.runner"),
     ("fuzzir.generators", "fuzzir.parse", "fuzzir.emit", "fuzzir.families", "fuzzir.findings",
      "fuzzir.diagnostics", "fuzzir.mlir_values", "fuzzir.source"),
-    ("fuzzir.model", "fuzzir.names", "fuzzir.dtypes"),
+    ("fuzzir.model", "fuzzir.exprs", "fuzzir.names", "fuzzir.dtypes"),
 ]
 
 

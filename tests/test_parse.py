@@ -329,8 +329,8 @@ ERRORS = {
         "  %p = tensor.pad %a low[1] high[1] {\n  ^bb0(%i: index):\n    tensor.yield %c : f32\n"
         "  } : tensor<4xf32> to tensor<6xf32>\n  return %p : tensor<6xf32>",
         "(%a: tensor<4xf32>) -> tensor<6xf32>"), ["bad.mlir:3:8", "unsupported op tensor.pad"]),
-    "bf16": (_main("  return %a : tensor<4xbf16>", "(%a: tensor<4xbf16>) -> tensor<4xbf16>"),
-             ["unsupported element type bf16"]),
+    "f64": (_main("  return %a : tensor<4xf64>", "(%a: tensor<4xf64>) -> tensor<4xf64>"),
+            ["unsupported element type f64"]),
     "divf": (_main(ELEMENTWISE_F32.replace("OP", "divf")),
              ["bad.mlir:5:10", "unsupported body op arith.divf"]),
     "int_op_on_floats": (_main(ELEMENTWISE_F32.replace("OP", "addi")), ["invalid MLIR"]),

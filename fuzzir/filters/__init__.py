@@ -36,6 +36,12 @@ def register(tag: str) -> Callable[[Filter], Filter]:
     return add
 
 
+def element_types(program: Program | Source) -> list[str]:
+    """Every element type the program computes in: its tensors' and, for a model, its bodies' own."""
+    inner = program.body_dtypes() if isinstance(program, Program) else []
+    return [*program.dtypes(), *inner]
+
+
 def tag(program: Program | Source, observations: list[Observation]) -> list[Observation]:
     """The observations with `known` set where a filter recognizes them."""
     out = []

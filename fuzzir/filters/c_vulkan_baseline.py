@@ -1,8 +1,8 @@
-"""The default Vulkan target emulates 16- and 8-bit storage, wrongly on lavapipe."""
+"""The default Vulkan target emulates 16- and 8-bit storage (wrongly on lavapipe) and 64-bit integers (not all ops)."""
 
 from __future__ import annotations
 
-from fuzzir.filters import register
+from fuzzir.filters import element_types, register
 from fuzzir.findings import Observation
 from fuzzir.model import Program
 
@@ -37,3 +37,39 @@ def vulkan_baseline_i8(program: Program, o: Observation) -> bool:
     `--iree-vulkan-target=rdna3` (native int8) on the same device.
     """
     return _vulkan_baseline_miscompile(program, o, "i8")
+
+
+@register("vulkan-baseline-bf16-emulation")
+def vulkan_baseline_bf16(program: Program, o: Observation) -> bool:
+    """Wrong bf16 values on the default Vulkan target, which has no 16-bit storage.
+
+    The same packing as for i8: on IREE 3.13 with lavapipe an elementwise `arith.mulf` of two
+    `tensor<5xbf16>` into `tensor.empty` returns its fifth element as 0, a reduction into
+    `tensor<7xbf16>` its seventh; with `--iree-vulkan-target=rdna3` both are right on the same device.
+    """
+    return _vulkan_baseline_miscompile(program, o, "bf16")
+
+
+@register("vulkan-baseline-i16-emulation")
+def vulkan_baseline_i16(program: Program, o: Observation) -> bool:
+    """Wrong i16 values on the default Vulkan target, which has no 16-bit storage.
+
+    As for bf16: an elementwise `arith.muli` of two `tensor<5xi16>` into `tensor.empty` loses the
+    element in the last, partial 32-bit word (IREE 3.13, lavapipe); right with `--iree-vulkan-target=rdna3`.
+    """
+    return _vulkan_baseline_miscompile(program, o, "i16")
+
+
+@register("vulkan-baseline-i64-emulation")
+def vulkan_baseline_i64(program: Program, o: Observation) -> bool:
+    """i64 ops the default Vulkan target's 64-bit integer emulation cannot lower.
+
+    That target has no Int64 capability, so IREE emulates i64 as two i32 words; on IREE 3.13
+    `arith.maxsi` of i64 values (and other ops) is left unlowered: `failed to legalize unresolved
+    target materialization from ('i64') to ('vector<2xi32>')` or `failed to legalize operation
+    'vector.broadcast'` of an i64. The same programs compile with `--iree-vulkan-target=rdna3`.
+    Only those diagnostics are this limit: any other compile error of an i64 program stays a finding.
+    """
+    return (o.kind == "compile-error" and o.target == "vulkan" and "failed to legalize" in o.message
+            and "i64" in o.message and "i64" in element_types(program)
+            and not any(f.startswith("--iree-vulkan-target") for f in o.flags))
