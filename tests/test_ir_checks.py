@@ -217,3 +217,21 @@ def test_parse_failure_raises(tmp_path: Path) -> None:
     assert "\n" not in str(info.value)
     with pytest.raises(IRParseError):
         check_ir({"stream": str(tmp_path / "missing.mlir")})
+
+
+def test_a_copy_on_write_is_reported_at_its_first_writer_only(tmp_path: Path) -> None:
+    # The issue's reduction writes the constant's copy; a scatter then updates that result in
+    # place. Only the reduction met the constant: the scatter chains on an intermediate.
+    extra_arg = "%upd: tensor<1xi32>"
+    src = issue_program(args=extra_arg).replace(
+        "  return %3 : tensor<32xi32>",
+        """  %idx = arith.constant dense<[[4]]> : tensor<1x1xi32>
+  %5 = iree_linalg_ext.scatter dimension_map = [0] unique_indices(true)
+      ins(%upd, %idx : tensor<1xi32>, tensor<1x1xi32>) outs(%3 : tensor<32xi32>) {
+  ^bb0(%u: i32, %o: i32):
+    iree_linalg_ext.yield %u : i32
+  } -> tensor<32xi32> loc("op1:iree_linalg_ext.scatter")
+  return %5 : tensor<32xi32>""")
+    v = check_ir(compile_phases(tmp_path, src, CPU + NO_INLINE))
+    assert {x.op for x in v} == {"op0:linalg.generic"}, [x.message for x in v]
+    assert {x.kind for x in v} == {READWRITE_CONSTANT, CONSTANT_COPY}

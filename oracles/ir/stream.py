@@ -33,13 +33,16 @@ class _RwUse:
 
 
 def check_stream(mod: PhaseIR, sources: SourceNames, report: Report) -> None:
-    """A constant copied into a resource that a dispatch then binds read-write."""
+    """A constant copied into a resource that a dispatch then binds read-write.
+
+    Only the first dispatch after the copy that binds it read-write is the copy's writer: a later
+    one writes the first one's result in place (ordinary chaining, as for any intermediate), so
+    reporting it too would report one copy-on-write twice, at an op that never saw the constant."""
     for fn in mod.host_funcs():
-        rw_uses: list[_RwUse] = []
-        copies: list[tuple[Const, Range]] = []
+        events: list[tuple[Const, Range] | _RwUse] = []  # copies and read-write uses, in program order
         for op in walk(fn):
             if isinstance(op, stream.CmdDispatchOp):
-                rw_uses.extend(_check_dispatch(mod, op, sources, report))
+                events.extend(_check_dispatch(mod, op, sources, report))
             elif isinstance(op, stream.CmdCopyOp):
                 if is_type(op.target.type, CONSTANT_RESOURCE):
                     continue  # constant-to-constant staging during initialization
@@ -47,11 +50,14 @@ def check_stream(mod: PhaseIR, sources: SourceNames, report: Report) -> None:
                 if const is None:
                     continue
                 root, offset = resource_root(op.target, const_index(op.target_offset))
-                copies.append((const, Range(root, offset, const_index(op.length))))
-        for const, target in copies:
-            for use in rw_uses:
-                if use.range.overlaps(target):
-                    _report_copy(use, const, sources, report)
+                events.append((const, Range(root, offset, const_index(op.length))))
+        for k, event in enumerate(events):
+            if isinstance(event, _RwUse):
+                continue
+            const, target = event
+            writer = next((u for u in events[k + 1:] if isinstance(u, _RwUse) and u.range.overlaps(target)), None)
+            if writer is not None:
+                _report_copy(writer, const, sources, report)
 
 
 def _check_dispatch(
