@@ -38,8 +38,12 @@ def dense_attr(lit: Literal) -> str:
     return dense(data, dtype, max_nested_bytes=INLINE_CONSTANT_LIMIT_BYTES)
 
 
-def _ref_name(ref: Ref) -> str:
-    return {"arg": "%arg", "lit": "%cst", "op": "%op"}[ref.kind] + str(ref.index)
+def _ref_name(ref: Ref, program: Program | None = None) -> str:
+    """`%argN`, `%cstN`, `%opN`, or `%opN#k` for a result of a multi-result op."""
+    name = {"arg": "%arg", "lit": "%cst", "op": "%op"}[ref.kind] + str(ref.index)
+    if ref.kind == "op" and program is not None and program.ops[ref.index].more:
+        name += f"#{ref.result}"
+    return name
 
 
 class _Body:
@@ -81,38 +85,40 @@ def _attrs(op: LinalgOp) -> str:
 
 def emit_op(program: Program, index: int) -> list[str]:
     op = program.ops[index]
-    in_types = [program.type_of(r).mlir() for r in op.ins]
-    ins = ", ".join(_ref_name(r) for r in op.ins)
-    out_t = op.result_type.mlir()
+    in_types = [program.mlir_type(r) for r in op.ins]
+    ins = ", ".join(_ref_name(r, program) for r in op.ins)
+    out_types = [t.mlir() for t in op.result_types]
+    out_t = out_types[0] if len(out_types) == 1 else f"({', '.join(out_types)})"
     loc = f'loc("{names.op_loc(index, op.name)}")'
-    head = f"  %op{index} = "
-    operands = f"ins({ins} : {', '.join(in_types)}) outs({_ref_name(op.init)} : {out_t})"
-    dtypes = [program.type_of(r).dtype for r in op.ins] + [op.result_type.dtype]
-    block_names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"]
+    head = f"  %op{index} = " if not op.more else f"  %op{index}:{len(out_types)} = "
+    outs = ", ".join(_ref_name(r, program) for r in op.inits)
+    operands = f"ins({ins} : {', '.join(in_types)}) outs({outs} : {', '.join(out_types)})"
+    dtype = op.result_type.dtype
+    dtypes = [program.type_of(r).dtype for r in op.ins] + [t.dtype for t in op.result_types]
+    block_names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"] + [f"%out{k}" for k in range(1, len(out_types))]
     block_args = ", ".join(f"{n}: {t}" for n, t in zip(block_names, dtypes, strict=True))
+    body = _Body(block_names, dtype)
+    yielded = ", ".join(body.value(b) for b in op.bodies)
+    yield_line = f"    linalg.yield {yielded} : {', '.join(t.dtype for t in op.result_types)}"
     if op.name == "linalg.reduce":  # a named op with a region: the combiner is printed, the maps are implied
-        body = _Body(block_names, op.result_type.dtype)
-        result = body.value(op.body)
         dims = ", ".join(str(d) for d in op.reduction_dims)
         return [
             f"{head}linalg.reduce {operands} dimensions = [{dims}]",
             f"    ({block_args}) {{",
             *body.lines,
-            f"    linalg.yield {result} : {op.result_type.dtype}",
+            yield_line,
             f"  }} {loc}",
         ]
     if op.is_named:
         return [f"{head}{op.name}{_attrs(op)} {operands} -> {out_t} {loc}"]
     ndims = len(op.bounds)
-    maps = ", ".join(map_mlir(ndims, m) for m in op.maps)
+    maps = ", ".join(map_mlir(ndims, m) for m in op.all_maps)
     iters = ", ".join(f'"{it}"' for it in op.iterators)
-    body = _Body(block_names, op.result_type.dtype)
-    result = body.value(op.body)
     return [
         f"{head}linalg.generic {{indexing_maps = [{maps}], iterator_types = [{iters}]}} {operands} {{",
         f"  ^bb0({block_args}):",
         *body.lines,
-        f"    linalg.yield {result} : {op.result_type.dtype}",
+        yield_line,
         f"  }} -> {out_t} {loc}",
     ]
 
@@ -167,7 +173,7 @@ def emit(program: Program) -> str:
                 f"util.global private @cst{i} = {dense_attr(lit)} : {lit.type.mlir()} "
                 f'loc("{names.literal_loc(i, lit.init_kind.value)}")'
             )
-    args = ", ".join(f"%arg{i}: {t.mlir()}" for i, t in enumerate(program.args))
+    args = ", ".join(f"%arg{i}: {program.mlir_type(Ref('arg', i))}" for i in range(len(program.args)))
     results = list(program.result_types())
     res_sig = _tensor_list(results)
     if len(results) != 1:
@@ -177,7 +183,7 @@ def emit(program: Program) -> str:
         lines.extend(_emit_literal(i, lit))
     for i in range(len(program.ops)):
         lines.extend(emit_op(program, i))
-    rets = ", ".join(_ref_name(r) for r in program.results)
+    rets = ", ".join(_ref_name(r, program) for r in program.results)
     lines.append(f"  return {rets} : {_tensor_list(results)}")
     lines.append("}")
     lines.extend(_resources(program))

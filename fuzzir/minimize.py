@@ -7,8 +7,9 @@ yields an observation with the *same signature key*, and the first kept
 candidate restarts the pass. Passes, biggest wins first: drop an op, cut a
 chain (an operand becomes a fresh argument), halve or unit a loop dimension,
 turn a global into a plain constant, a dense constant into a splat,
-constant values into ones, simplify a body, and widen the element type to
-f32/i32. Because the signature includes the op family, init kind and type
+constant values into ones, simplify a body, widen the element type to
+f32/i32, drop an output of a multi-result op and print dynamic-shaped
+arguments static. Because the signature includes the op family, init kind and type
 class where they matter, no pass can wander off to a different bug.
 """
 
@@ -24,18 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from fuzzir.emit import emit
+from fuzzir.families import family_of
 from fuzzir.findings import group
 from fuzzir.judge import Cell, Settings, judge_program, shows_signature
-from fuzzir.model import (
-    NUMPY_DTYPE,
-    AffineExpr,
-    Expr,
-    Literal,
-    LiteralKind,
-    Program,
-    Ref,
-    TensorType,
-)
+from fuzzir.model import NUMPY_DTYPE, AffineExpr, Expr, LinalgOp, Literal, LiteralKind, Program, Ref, TensorType
 from fuzzir.parse import ParseError, parse_program
 from fuzzir.persist import finding_files
 from fuzzir.record import CellRecord, FindingRecord
@@ -48,7 +41,7 @@ Candidates = Iterator[Program]
 def _uses(program: Program) -> dict[Ref, int]:
     counts: dict[Ref, int] = {}
     for op in program.ops:
-        for r in (*op.ins, op.init):
+        for r in op.operands:
             counts[r] = counts.get(r, 0) + 1
     for r in program.results:
         counts[r] = counts.get(r, 0) + 1
@@ -59,14 +52,19 @@ def _remap(ref: Ref, mapping: dict[Ref, Ref]) -> Ref:
     return mapping.get(ref, ref)
 
 
+def _remap_op(op: LinalgOp, mapping: dict[Ref, Ref]) -> LinalgOp:
+    return op.with_inits(tuple(_remap(r, mapping) for r in op.ins), tuple(_remap(r, mapping) for r in op.inits))
+
+
 def compact(program: Program) -> Program:
     """Drop unused args and literals, renumber refs, return every unconsumed op result."""
-    consumed = {r.index for op in program.ops for r in (*op.ins, op.init) if r.kind == "op"}
+    consumed = {r for op in program.ops for r in op.operands if r.kind == "op"}
     results = list(program.results)
     for i in range(len(program.ops)):
-        if i not in consumed and Ref("op", i) not in results:
-            results.append(Ref("op", i))
-    used = {r for op in program.ops for r in (*op.ins, op.init)} | set(results)
+        for r in program.op_refs(i):
+            if r not in consumed and r not in results:
+                results.append(r)
+    used = {r for op in program.ops for r in op.operands} | set(results)
     mapping: dict[Ref, Ref] = {}
     args, lits = [], []
     for i, t in enumerate(program.args):
@@ -77,9 +75,9 @@ def compact(program: Program) -> Program:
         if Ref("lit", i) in used:
             mapping[Ref("lit", i)] = Ref("lit", len(lits))
             lits.append(lit)
-    ops = tuple(dataclasses.replace(op, ins=tuple(_remap(r, mapping) for r in op.ins),
-                                    init=_remap(op.init, mapping)) for op in program.ops)
-    return Program(tuple(args), tuple(lits), ops, tuple(_remap(r, mapping) for r in results))
+    ops = tuple(_remap_op(op, mapping) for op in program.ops)
+    dynamic = tuple(sorted((mapping[Ref("arg", a)].index, d) for a, d in program.dynamic if Ref("arg", a) in mapping))
+    return Program(tuple(args), tuple(lits), ops, tuple(_remap(r, mapping) for r in results), dynamic)
 
 
 def _with_fresh_arg(program: Program, t: TensorType) -> tuple[Program, Ref]:
@@ -87,29 +85,57 @@ def _with_fresh_arg(program: Program, t: TensorType) -> tuple[Program, Ref]:
 
 
 def drop_op(program: Program) -> Candidates:
-    """Remove one op; its uses read a fresh argument instead."""
+    """Remove one op; its uses read fresh arguments instead (one per result)."""
     for i in reversed(range(len(program.ops))):
         if len(program.ops) == 1:
             return
-        p, fresh = _with_fresh_arg(program, program.ops[i].result_type)
-        mapping = {Ref("op", i): fresh}
-        mapping.update({Ref("op", j): Ref("op", j - 1) for j in range(i + 1, len(p.ops))})
-        ops = [dataclasses.replace(op, ins=tuple(_remap(r, mapping) for r in op.ins), init=_remap(op.init, mapping))
-               for j, op in enumerate(p.ops) if j != i]
-        results = tuple(_remap(r, mapping) for r in p.results if r != Ref("op", i))
-        yield compact(Program(p.args, p.literals, tuple(ops), results))
+        p = program
+        mapping: dict[Ref, Ref] = {}
+        for r in program.op_refs(i):
+            p, mapping[r] = _with_fresh_arg(p, program.type_of(r))
+        for j in range(i + 1, len(p.ops)):
+            mapping.update({r: Ref("op", j - 1, r.result) for r in p.op_refs(j)})
+        ops = [_remap_op(op, mapping) for j, op in enumerate(p.ops) if j != i]
+        results = tuple(_remap(r, mapping) for r in p.results if not (r.kind == "op" and r.index == i))
+        yield compact(Program(p.args, p.literals, tuple(ops), results, p.dynamic))
+
+
+def drop_output(program: Program) -> Candidates:
+    """Remove one output of a multi-result op (whose value no other output's body reads); its uses
+    read a fresh argument instead."""
+    for i, op in enumerate(program.ops):
+        n_in, n_out = len(op.ins), len(op.inits)
+        for k in reversed(range(n_out)):
+            if n_out < 2 or any(b.reads(n_in + k) for j, b in enumerate(op.bodies) if j != k):
+                continue
+            p, fresh = _with_fresh_arg(program, op.result_types[k])
+            new = op.without_output(k)
+            if not new.more and op.family == "multi_result":
+                new = dataclasses.replace(new, family=family_of("linalg.generic", new.iterators, new.all_maps))
+            mapping = {Ref("op", i, k): fresh}
+            mapping.update({Ref("op", i, j): Ref("op", i, j - 1) for j in range(k + 1, n_out)})
+            ops = [_remap_op(o, mapping) for o in p.ops]
+            ops[i] = new
+            results = tuple(_remap(r, mapping) for r in p.results if r != Ref("op", i, k))
+            yield compact(Program(p.args, p.literals, tuple(ops), results, p.dynamic))
+
+
+def static_args(program: Program) -> Candidates:
+    """Dynamic-shaped arguments printed with their static shapes."""
+    if program.dynamic:
+        yield program.replace(dynamic=())
 
 
 def cut_chain(program: Program) -> Candidates:
     """An operand that is another op's result becomes a fresh argument."""
     for i, op in enumerate(program.ops):
-        for k, r in enumerate((*op.ins, op.init)):
+        for k, r in enumerate(op.operands):
             if r.kind != "op":
                 continue
             p, fresh = _with_fresh_arg(program, program.type_of(r))
-            operands = [*op.ins, op.init]
+            operands = list(op.operands)
             operands[k] = fresh
-            new = dataclasses.replace(op, ins=tuple(operands[:-1]), init=operands[-1])
+            new = op.with_inits(tuple(operands[:len(op.ins)]), tuple(operands[len(op.ins):]))
             ops = list(p.ops)
             ops[i] = new
             yield compact(p.replace(ops=tuple(ops)))
@@ -141,8 +167,9 @@ def shrink_dims(program: Program) -> Candidates:
     """Halve (or set to 1) one loop dimension of an op whose operands nothing else uses."""
     uses = _uses(program)
     for i, op in enumerate(program.ops):
-        operands = [*op.ins, op.init]
-        if any(r.kind == "op" or uses.get(r, 0) > 1 for r in operands) or uses.get(Ref("op", i), 0) > 1:
+        operands = list(op.operands)
+        if any(r.kind == "op" or uses.get(r, 0) > 1 for r in operands) or any(
+                uses.get(r, 0) > 1 for r in program.op_refs(i)):
             continue
         for d, b in enumerate(op.bounds):
             for nb in dict.fromkeys((1, b // 2)):
@@ -150,7 +177,7 @@ def shrink_dims(program: Program) -> Candidates:
                     continue
                 bounds = tuple(nb if k == d else x for k, x in enumerate(op.bounds))
                 p: Program | None = program
-                for r, amap in zip(operands, op.maps, strict=True):
+                for r, amap in zip(operands, op.all_maps, strict=True):
                     assert p is not None
                     got = _resize(p, r, _operand_shape(amap, bounds))
                     p = got[0] if got else None
@@ -158,7 +185,8 @@ def shrink_dims(program: Program) -> Candidates:
                         break
                 if p is None:
                     continue
-                new = dataclasses.replace(op, bounds=bounds, result_type=p.type_of(op.init))
+                more = tuple(dataclasses.replace(o, result_type=p.type_of(o.init)) for o in op.more)
+                new = dataclasses.replace(op, bounds=bounds, result_type=p.type_of(op.init), more=more)
                 ops = list(p.ops)
                 ops[i] = new
                 candidate = p.replace(ops=tuple(ops))
@@ -206,14 +234,20 @@ def simplify_bodies(program: Program) -> Candidates:
     for i, op in enumerate(program.ops):
         if op.is_named:
             continue
-        for path, sub in _subexprs(op.body):
-            for a in sub.args:
-                body = _replace_at(op.body, path, a)
-                if body == op.body or (op.reduction_dims and not body.args):
-                    continue
-                ops = list(program.ops)
-                ops[i] = dataclasses.replace(op, body=body)
-                yield program.replace(ops=tuple(ops))
+        for k, old in enumerate(op.bodies):
+            for path, sub in _subexprs(old):
+                for a in sub.args:
+                    body = _replace_at(old, path, a)
+                    if body == old or (op.reduction_dims and not body.args):
+                        continue
+                    ops = list(program.ops)
+                    if k == 0:
+                        ops[i] = dataclasses.replace(op, body=body)
+                    else:
+                        more = list(op.more)
+                        more[k - 1] = dataclasses.replace(more[k - 1], body=body)
+                        ops[i] = dataclasses.replace(op, more=tuple(more))
+                    yield program.replace(ops=tuple(ops))
 
 
 def widen_types(program: Program) -> Candidates:
@@ -228,17 +262,21 @@ def widen_types(program: Program) -> Candidates:
     lits = tuple(Literal(lit.kind, tt(lit.type), np.asarray(lit.data).astype(NUMPY_DTYPE[tt(lit.type).dtype]))
                  for lit in program.literals)
     # Body op names (addf, addi) do not depend on the width, so only the types change.
-    ops = tuple(dataclasses.replace(op, result_type=tt(op.result_type)) for op in program.ops)
-    yield Program(tuple(tt(t) for t in program.args), lits, ops, program.results)
+    ops = tuple(dataclasses.replace(op, result_type=tt(op.result_type),
+                                    more=tuple(dataclasses.replace(o, result_type=tt(o.result_type)) for o in op.more))
+                for op in program.ops)
+    yield Program(tuple(tt(t) for t in program.args), lits, ops, program.results, program.dynamic)
 
 
 PASSES: tuple[tuple[str, Callable[[Program], Candidates]], ...] = (
     ("drop-op", drop_op),
+    ("drop-output", drop_output),
     ("cut-chain", cut_chain),
     ("shrink-dims", shrink_dims),
     ("simplify-literals", simplify_literals),
     ("simplify-bodies", simplify_bodies),
     ("widen-types", widen_types),
+    ("static-args", static_args),
 )
 
 

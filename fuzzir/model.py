@@ -5,6 +5,9 @@ evaluates it, `fuzzir.parse` rebuilds it from MLIR text and the minimizer
 rewrites it. Every linalg op carries its *generic form* (loop bounds, indexing
 maps, iterator types, body expression) even when it is emitted as a named op,
 so the numpy reference needs one interpreter, not one per op.
+
+The module is long: it is the one description every stage reads, so each construct
+(multi-result ops, dynamic-shaped arguments ...) lives here rather than in a stage.
 """
 
 from __future__ import annotations
@@ -43,8 +46,9 @@ class TensorType:
     shape: tuple[int, ...]
     dtype: str
 
-    def mlir(self) -> str:
-        dims = "".join(f"{d}x" for d in self.shape)
+    def mlir(self, dynamic: tuple[int, ...] = ()) -> str:
+        """The MLIR type; dims in `dynamic` print as `?` (a dynamic-shaped argument)."""
+        dims = "".join(f"{'?' if i in dynamic else d}x" for i, d in enumerate(self.shape))
         return f"tensor<{dims}{self.dtype}>"
 
     @property
@@ -123,6 +127,7 @@ class Ref:
 
     kind: str  # "arg" | "lit" | "op"
     index: int
+    result: int = 0  # which result of a multi-result op (`%opN#k`); 0 for everything else
 
     def __post_init__(self) -> None:
         if self.kind not in ("arg", "lit", "op"):
@@ -194,6 +199,14 @@ class Expr:
     def size(self) -> int:
         return sum(1 for _ in self.walk())
 
+    def remap(self, mapping: dict[int, int]) -> Expr:
+        """This tree with block argument i read as `mapping.get(i, i)`."""
+        if self.op == "arg":
+            return Expr.arg(mapping.get(self.index, self.index))
+        if not self.args:
+            return self
+        return dataclasses.replace(self, args=tuple(a.remap(mapping) for a in self.args))
+
 
 #: arith ops a body may use, by element type class, with their arity.
 BINARY_FLOAT = ("addf", "subf", "mulf", "maximumf", "minimumf")
@@ -207,6 +220,19 @@ COMBINERS = {
     "float": ("addf", "mulf", "maximumf", "minimumf"),
     "int": ("addi", "muli", "maxsi", "minsi", "andi", "ori", "xori"),
 }
+
+
+@dataclass(frozen=True)
+class Output:
+    """A further destination of a multi-result `linalg.generic`: its own init, indexing map, body and type.
+
+    The block arguments are the ins, then every output's out value in order, so output k's
+    own out value is `Expr.arg(len(ins) + k)` (output 0 is the op's `init`/`body`)."""
+
+    init: Ref
+    map: AffineMap
+    body: Expr
+    result_type: TensorType
 
 
 @dataclass(frozen=True)
@@ -228,6 +254,50 @@ class LinalgOp:
     result_type: TensorType
     strides: tuple[int, ...] = ()
     dilations: tuple[int, ...] = ()
+    more: tuple[Output, ...] = ()  # outputs 1.. of a multi-result generic (frontends fuse reductions so)
+
+    @property
+    def inits(self) -> tuple[Ref, ...]:
+        """Every `outs` operand, output 0 first."""
+        return (self.init, *(o.init for o in self.more))
+
+    @property
+    def operands(self) -> tuple[Ref, ...]:
+        """ins, then every init: the order of the block arguments and of `all_maps`."""
+        return (*self.ins, *self.inits)
+
+    @property
+    def all_maps(self) -> tuple[AffineMap, ...]:
+        return (*self.maps, *(o.map for o in self.more))
+
+    @property
+    def bodies(self) -> tuple[Expr, ...]:
+        """The yielded value of each output."""
+        return (self.body, *(o.body for o in self.more))
+
+    @property
+    def result_types(self) -> tuple[TensorType, ...]:
+        return (self.result_type, *(o.result_type for o in self.more))
+
+    def output(self, k: int) -> Output:
+        """Output k (0 is the op's own init, map, body and type)."""
+        if k == 0:
+            return Output(self.init, self.maps[-1], self.body, self.result_type)
+        return self.more[k - 1]
+
+    def without_output(self, k: int) -> LinalgOp:
+        """This op without output k (no other output's body may read its value)."""
+        n_in, n_out = len(self.ins), len(self.inits)
+        shift = {n_in + j: n_in + j - 1 for j in range(k + 1, n_out)}
+        kept = [self.output(j) for j in range(n_out) if j != k]
+        kept = [dataclasses.replace(o, body=o.body.remap(shift)) for o in kept]
+        return dataclasses.replace(self, init=kept[0].init, maps=(*self.maps[:-1], kept[0].map), body=kept[0].body,
+                                   result_type=kept[0].result_type, more=tuple(kept[1:]))
+
+    def with_inits(self, ins: tuple[Ref, ...], inits: tuple[Ref, ...]) -> LinalgOp:
+        """This op reading `ins` and writing into `inits` (one per output)."""
+        more = tuple(dataclasses.replace(o, init=r) for o, r in zip(self.more, inits[1:], strict=True))
+        return dataclasses.replace(self, ins=ins, init=inits[0], more=more)
 
     @property
     def reduction_dims(self) -> tuple[int, ...]:
@@ -250,16 +320,36 @@ class Program:
     literals: tuple[Literal, ...]
     ops: tuple[LinalgOp, ...]
     results: tuple[Ref, ...]
+    #: (argument, dim) pairs, sorted, printed `?` in the signature and wherever the argument is used;
+    #: `args` keeps their sizes (the inputs fuzzir passes). Only arguments read as `ins` are dynamic.
+    dynamic: tuple[tuple[int, int], ...] = ()
 
     def type_of(self, ref: Ref) -> TensorType:
         if ref.kind == "arg":
             return self.args[ref.index]
         if ref.kind == "lit":
             return self.literals[ref.index].type
-        return self.ops[ref.index].result_type
+        return self.ops[ref.index].result_types[ref.result]
 
-    def init_kind(self, op: LinalgOp) -> InitKind:
-        ref = op.init
+    def dynamic_dims(self, arg: int) -> tuple[int, ...]:
+        return tuple(d for a, d in self.dynamic if a == arg)
+
+    def mlir_type(self, ref: Ref) -> str:
+        """The type `ref` has in the MLIR text: `?` for the dynamic dims of an argument."""
+        t = self.type_of(ref)
+        return t.mlir(self.dynamic_dims(ref.index)) if ref.kind == "arg" else t.mlir()
+
+    def op_refs(self, index: int) -> tuple[Ref, ...]:
+        """A ref to each result of op `index`."""
+        return tuple(Ref("op", index, k) for k in range(len(self.ops[index].result_types)))
+
+    def init_kinds(self, op: LinalgOp) -> tuple[InitKind, ...]:
+        """The kind of each of the op's inits, output 0 first."""
+        return tuple(self.init_kind(op, k) for k in range(len(op.inits)))
+
+    def init_kind(self, op: LinalgOp, output: int = 0) -> InitKind:
+        """The kind of output `output`'s init (output 0, the generator's focus constant, by default)."""
+        ref = op.inits[output]
         if ref.kind == "arg":
             return InitKind.ARG
         if ref.kind == "op":
@@ -271,11 +361,12 @@ class Program:
 
     def constant_init_ops(self) -> list[int]:
         """Indices of ops whose `outs` is a constant: what the fuzzer is about."""
-        return [i for i, op in enumerate(self.ops) if self.init_kind(op) in CONSTANT_INIT_KINDS]
+        return [i for i, op in enumerate(self.ops)
+                if any(k in CONSTANT_INIT_KINDS for k in self.init_kinds(op))]
 
     def dtypes(self) -> list[str]:
         seen: list[str] = []
-        for t in [*self.args, *(op.result_type for op in self.ops)]:
+        for t in [*self.args, *(t for op in self.ops for t in op.result_types)]:
             if t.dtype not in seen:
                 seen.append(t.dtype)
         return seen
@@ -285,7 +376,7 @@ class Program:
         return (
             sum(t.numel for t in self.args)
             + sum(lit.type.numel for lit in self.literals)
-            + sum(op.result_type.numel for op in self.ops)
+            + sum(t.numel for op in self.ops for t in op.result_types)
         )
 
     def replace(self, **changes: object) -> Program:
@@ -294,8 +385,8 @@ class Program:
     def validate(self) -> None:
         """Raise ValueError if refs point forward or types do not line up."""
         for i, op in enumerate(self.ops):
-            operands = [*op.ins, op.init]
-            if len(op.maps) != len(operands):
+            operands = list(op.operands)
+            if len(op.all_maps) != len(operands):
                 raise ValueError(f"op {i}: {len(op.maps)} maps for {len(operands)} operands")
             if len(op.iterators) != len(op.bounds):
                 raise ValueError(f"op {i}: iterator count does not match bounds")
@@ -306,7 +397,9 @@ class Program:
                     raise ValueError(f"op {i} uses a missing literal")
                 if ref.kind == "arg" and ref.index >= len(self.args):
                     raise ValueError(f"op {i} uses a missing argument")
-            for ref, amap in zip(operands, op.maps, strict=True):
+                if ref.kind == "op" and ref.result >= len(self.ops[ref.index].result_types):
+                    raise ValueError(f"op {i} uses a missing result of op {ref.index}")
+            for ref, amap in zip(operands, op.all_maps, strict=True):
                 t = self.type_of(ref)
                 if len(amap) != len(t.shape):
                     raise ValueError(f"op {i}: map rank {len(amap)} != operand rank {len(t.shape)}")
@@ -315,9 +408,19 @@ class Program:
                     lo = e.const + sum(c * (op.bounds[d] - 1) for d, c in e.terms if c < 0)
                     if lo < 0 or hi >= size:
                         raise ValueError(f"op {i}: an index runs outside {t.mlir()}")
-            if self.type_of(op.init) != op.result_type:
-                raise ValueError(f"op {i}: init type differs from result type")
+            for k, init in enumerate(op.inits):
+                if self.type_of(init) != op.result_types[k]:
+                    raise ValueError(f"op {i}: init type differs from result type")
+                if init.kind == "arg" and self.dynamic_dims(init.index):
+                    raise ValueError(f"op {i}: a dynamic-shaped argument is an init")
+        for a, d in self.dynamic:
+            if a >= len(self.args) or d >= len(self.args[a].shape):
+                raise ValueError(f"dynamic dim {d} of argument {a} does not exist")
+        if list(self.dynamic) != sorted(set(self.dynamic)):
+            raise ValueError("dynamic dims are not sorted and unique")
         for r in self.results:
             self.type_of(r)
+            if r.kind == "arg" and self.dynamic_dims(r.index):
+                raise ValueError("a dynamic-shaped argument is a result")
         if not self.results:
             raise ValueError("program returns nothing")
