@@ -350,7 +350,10 @@ def pass_matcher(family: str, constant: str) -> str:
     From `DetachElementwiseFromNamedOps.cpp` (see ../shared/context/iree-facts.md): a splat
     `arith.constant` init of any linalg op becomes a fill; a non-splat constant init of an op
     with a contraction or convolution interface is detached into fill(0) plus an add; the
-    pass does not look through `util.global.load`."""
+    pass does not look through `util.global.load`. A multi-result op (`multi_result`): the
+    splat rule loops over every init (`DetachSplatConstantOutsOperands` walks `getDpsInits()`),
+    so each splat init becomes a fill; the detach rule returns early unless the op has exactly
+    one init (and no multi-result generic has the interfaces), so a non-splat init stays."""
     if constant == "global":
         return "no-lookthrough"
     if constant == "splat":
