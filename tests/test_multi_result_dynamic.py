@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import fuzzir
+from fuzzir.any_program import load_program
 from fuzzir.emit import emit
 from fuzzir.families import D
 from fuzzir.families.multi_result import NAME as MULTI
@@ -129,6 +130,8 @@ def test_a_dynamic_dim_no_static_operand_fixes_takes_the_dim_option() -> None:
     assert parse_program(text).args[0].shape == (DEFAULT_DIM, 8)
     assert parse_program(text, dims={(0, 0): 6}).args[0].shape == (6, 8)
     assert parse_program(text, dims={(-1, -1): 3}).args[0].shape == (3, 8)
+    loaded = load_program(text, "dyn.mlir", dims={(0, 0): 5})  # `fuzzir check --dim 0:0=5`
+    assert loaded.program is not None and loaded.program.args[0].shape == loaded.source.args[0].shape == (5, 8)
 
 
 def test_a_dynamic_destination_is_outside_the_model() -> None:
