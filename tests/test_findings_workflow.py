@@ -170,7 +170,8 @@ def test_a_finding_outside_the_model_is_minimized_by_iree_s_reducer(tmp_path: Pa
     a StableHLO program (a dialect the wheel's reducer lacks) is one clear line, exit 2."""
     found = tmp_path / "findings"
     inputs = Path(__file__).parent / "data" / "inputs"
-    assert main(["check", str(inputs / "mutable_global_defect.mlir"), "--targets", "llvm-cpu", "--out", str(found)]) == 1
+    user = str(inputs / "mutable_global_defect.mlir")
+    assert main(["check", user, "--targets", "llvm-cpu", "--out", str(found)]) == 1
     (entry,) = [p for p in found.iterdir() if p.is_dir()]
     assert main(["minimize", str(entry), "--time", "120"]) == 0
     meta = json.loads((entry / "meta.json").read_text())
