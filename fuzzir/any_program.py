@@ -53,7 +53,7 @@ def load_program(text: str, filename: str, *, function: str | None = None,
     if source.function != "main":
         return Loaded(source, None, f"fuzzir's model covers only @main (the entry is @{source.function})")
     try:
-        program = parse_program(text, filename=filename)
+        program = parse_program(text, filename=filename, dims=dims)
     except ParseError as e:
         return Loaded(source, None, f"fuzzir's model does not cover it: {e}")
     return Loaded(source, program, "")

@@ -45,8 +45,12 @@ def dense_attr(lit: Literal) -> str:
     return dense(data, dtype, max_nested_bytes=INLINE_CONSTANT_LIMIT_BYTES)
 
 
-def _ref_name(ref: Ref) -> str:
-    return {"arg": "%arg", "lit": "%cst", "op": "%op"}[ref.kind] + str(ref.index)
+def _ref_name(ref: Ref, program: Program | None = None) -> str:
+    """`%argN`, `%cstN`, `%opN`, or `%opN#k` for a result of a multi-result op."""
+    name = {"arg": "%arg", "lit": "%cst", "op": "%op"}[ref.kind] + str(ref.index)
+    if ref.kind == "op" and program is not None and program.ops[ref.index].more:
+        name += f"#{ref.result}"
+    return name
 
 
 class _Body:
@@ -110,54 +114,58 @@ def _emit_tensor_op(program: Program, index: int, op: TensorOp) -> list[str]:
         result = body.value(op.body)
         return [
             f"{head}{op.name} dimension_map = [{_ints(op.dimension_map)}] unique_indices(true) "
-            f"ins({_ref_name(upd)}, {_ref_name(idx)} : {program.type_of(upd).mlir()}, {program.type_of(idx).mlir()}) "
-            f"outs({_ref_name(op.init)} : {out_t}) {{",
+            f"ins({_ref_name(upd, program)}, {_ref_name(idx, program)} : "
+            f"{program.mlir_type(upd)}, {program.mlir_type(idx)}) "
+            f"outs({_ref_name(op.init, program)} : {out_t}) {{",
             f"  ^bb0(%upd: {dtype}, %orig: {dtype}):",
             *body.lines,
             f"    iree_linalg_ext.yield {result} : {dtype}",
             f"  }} -> {out_t} {loc}",
         ]
     src = op.ins[0]
-    return [f"{head}{op.name} {_ref_name(src)} into {_ref_name(op.init)}[{_ints(op.offsets)}] [{_ints(op.sizes)}] "
-            f"[{_ints(op.strides)}] : {program.type_of(src).mlir()} into {out_t} {loc}"]
+    dest = _ref_name(op.init, program)
+    return [f"{head}{op.name} {_ref_name(src, program)} into {dest}[{_ints(op.offsets)}] [{_ints(op.sizes)}] "
+            f"[{_ints(op.strides)}] : {program.mlir_type(src)} into {out_t} {loc}"]
 
 
 def emit_op(program: Program, index: int) -> list[str]:
     op = program.ops[index]
     if isinstance(op, TensorOp):
         return _emit_tensor_op(program, index, op)
-    in_types = [program.type_of(r).mlir() for r in op.ins]
-    ins = ", ".join(_ref_name(r) for r in op.ins)
-    out_t = op.result_type.mlir()
+    in_types = [program.mlir_type(r) for r in op.ins]
+    ins = ", ".join(_ref_name(r, program) for r in op.ins)
+    out_types = [t.mlir() for t in op.result_types]
+    out_t = out_types[0] if len(out_types) == 1 else f"({', '.join(out_types)})"
     loc = f'loc("{names.op_loc(index, op.name)}")'
-    head = f"  %op{index} = "
-    operands = f"ins({ins} : {', '.join(in_types)}) outs({_ref_name(op.init)} : {out_t})"
-    dtypes = [program.type_of(r).dtype for r in op.ins] + [op.result_type.dtype]
-    block_names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"]
+    head = f"  %op{index} = " if not op.more else f"  %op{index}:{len(out_types)} = "
+    outs = ", ".join(_ref_name(r, program) for r in op.inits)
+    operands = f"ins({ins} : {', '.join(in_types)}) outs({outs} : {', '.join(out_types)})"
+    dtype = op.result_type.dtype
+    dtypes = [program.type_of(r).dtype for r in op.ins] + [t.dtype for t in op.result_types]
+    block_names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"] + [f"%out{k}" for k in range(1, len(out_types))]
     block_args = ", ".join(f"{n}: {t}" for n, t in zip(block_names, dtypes, strict=True))
+    body = _Body(block_names, dtype, dtypes)
+    yielded = ", ".join(body.value(b) for b in op.bodies)
+    yield_line = f"    linalg.yield {yielded} : {', '.join(t.dtype for t in op.result_types)}"
     if op.name == "linalg.reduce":  # a named op with a region: the combiner is printed, the maps are implied
-        body = _Body(block_names, op.result_type.dtype, dtypes)
-        result = body.value(op.body)
         dims = ", ".join(str(d) for d in op.reduction_dims)
         return [
             f"{head}linalg.reduce {operands} dimensions = [{dims}]",
             f"    ({block_args}) {{",
             *body.lines,
-            f"    linalg.yield {result} : {op.result_type.dtype}",
+            yield_line,
             f"  }} {loc}",
         ]
     if op.is_named:
         return [f"{head}{op.name}{_attrs(op)} {operands} -> {out_t} {loc}"]
     ndims = len(op.bounds)
-    maps = ", ".join(map_mlir(ndims, m) for m in op.maps)
+    maps = ", ".join(map_mlir(ndims, m) for m in op.all_maps)
     iters = ", ".join(f'"{it}"' for it in op.iterators)
-    body = _Body(block_names, op.result_type.dtype, dtypes)
-    result = body.value(op.body)
     return [
         f"{head}linalg.generic {{indexing_maps = [{maps}], iterator_types = [{iters}]}} {operands} {{",
         f"  ^bb0({block_args}):",
         *body.lines,
-        f"    linalg.yield {result} : {op.result_type.dtype}",
+        yield_line,
         f"  }} -> {out_t} {loc}",
     ]
 
@@ -235,7 +243,7 @@ def emit(program: Program) -> str:
                 f"util.global private @cst{i} = {dense_attr(lit)} : {lit.type.mlir()} "
                 f'loc("{names.literal_loc(i, lit.init_kind.value)}")'
             )
-    args = ", ".join(f"%arg{i}: {t.mlir()}" for i, t in enumerate(program.args))
+    args = ", ".join(f"%arg{i}: {program.mlir_type(Ref('arg', i))}" for i in range(len(program.args)))
     results = list(program.result_types())
     res_sig = _tensor_list(results)
     if len(results) != 1:
@@ -245,7 +253,7 @@ def emit(program: Program) -> str:
         lines.extend(_emit_literal(i, lit))
     for i in range(len(program.ops)):
         lines.extend(emit_op(program, i))
-    rets = ", ".join(_ref_name(r) for r in program.results)
+    rets = ", ".join(_ref_name(r, program) for r in program.results)
     lines.append(f"  return {rets} : {_tensor_list(results)}")
     lines.append("}")
     lines.extend(_resources(program))

@@ -8,6 +8,7 @@ type, so each node may name its type and `check_body` says whether MLIR would ve
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,14 @@ class Expr:
 
     def size(self) -> int:
         return sum(1 for _ in self.walk())
+
+    def remap(self, mapping: dict[int, int]) -> Expr:
+        """This tree with block argument i read as `mapping.get(i, i)`."""
+        if self.op == "arg":
+            return Expr.arg(mapping.get(self.index, self.index))
+        if not self.args:
+            return self
+        return dataclasses.replace(self, args=tuple(a.remap(mapping) for a in self.args))
 
 
 #: arith ops a body may use, by element type class, with their arity.

@@ -365,7 +365,11 @@ def pass_matcher(family: str, constant: str) -> str:
     `arith.constant` init of any linalg or LinalgExt op (`iree_linalg_ext.scatter`) becomes a
     fill; a non-splat constant init of an op with a contraction or convolution interface is
     detached into fill(0) plus an add; the pass does not look through `util.global.load`, and
-    matches no tensor op (`tensor.insert_slice`: 'not-linalg'; checked on 3.13)."""
+    matches no tensor op (`tensor.insert_slice`: 'not-linalg'; checked on 3.13). A multi-result
+    op (`multi_result`): the splat rule loops over every init (`DetachSplatConstantOutsOperands`
+    walks `getDpsInits()`), so each splat init becomes a fill; the detach rule returns early
+    unless the op has exactly one init (and no multi-result generic has the interfaces), so a
+    non-splat init stays."""
     if constant == "global":
         return "no-lookthrough"
     if family in TENSOR_FAMILIES and constant in ("splat", "nonsplat"):

@@ -147,7 +147,7 @@ def _compile_observation(program: Program | None, cell: Cell, res: CompileResult
     families = sorted({o.family for o in program.ops}) if program is not None else []
     # Codegen refusing to write a global: which constant the pass left there is the cause.
     left = "" if program is None or not is_global_write(diag) else leftover_constant(
-        [(o.family, program.init_label(o)) for o in program.ops])
+        [(o.family, program.init_label(o, k)) for o in program.ops for k in range(len(o.inits))])
     return Observation(
         kind=kind, variant=cell.variant, target=cell.target.name, flags=cell.flags, stage="compile",
         op_name=op, message=diag.splitlines()[0][:300] if diag else res.status,

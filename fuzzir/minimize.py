@@ -4,262 +4,30 @@ Like C-Reduce, reduction is a schedule of small independent passes over the
 program model, run to a fixed point: each pass proposes candidates, a
 candidate is kept when checking it in the finding's reproducer cell still
 yields an observation with the *same signature key*, and the first kept
-candidate restarts the pass. Passes, biggest wins first: drop an op, cut a
-chain (an operand becomes a fresh argument), halve or unit a loop dimension,
-turn a global into a plain constant, a dense constant into a splat,
-constant values into ones, simplify a body, and widen the element type to
-f32/i32. Because the signature includes the op family, init kind and type
+candidate restarts the pass. The passes (`fuzzir.shrink`, biggest wins first)
+drop ops and outputs, cut chains, shrink dims, simplify constants and bodies,
+widen element types. Because the signature includes the op family, init kind and type
 class where they matter, no pass can wander off to a different bug.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from fuzzir.emit import emit
 from fuzzir.findings import group
 from fuzzir.judge import Cell, Settings, judge_program, shows_signature
-from fuzzir.model import (
-    NUMPY_DTYPE,
-    SCATTER,
-    AffineExpr,
-    Expr,
-    Literal,
-    LiteralKind,
-    Program,
-    Ref,
-    TensorType,
-)
+from fuzzir.model import Program
 from fuzzir.parse import ParseError, parse_program
 from fuzzir.persist import finding_files
 from fuzzir.record import CellRecord, FindingRecord
+from fuzzir.shrink import PASSES
 from fuzzir.store import DirectoryStore, StoreError
 from fuzzir.targets import TARGETS
-
-Candidates = Iterator[Program]
-
-
-def _uses(program: Program) -> dict[Ref, int]:
-    counts: dict[Ref, int] = {}
-    for op in program.ops:
-        for r in (*op.ins, op.init):
-            counts[r] = counts.get(r, 0) + 1
-    for r in program.results:
-        counts[r] = counts.get(r, 0) + 1
-    return counts
-
-
-def _remap(ref: Ref, mapping: dict[Ref, Ref]) -> Ref:
-    return mapping.get(ref, ref)
-
-
-def compact(program: Program) -> Program:
-    """Drop unused args and literals, renumber refs, return every unconsumed op result."""
-    consumed = {r.index for op in program.ops for r in (*op.ins, op.init) if r.kind == "op"}
-    results = list(program.results)
-    for i in range(len(program.ops)):
-        if i not in consumed and Ref("op", i) not in results:
-            results.append(Ref("op", i))
-    used = {r for op in program.ops for r in (*op.ins, op.init)} | set(results)
-    mapping: dict[Ref, Ref] = {}
-    args, lits = [], []
-    for i, t in enumerate(program.args):
-        if Ref("arg", i) in used:
-            mapping[Ref("arg", i)] = Ref("arg", len(args))
-            args.append(t)
-    for i, lit in enumerate(program.literals):
-        if Ref("lit", i) in used:
-            mapping[Ref("lit", i)] = Ref("lit", len(lits))
-            lits.append(lit)
-    ops = tuple(dataclasses.replace(op, ins=tuple(_remap(r, mapping) for r in op.ins),
-                                    init=_remap(op.init, mapping)) for op in program.ops)
-    return Program(tuple(args), tuple(lits), ops, tuple(_remap(r, mapping) for r in results))
-
-
-def _with_fresh_arg(program: Program, t: TensorType) -> tuple[Program, Ref]:
-    return program.replace(args=(*program.args, t)), Ref("arg", len(program.args))
-
-
-def drop_op(program: Program) -> Candidates:
-    """Remove one op; its uses read a fresh argument instead."""
-    for i in reversed(range(len(program.ops))):
-        if len(program.ops) == 1:
-            return
-        p, fresh = _with_fresh_arg(program, program.ops[i].result_type)
-        mapping = {Ref("op", i): fresh}
-        mapping.update({Ref("op", j): Ref("op", j - 1) for j in range(i + 1, len(p.ops))})
-        ops = [dataclasses.replace(op, ins=tuple(_remap(r, mapping) for r in op.ins), init=_remap(op.init, mapping))
-               for j, op in enumerate(p.ops) if j != i]
-        results = tuple(_remap(r, mapping) for r in p.results if r != Ref("op", i))
-        yield compact(Program(p.args, p.literals, tuple(ops), results))
-
-
-def cut_chain(program: Program) -> Candidates:
-    """An operand that is another op's result becomes a fresh argument."""
-    for i, op in enumerate(program.ops):
-        for k, r in enumerate((*op.ins, op.init)):
-            if r.kind != "op":
-                continue
-            p, fresh = _with_fresh_arg(program, program.type_of(r))
-            operands = [*op.ins, op.init]
-            operands[k] = fresh
-            new = dataclasses.replace(op, ins=tuple(operands[:-1]), init=operands[-1])
-            ops = list(p.ops)
-            ops[i] = new
-            yield compact(p.replace(ops=tuple(ops)))
-
-
-def _operand_shape(amap: tuple[AffineExpr, ...], bounds: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(e.const + sum(c * (bounds[d] - 1) for d, c in e.terms) + 1 for e in amap)
-
-
-def _resize(program: Program, ref: Ref, shape: tuple[int, ...]) -> tuple[Program, Ref] | None:
-    """A version of `ref` with `shape`: a new arg, or a sliced literal."""
-    t = TensorType(shape, program.type_of(ref).dtype)
-    if ref.kind == "arg":
-        args = list(program.args)
-        args[ref.index] = t
-        return program.replace(args=tuple(args)), ref
-    if ref.kind == "lit":
-        lit = program.literals[ref.index]
-        if any(n > o for n, o in zip(shape, lit.type.shape, strict=True)):
-            return None
-        data = np.asarray(lit.data)[tuple(slice(0, n) for n in shape)]
-        lits = list(program.literals)
-        lits[ref.index] = Literal(lit.kind, t, np.ascontiguousarray(data))  # a reshape no longer fits: dropped
-        return program.replace(literals=tuple(lits)), ref
-    return None
-
-
-def shrink_dims(program: Program) -> Candidates:
-    """Halve (or set to 1) one loop dimension of an op whose operands nothing else uses."""
-    uses = _uses(program)
-    for i, op in enumerate(program.ops):
-        operands = [*op.ins, op.init]
-        if any(r.kind == "op" or uses.get(r, 0) > 1 for r in operands) or uses.get(Ref("op", i), 0) > 1:
-            continue
-        for d, b in enumerate(op.bounds):
-            for nb in dict.fromkeys((1, b // 2)):
-                if nb < 1 or nb >= b:
-                    continue
-                bounds = tuple(nb if k == d else x for k, x in enumerate(op.bounds))
-                p: Program | None = program
-                for r, amap in zip(operands, op.maps, strict=True):
-                    assert p is not None
-                    got = _resize(p, r, _operand_shape(amap, bounds))
-                    p = got[0] if got else None
-                    if p is None:
-                        break
-                if p is None:
-                    continue
-                new = dataclasses.replace(op, bounds=bounds, result_type=p.type_of(op.init))
-                ops = list(p.ops)
-                ops[i] = new
-                candidate = p.replace(ops=tuple(ops))
-                try:
-                    candidate.validate()
-                except ValueError:
-                    continue
-                yield candidate
-
-
-def simplify_literals(program: Program) -> Candidates:
-    """Reshaped -> plain, global or dense_resource -> dense constant, dense -> splat, values -> ones.
-
-    Scatter indices are left alone: their rows must stay unique and in bounds."""
-    indices = {op.ins[1] for op in program.ops if op.family == SCATTER}
-    for i, lit in enumerate(program.literals):
-        if Ref("lit", i) in indices:
-            continue
-        options: list[Literal] = []
-        if lit.reshape is not None:
-            options.append(dataclasses.replace(lit, reshape=None))
-        if lit.kind in (LiteralKind.GLOBAL, LiteralKind.RESOURCE):
-            options.append(dataclasses.replace(lit, kind=LiteralKind.DENSE))
-        flat = np.asarray(lit.data).reshape(-1)
-        dense = lit.kind in (LiteralKind.DENSE, LiteralKind.GLOBAL, LiteralKind.RESOURCE)
-        if dense and flat.size and not np.all(flat == flat[0]):
-            options.append(dataclasses.replace(lit, kind=LiteralKind.SPLAT,
-                                               data=np.full(lit.type.shape, flat[0], flat.dtype)))
-        if lit.kind is not LiteralKind.EMPTY and flat.size and not np.all(flat == 1):
-            options.append(dataclasses.replace(lit, data=np.ones(lit.type.shape, flat.dtype)))
-        for new in options:
-            lits = list(program.literals)
-            lits[i] = new
-            yield program.replace(literals=tuple(lits))
-
-
-def _subexprs(e: Expr, path: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], Expr]]:
-    yield path, e
-    for k, a in enumerate(e.args):
-        yield from _subexprs(a, (*path, k))
-
-
-def _replace_at(e: Expr, path: tuple[int, ...], new: Expr) -> Expr:
-    if not path:
-        return new
-    args = list(e.args)
-    args[path[0]] = _replace_at(args[path[0]], path[1:], new)
-    return dataclasses.replace(e, args=tuple(args))
-
-
-def simplify_bodies(program: Program) -> Candidates:
-    """Replace a body subexpression by one of its operands, or by a block argument it reads (which
-    removes a round trip through another type; ill-typed candidates fail `validate`). Generic ops only."""
-    for i, op in enumerate(program.ops):
-        if op.is_named:
-            continue
-        for path, sub in _subexprs(op.body):
-            reads = [Expr.arg(k) for k in sorted({e.index for e in sub.walk() if e.op == "arg"})]
-            for a in (*sub.args, *(r for r in reads if r not in sub.args)):
-                body = _replace_at(op.body, path, a)
-                if body == op.body or (op.reduction_dims and not body.args):
-                    continue
-                ops = list(program.ops)
-                ops[i] = dataclasses.replace(op, body=body)
-                yield program.replace(ops=tuple(ops))
-
-
-def widen_types(program: Program) -> Candidates:
-    """f16, bf16 -> f32 and i8, i16 -> i32 everywhere (a body's round trip through the new type
-    then fails `validate`: such programs keep their type)."""
-    wider = {"f16": "f32", "bf16": "f32", "i8": "i32", "i16": "i32"}
-    if not any(d in wider for d in program.dtypes()):
-        return
-
-    def tt(t: TensorType) -> TensorType:
-        return TensorType(t.shape, wider.get(t.dtype, t.dtype))
-
-    lits = tuple(Literal(lit.kind, tt(lit.type), np.asarray(lit.data).astype(NUMPY_DTYPE[tt(lit.type).dtype]),
-                         lit.reshape and dataclasses.replace(lit.reshape, source=tt(lit.reshape.source)))
-                 for lit in program.literals)
-    # Body op names (addf, addi) do not depend on the width, so only the types change (a body node
-    # typed as the op's new element type drops its type, as the parser would read it).
-    ops = tuple(dataclasses.replace(op, result_type=tt(op.result_type),
-                                    body=_retag(op.body, tt(op.result_type).dtype)) for op in program.ops)
-    yield Program(tuple(tt(t) for t in program.args), lits, ops, program.results)
-
-
-def _retag(e: Expr, dtype: str) -> Expr:
-    args = tuple(_retag(a, dtype) for a in e.args)
-    return dataclasses.replace(e, args=args, dtype="" if e.dtype == dtype else e.dtype)
-
-
-PASSES: tuple[tuple[str, Callable[[Program], Candidates]], ...] = (
-    ("drop-op", drop_op),
-    ("cut-chain", cut_chain),
-    ("shrink-dims", shrink_dims),
-    ("simplify-literals", simplify_literals),
-    ("simplify-bodies", simplify_bodies),
-    ("widen-types", widen_types),
-)
 
 
 def size(program: Program) -> tuple[int, int]:

@@ -9,8 +9,9 @@ no generic form (`tensor.insert_slice`, `iree_linalg_ext.scatter`) are `TensorOp
 with their static attributes instead; a constant reshaped before its use is a
 `Literal` with a `Reshape`.
 
-The module is long: `Program` and the two kinds of op it holds check each other's
-types, and every stage imports them as one vocabulary.
+The module is long: it is the one description every stage reads, so each construct
+(multi-result ops, dynamic-shaped arguments, tensor ops, reshaped constants) lives here
+rather than in a stage, and `Program` and the kinds of op it holds check each other's types.
 """
 
 from __future__ import annotations
@@ -72,8 +73,9 @@ class TensorType:
     shape: tuple[int, ...]
     dtype: str
 
-    def mlir(self) -> str:
-        dims = "".join(f"{d}x" for d in self.shape)
+    def mlir(self, dynamic: tuple[int, ...] = ()) -> str:
+        """The MLIR type; dims in `dynamic` print as `?` (a dynamic-shaped argument)."""
+        dims = "".join(f"{'?' if i in dynamic else d}x" for i, d in enumerate(self.shape))
         return f"tensor<{dims}{self.dtype}>"
 
     @property
@@ -187,6 +189,7 @@ class Ref:
 
     kind: str  # "arg" | "lit" | "op"
     index: int
+    result: int = 0  # which result of a multi-result op (`%opN#k`); 0 for everything else
 
     def __post_init__(self) -> None:
         if self.kind not in ("arg", "lit", "op"):
@@ -231,6 +234,19 @@ def map_mlir(ndims: int, amap: AffineMap) -> str:
 
 
 @dataclass(frozen=True)
+class Output:
+    """A further destination of a multi-result `linalg.generic`: its own init, indexing map, body and type.
+
+    The block arguments are the ins, then every output's out value in order, so output k's
+    own out value is `Expr.arg(len(ins) + k)` (output 0 is the op's `init`/`body`)."""
+
+    init: Ref
+    map: AffineMap
+    body: Expr
+    result_type: TensorType
+
+
+@dataclass(frozen=True)
 class LinalgOp:
     """One linalg op in generic form, plus how to print it.
 
@@ -249,6 +265,50 @@ class LinalgOp:
     result_type: TensorType
     strides: tuple[int, ...] = ()
     dilations: tuple[int, ...] = ()
+    more: tuple[Output, ...] = ()  # outputs 1.. of a multi-result generic (frontends fuse reductions so)
+
+    @property
+    def inits(self) -> tuple[Ref, ...]:
+        """Every `outs` operand, output 0 first."""
+        return (self.init, *(o.init for o in self.more))
+
+    @property
+    def operands(self) -> tuple[Ref, ...]:
+        """ins, then every init: the order of the block arguments and of `all_maps`."""
+        return (*self.ins, *self.inits)
+
+    @property
+    def all_maps(self) -> tuple[AffineMap, ...]:
+        return (*self.maps, *(o.map for o in self.more))
+
+    @property
+    def bodies(self) -> tuple[Expr, ...]:
+        """The yielded value of each output."""
+        return (self.body, *(o.body for o in self.more))
+
+    @property
+    def result_types(self) -> tuple[TensorType, ...]:
+        return (self.result_type, *(o.result_type for o in self.more))
+
+    def output(self, k: int) -> Output:
+        """Output k (0 is the op's own init, map, body and type)."""
+        if k == 0:
+            return Output(self.init, self.maps[-1], self.body, self.result_type)
+        return self.more[k - 1]
+
+    def without_output(self, k: int) -> LinalgOp:
+        """This op without output k (no other output's body may read its value)."""
+        n_in, n_out = len(self.ins), len(self.inits)
+        shift = {n_in + j: n_in + j - 1 for j in range(k + 1, n_out)}
+        kept = [self.output(j) for j in range(n_out) if j != k]
+        kept = [dataclasses.replace(o, body=o.body.remap(shift)) for o in kept]
+        return dataclasses.replace(self, init=kept[0].init, maps=(*self.maps[:-1], kept[0].map), body=kept[0].body,
+                                   result_type=kept[0].result_type, more=tuple(kept[1:]))
+
+    def with_inits(self, ins: tuple[Ref, ...], inits: tuple[Ref, ...]) -> LinalgOp:
+        """This op reading `ins` and writing into `inits` (one per output)."""
+        more = tuple(dataclasses.replace(o, init=r) for o, r in zip(self.more, inits[1:], strict=True))
+        return dataclasses.replace(self, ins=ins, init=inits[0], more=more)
 
     @property
     def reduction_dims(self) -> tuple[int, ...]:
@@ -295,6 +355,32 @@ class TensorOp:
     maps: tuple[AffineMap, ...] = ()
     iterators: tuple[str, ...] = ()
     dilations: tuple[int, ...] = ()
+
+    more: tuple[Output, ...] = ()  # a tensor op has one result
+
+    @property
+    def inits(self) -> tuple[Ref, ...]:
+        return (self.init,)
+
+    @property
+    def operands(self) -> tuple[Ref, ...]:
+        return (*self.ins, self.init)
+
+    @property
+    def all_maps(self) -> tuple[AffineMap, ...]:
+        return ()
+
+    @property
+    def bodies(self) -> tuple[Expr, ...]:
+        return (self.body,)
+
+    @property
+    def result_types(self) -> tuple[TensorType, ...]:
+        return (self.result_type,)
+
+    def with_inits(self, ins: tuple[Ref, ...], inits: tuple[Ref, ...]) -> TensorOp:
+        """This op reading `ins` and writing into `inits[0]`."""
+        return dataclasses.replace(self, ins=ins, init=inits[0])
 
     @property
     def reduction_dims(self) -> tuple[int, ...]:
@@ -351,17 +437,37 @@ class Program:
     literals: tuple[Literal, ...]
     ops: tuple[Op, ...]  # linalg ops and tensor ops (`TensorOp`), in program order
     results: tuple[Ref, ...]
+    #: (argument, dim) pairs, sorted, printed `?` in the signature and wherever the argument is used;
+    #: `args` keeps their sizes (the inputs fuzzir passes). Only arguments read as `ins` are dynamic.
+    dynamic: tuple[tuple[int, int], ...] = ()
 
     def type_of(self, ref: Ref) -> TensorType:
         if ref.kind == "arg":
             return self.args[ref.index]
         if ref.kind == "lit":
             return self.literals[ref.index].type
-        return self.ops[ref.index].result_type
+        return self.ops[ref.index].result_types[ref.result]
 
-    def init_kind(self, op: Op) -> InitKind:
-        """What `op` writes into (a reshaped constant is the constant: `Literal.reshape`)."""
-        ref = op.init
+    def dynamic_dims(self, arg: int) -> tuple[int, ...]:
+        return tuple(d for a, d in self.dynamic if a == arg)
+
+    def mlir_type(self, ref: Ref) -> str:
+        """The type `ref` has in the MLIR text: `?` for the dynamic dims of an argument."""
+        t = self.type_of(ref)
+        return t.mlir(self.dynamic_dims(ref.index)) if ref.kind == "arg" else t.mlir()
+
+    def op_refs(self, index: int) -> tuple[Ref, ...]:
+        """A ref to each result of op `index`."""
+        return tuple(Ref("op", index, k) for k in range(len(self.ops[index].result_types)))
+
+    def init_kinds(self, op: Op) -> tuple[InitKind, ...]:
+        """The kind of each of the op's inits, output 0 first."""
+        return tuple(self.init_kind(op, k) for k in range(len(op.inits)))
+
+    def init_kind(self, op: Op, output: int = 0) -> InitKind:
+        """The kind of output `output`'s init (output 0, the generator's focus constant, by default);
+        a reshaped constant is the constant (`Literal.reshape`)."""
+        ref = op.inits[output]
         if ref.kind == "arg":
             return InitKind.ARG
         if ref.kind == "op":
@@ -373,26 +479,28 @@ class Program:
 
     def constant_init_ops(self) -> list[int]:
         """Indices of ops whose `outs` is a constant: what the fuzzer is about."""
-        return [i for i, op in enumerate(self.ops) if self.init_kind(op) in CONSTANT_INIT_KINDS]
+        return [i for i, op in enumerate(self.ops)
+                if any(k in CONSTANT_INIT_KINDS for k in self.init_kinds(op))]
 
-    def init_label(self, op: Op) -> str:
+    def init_label(self, op: Op, output: int = 0) -> str:
         """The init kind as findings record it: `init_kind`, marked `RESHAPED` when the decoupling pass
         cannot see the constant for a reshape (`reshaped_resource`)."""
-        kind = str(self.init_kind(op))
-        return kind + RESHAPED if self.reshaped_resource(op) else kind
+        kind = str(self.init_kind(op, output))
+        return kind + RESHAPED if self.reshaped_resource(op, output) else kind
 
-    def reshaped_resource(self, op: Op) -> bool:
+    def reshaped_resource(self, op: Op, output: int = 0) -> bool:
         """Whether `op` writes into a `dense_resource` constant through a reshape. IREE folds a reshape of a
         `dense<...>` constant into a constant before the decoupling pass runs (checked on 3.13), but not one
         of a resource blob: there the pass sees a reshape, not a constant."""
-        if op.init.kind != "lit":
+        init = op.inits[output]
+        if init.kind != "lit":
             return False
-        lit = self.literals[op.init.index]
+        lit = self.literals[init.index]
         return lit.reshape is not None and lit.kind is LiteralKind.RESOURCE
 
     def dtypes(self) -> list[str]:
         seen: list[str] = []
-        for t in [*self.args, *(op.result_type for op in self.ops)]:
+        for t in [*self.args, *(t for op in self.ops for t in op.result_types)]:
             if t.dtype not in seen:
                 seen.append(t.dtype)
         return seen
@@ -412,7 +520,7 @@ class Program:
         return (
             sum(t.numel for t in self.args)
             + sum(lit.type.numel for lit in self.literals)
-            + sum(op.result_type.numel for op in self.ops)
+            + sum(t.numel for op in self.ops for t in op.result_types)
         )
 
     def replace(self, **changes: object) -> Program:
@@ -421,7 +529,7 @@ class Program:
     def validate(self) -> None:
         """Raise ValueError if refs point forward or types do not line up."""
         for i, op in enumerate(self.ops):
-            operands = [*op.ins, op.init]
+            operands = list(op.operands)
             for ref in operands:
                 if ref.kind == "op" and ref.index >= i:
                     raise ValueError(f"op {i} uses op {ref.index} before it is defined")
@@ -429,14 +537,16 @@ class Program:
                     raise ValueError(f"op {i} uses a missing literal")
                 if ref.kind == "arg" and ref.index >= len(self.args):
                     raise ValueError(f"op {i} uses a missing argument")
+                if ref.kind == "op" and ref.result >= len(self.ops[ref.index].result_types):
+                    raise ValueError(f"op {i} uses a missing result of op {ref.index}")
             if isinstance(op, TensorOp):
                 op.check(self, i)
                 continue
-            if len(op.maps) != len(operands):
-                raise ValueError(f"op {i}: {len(op.maps)} maps for {len(operands)} operands")
+            if len(op.all_maps) != len(operands):
+                raise ValueError(f"op {i}: {len(op.all_maps)} maps for {len(operands)} operands")
             if len(op.iterators) != len(op.bounds):
                 raise ValueError(f"op {i}: iterator count does not match bounds")
-            for ref, amap in zip(operands, op.maps, strict=True):
+            for ref, amap in zip(operands, op.all_maps, strict=True):
                 t = self.type_of(ref)
                 if len(amap) != len(t.shape):
                     raise ValueError(f"op {i}: map rank {len(amap)} != operand rank {len(t.shape)}")
@@ -445,18 +555,30 @@ class Program:
                     lo = e.const + sum(c * (op.bounds[d] - 1) for d, c in e.terms if c < 0)
                     if lo < 0 or hi >= size:
                         raise ValueError(f"op {i}: an index runs outside {t.mlir()}")
-            if self.type_of(op.init) != op.result_type:
-                raise ValueError(f"op {i}: init type differs from result type")
+            for k, init in enumerate(op.inits):
+                if self.type_of(init) != op.result_types[k]:
+                    raise ValueError(f"op {i}: init type differs from result type")
+                if init.kind == "arg" and self.dynamic_dims(init.index):
+                    raise ValueError(f"op {i}: a dynamic-shaped argument is an init")
             block = [self.type_of(r).dtype for r in operands]
-            if check_body(op.body, block, op.result_type.dtype) != op.result_type.dtype:
-                raise ValueError(f"op {i}: the body yields another type than {op.result_type.dtype}")
+            for k, body in enumerate(op.bodies):
+                want = op.result_types[k].dtype
+                if check_body(body, block, want) != want:
+                    raise ValueError(f"op {i}: the body of output {k} yields another type than {want}")
         for k, lit in enumerate(self.literals):
             if lit.reshape is not None:
                 try:
                     lit.reshape.check(lit.type)
                 except ValueError as e:
                     raise ValueError(f"literal {k}: {e}") from None
+        for a, d in self.dynamic:
+            if a >= len(self.args) or d >= len(self.args[a].shape):
+                raise ValueError(f"dynamic dim {d} of argument {a} does not exist")
+        if list(self.dynamic) != sorted(set(self.dynamic)):
+            raise ValueError("dynamic dims are not sorted and unique")
         for r in self.results:
             self.type_of(r)
+            if r.kind == "arg" and self.dynamic_dims(r.index):
+                raise ValueError("a dynamic-shaped argument is a result")
         if not self.results:
             raise ValueError("program returns nothing")

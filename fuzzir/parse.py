@@ -33,6 +33,7 @@ from fuzzir.families.convolution import (
 )
 from fuzzir.families.insert_slice import NAME as INSERT_SLICE
 from fuzzir.families.insert_slice import insert_slice
+from fuzzir.families.multi_result import NAME as MULTI_RESULT
 from fuzzir.families.pooling import NCHW_POOLINGS, POOLINGS, pooling_nchw, pooling_nhwc
 from fuzzir.families.reduce import NAME as REDUCE
 from fuzzir.families.reduce import is_reduce_form, reduce_op
@@ -60,13 +61,14 @@ from fuzzir.model import (
     Literal,
     LiteralKind,
     Op,
+    Output,
     Program,
     Ref,
     Reshape,
     TensorType,
     check_body,
 )
-from fuzzir.source import resource_array, resource_name
+from fuzzir.source import DEFAULT_DIM, resource_array, resource_name
 
 __all__ = ["ParseError", "parse_program"]
 
@@ -116,6 +118,13 @@ class _State:
     literals: list[Literal] = field(default_factory=list)
     ops: list[Op] = field(default_factory=list)
     keep: list[object] = field(default_factory=list)  # IR that must outlive the walk (the clone)
+    arg_shapes: list[list[int | None]] = field(default_factory=list)  # None: a dynamic dim not yet sized
+    dynamic: set[tuple[int, int]] = field(default_factory=set)  # (argument, dim) printed `?`
+    dims: dict[tuple[int, int], int] = field(default_factory=dict)  # sizes for dynamic dims no op fixes
+
+    def dim_size(self, arg: int, dim: int) -> int:
+        """The size of a dynamic argument dim that no static operand fixes (as `fuzzir.source` sizes it)."""
+        return self.dims.get((arg, dim), self.dims.get((-1, -1), DEFAULT_DIM))
 
     def where(self, location: object) -> str:
         return _where(self.ir, self.filename, location)
@@ -128,8 +137,14 @@ class _State:
         self.literals.append(lit)
 
 
-def parse_program(text: str, *, filename: str = "<input>") -> Program:
-    """Parse MLIR text into the program model; raise `ParseError` for anything else."""
+def parse_program(text: str, *, filename: str = "<input>",
+                  dims: dict[tuple[int, int], int] | None = None) -> Program:
+    """Parse MLIR text into the program model; raise `ParseError` for anything else.
+
+    A dynamic argument dim takes the size of the static operand dim that shares its loop (a
+    constant destination fixes it); one that nothing fixes takes its size from `dims`
+    ((argument, dim) -> size, (-1, -1) -> every size; `DEFAULT_DIM` otherwise), as `fuzzir.source`
+    sizes the inputs it passes."""
     from iree.compiler import ir
 
     with ir.Context() as ctx:
@@ -137,7 +152,7 @@ def parse_program(text: str, *, filename: str = "<input>") -> Program:
             module = ir.Module.parse(text)
         except ir.MLIRError as e:
             raise _mlir_error(e, filename, "invalid MLIR") from None
-        state = _State(filename, ir, text)
+        state = _State(filename, ir, text, dims=dict(dims or {}))
         main = _find_main(state, module)
         generics: dict[int, object] = {}
         if any(_named(op.operation.name) for op in main.regions[0].blocks[0].operations):
@@ -268,10 +283,12 @@ def _tensor_type(state: _State, op: object, t: object, what: str) -> TensorType:
 
 def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Program:
     block = main.regions[0].blocks[0]
-    args = tuple(
-        _tensor_type(state, main, a.type, f"argument #{i} of @main") for i, a in enumerate(block.arguments)
-    )
+    dtypes = []
     for i, a in enumerate(block.arguments):
+        shape, dtype = _arg_type(state, main, a.type, f"argument #{i} of @main")
+        state.arg_shapes.append(shape)
+        state.dynamic.update((i, d) for d, n in enumerate(shape) if n is None)
+        dtypes.append(dtype)
         state.values[a] = Ref("arg", i)
     results: tuple[Ref, ...] | None = None
     for pos, op in enumerate(block.operations):
@@ -298,14 +315,31 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             if generic is None:
                 raise state.error(op, f"{name} did not generalize to linalg.generic")
             state.ops.append(_linalg(state, op, generic))
-            state.values[op.results[0]] = Ref("op", len(state.ops) - 1)
+            for k, v in enumerate(op.results):
+                state.values[v] = Ref("op", len(state.ops) - 1, k)
         elif name == "func.return":
             results = tuple(_ref(state, op, v, "func.return operand") for v in op.operands)
+            if any(r.kind == "arg" and any(a == r.index for a, _ in state.dynamic) for r in results):
+                raise state.error(op, "@main returns a dynamic-shaped argument; only static results are modelled")
         else:
             raise state.error(op, f"unsupported op {name}")
     if not results:
         raise state.error(main, "@main returns nothing")
-    return Program(args=args, literals=tuple(state.literals), ops=tuple(state.ops), results=results)
+    args = tuple(TensorType(tuple(n if n is not None else state.dim_size(i, d) for d, n in enumerate(shape)), dtype)
+                 for i, (shape, dtype) in enumerate(zip(state.arg_shapes, dtypes, strict=True)))
+    return Program(args=args, literals=tuple(state.literals), ops=tuple(state.ops), results=results,
+                   dynamic=tuple(sorted(state.dynamic)))
+
+
+def _arg_type(state: _State, op: object, t: object, what: str) -> tuple[list[int | None], str]:
+    """An argument's shape (None for a dynamic dim) and element type."""
+    ir = state.ir
+    if isinstance(t, ir.RankedTensorType) and not t.has_static_shape:
+        with ir.Location.unknown():
+            static = _tensor_type(state, op, ir.RankedTensorType.get([1] * t.rank, t.element_type), what)
+        return [None if t.is_dynamic_dim(d) else int(t.shape[d]) for d in range(t.rank)], static.dtype
+    static = _tensor_type(state, op, t, what)
+    return list(static.shape), static.dtype
 
 
 def _is_fill_init(use: object) -> bool:
@@ -484,40 +518,59 @@ def _scatter(state: _State, op: object) -> Op:
     if indices.kind != "lit":
         raise state.error(op, "scatter indices are modelled only as a constant (unique and in bounds)")
     t = _tensor_type(state, op, op.results[0].type, "scatter result")
-    body = _body(state, op, op, t.dtype)
+    (body,) = _body(state, op, op, t.dtype)
     return scatter(updates, indices, original, t, _i64s(state, op, "dimension_map"), body)
 
 
 def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
-    """One linalg op (named or generic) in the model's generic form."""
+    """One linalg op (named or generic, with one result or several) in the model's generic form."""
     name = op.operation.name
-    if len(op.results) != 1:
-        raise state.error(op, f"{name} with {len(op.results)} results; only one output is supported")
-    n_operands = len(op.operands)
-    ins = tuple(_ref(state, op, v, f"{name} input") for v in list(op.operands)[: n_operands - 1])
-    init = _ref(state, op, op.operands[n_operands - 1], f"{name} output")
-    types = [_tensor_type(state, op, v.type, f"{name} operand #{i}") for i, v in enumerate(op.operands)]
-    result_type = _tensor_type(state, op, op.results[0].type, f"{name} result")
-    dtypes = sorted({t.dtype for t in (*types, result_type)})
+    n_out = len(op.results)
+    if n_out != 1 and name != "linalg.generic":
+        raise state.error(op, f"{name} with {n_out} results; only linalg.generic may have several")
+    if n_out < 1:
+        raise state.error(op, f"{name} has no result; only ops on tensors are supported")
+    values = list(op.operands)
+    n_in = len(values) - n_out
+    refs = [_ref(state, op, v, f"{name} {'input' if i < n_in else 'output'}") for i, v in enumerate(values)]
+    ins, inits = tuple(refs[:n_in]), tuple(refs[n_in:])
+    for r in inits:
+        if r.kind == "arg" and any(a == r.index for a, _ in state.dynamic):
+            raise state.error(op, f"{name} writes into a dynamic-shaped argument; only static destinations "
+                                  "are modelled")
+    shapes, dtype_set = [], set()
+    for i, (v, r) in enumerate(zip(values, refs, strict=True)):
+        if r.kind == "arg":
+            shapes.append(tuple(state.arg_shapes[r.index]))
+            dtype_set.add(str(state.ir.ShapedType(v.type).element_type))
+        else:
+            t = _tensor_type(state, op, v.type, f"{name} operand #{i}")
+            shapes.append(t.shape)
+            dtype_set.add(t.dtype)
+    result_types = tuple(_tensor_type(state, op, v.type, f"{name} result") for v in op.results)
+    dtypes = sorted(dtype_set | {t.dtype for t in result_types})
     if len(dtypes) != 1:
         raise state.error(op, f"{name} mixes element types {', '.join(dtypes)}; all operands must share one")
-    dtype = result_type.dtype
+    dtype = result_types[0].dtype
     maps = tuple(_affine_map(state, op, a) for a in generic.attributes["indexing_maps"])
     iterators = tuple(_iterator(state, op, a) for a in generic.attributes["iterator_types"])
-    if len(maps) != len(types):
-        raise state.error(op, f"{name} has {len(maps)} indexing maps for {len(types)} operands")
-    bounds = _bounds(state, op, maps, types, len(iterators))
-    body = _body(state, op, generic, dtype)
+    if len(maps) != len(shapes):
+        raise state.error(op, f"{name} has {len(maps)} indexing maps for {len(shapes)} operands")
+    bounds = _bounds(state, op, maps, shapes, refs, len(iterators))
+    bodies = _body(state, op, generic, dtype, n_out)
+    family = MULTI_RESULT if n_out > 1 else families.family_of("linalg.generic", iterators, maps)
+    more = tuple(Output(inits[k], maps[n_in + k], bodies[k], result_types[k]) for k in range(1, n_out))
     model = LinalgOp(
         name="linalg.generic",
-        family=families.family_of("linalg.generic", iterators, maps),
+        family=family,
         ins=ins,
-        init=init,
+        init=inits[0],
         bounds=bounds,
-        maps=maps,
+        maps=maps[: n_in + 1],
         iterators=iterators,
-        body=body,
-        result_type=result_type,
+        body=bodies[0],
+        result_type=result_types[0],
+        more=more,
     )
     if name == "linalg.generic":
         return model
@@ -649,32 +702,46 @@ def _affine_expr(state: _State, op: object, expr: object) -> AffineExpr:
 
 
 def _bounds(
-    state: _State, op: object, maps: Sequence[AffineMap], types: Sequence[TensorType], ndims: int
+    state: _State, op: object, maps: Sequence[AffineMap], shapes: Sequence[tuple[int | None, ...]],
+    refs: Sequence[Ref], ndims: int,
 ) -> tuple[int, ...]:
-    """Loop bounds from the operand dimensions that some map indexes with a bare loop dim."""
+    """Loop bounds from the operand dimensions that some map indexes with a bare loop dim.
+
+    Static dims come first; a loop only a dynamic argument dim indexes takes that dim's
+    size (`_State.dim_size`); then every dynamic dim of an argument operand gets its size."""
     bounds: list[int | None] = [None] * ndims
-    for amap, t in zip(maps, types, strict=True):
-        if len(amap) != len(t.shape):
-            raise state.error(op, f"indexing map of rank {len(amap)} for operand {t.mlir()}")
-        for e, size in zip(amap, t.shape, strict=True):
+    for amap, shape in zip(maps, shapes, strict=True):
+        if len(amap) != len(shape):
+            raise state.error(op, f"indexing map of rank {len(amap)} for an operand of rank {len(shape)}")
+        for e, size in zip(amap, shape, strict=True):
             if e.is_dim():
                 d = e.terms[0][0]
                 if d >= ndims:
                     raise state.error(op, f"indexing map uses d{d} but there are {ndims} loops")
+                if size is None:
+                    continue
                 if bounds[d] is None:
                     bounds[d] = size
                 elif bounds[d] != size:
                     raise state.error(op, f"loop d{d} has extents {bounds[d]} and {size} in two operands")
+    for amap, shape, ref in zip(maps, shapes, refs, strict=True):
+        for k, (e, size) in enumerate(zip(amap, shape, strict=True)):
+            if size is None and e.is_dim() and bounds[e.terms[0][0]] is None:
+                bounds[e.terms[0][0]] = state.dim_size(ref.index, k)
     missing = [f"d{d}" for d, b in enumerate(bounds) if b is None]
     if missing:
         raise state.error(
             op, f"cannot infer the loop bound of {', '.join(missing)}: no operand is indexed by it alone"
         )
+    for amap, shape, ref in zip(maps, shapes, refs, strict=True):
+        for k, (e, size) in enumerate(zip(amap, shape, strict=True)):
+            if size is None:  # the smallest size every index fits in
+                state.arg_shapes[ref.index][k] = e.const + sum(c * (bounds[d] - 1) for d, c in e.terms if c > 0) + 1
     return tuple(int(b) for b in bounds if b is not None)
 
 
-def _body(state: _State, op: object, generic: object, dtype: str) -> Expr:
-    """The region of a linalg.generic as one expression tree over its block arguments."""
+def _body(state: _State, op: object, generic: object, dtype: str, n_out: int = 1) -> tuple[Expr, ...]:
+    """The region of a linalg.generic as one expression tree per yielded value, over its block arguments."""
     region = generic.regions[0]
     if len(region.blocks) != 1:
         raise state.error(op, "linalg body must have exactly one block")
@@ -698,16 +765,17 @@ def _body(state: _State, op: object, generic: object, dtype: str) -> Expr:
     for body_op in block.operations:
         bname = body_op.operation.name
         if bname in ("linalg.yield", "iree_linalg_ext.yield"):
-            if len(body_op.operands) != 1:
-                raise state.error(op, "linalg.yield must yield one value")
-            result = operand(body_op, body_op.operands[0])
-            try:
-                yielded = check_body(result, arg_types, dtype)
-            except ValueError as e:
-                raise state.error(body_op, f"unsupported linalg body: {e}") from None
-            if yielded != dtype:
-                raise state.error(body_op, f"linalg.yield of a {yielded}, not {dtype}")
-            return result
+            if len(body_op.operands) != n_out:
+                raise state.error(op, f"linalg.yield must yield {n_out} value{'s' if n_out > 1 else ''}")
+            results = tuple(operand(body_op, v) for v in body_op.operands)
+            for result in results:
+                try:
+                    yielded = check_body(result, arg_types, dtype)
+                except ValueError as e:
+                    raise state.error(body_op, f"unsupported linalg body: {e}") from None
+                if yielded != dtype:
+                    raise state.error(body_op, f"linalg.yield of a {yielded}, not {dtype}")
+            return results
         rtype = str(body_op.results[0].type) if len(body_op.results) == 1 else ""
         if rtype not in BODY_DTYPES:
             raise state.error(body_op, f"unsupported body op {bname} (only arith ops on "

@@ -163,8 +163,10 @@ def replay_entry(path: Path, *, compile_timeout: float = 60.0, run_timeout: floa
 
 def _replay(entry: Entry, compile_timeout: float, run_timeout: float) -> Outcome:
     text = entry.program()
+    # Dynamic argument dims that nothing in the program fixes take the stored inputs' sizes.
+    dims = {(i, d): int(n) for i, x in enumerate(entry.inputs()) for d, n in enumerate(np.shape(x))}
     try:
-        program = parse_program(text, filename=str(entry.path / "program.mlir"))
+        program = parse_program(text, filename=str(entry.path / "program.mlir"), dims=dims)
     except ParseError as e:
         first = (str(e).splitlines() or [""])[0]
         raise StoreError(f"program.mlir no longer parses: {first}") from None

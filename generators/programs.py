@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from fuzzir import families as fam
 from fuzzir.families._reshape import draw_reshape
 from fuzzir.generators.bodies import body_expr
+from fuzzir.generators.dynamic import dynamic_dims
 from fuzzir.model import (
     CLASSIC_DTYPES,
     CONSTANT_INIT_KINDS,
@@ -87,7 +88,7 @@ class _Builder:
     args: list[TensorType] = field(default_factory=list)
     literals: list[Literal] = field(default_factory=list)
     ops: list[Op] = field(default_factory=list)
-    consumed: set[int] = field(default_factory=set)
+    consumed: set[Ref] = field(default_factory=set)  # op results some later op reads
     pending: InitKind | None = None  # the constant kind the focus op writes into
     hint: TensorType | None = None  # an earlier result to chain onto, when drawn
 
@@ -126,7 +127,8 @@ class _Builder:
     def existing(self, t: TensorType, kinds: tuple[str, ...]) -> list[Ref]:
         refs: list[Ref] = []
         if "op" in kinds:
-            refs += [Ref("op", i) for i, op in enumerate(self.ops) if op.result_type == t]
+            refs += [Ref("op", i, k) for i, op in enumerate(self.ops) for k, rt in enumerate(op.result_types)
+                     if rt == t]
         if "arg" in kinds:
             refs += [Ref("arg", i) for i, a in enumerate(self.args) if a == t]
         return refs
@@ -156,7 +158,7 @@ class _Builder:
         if kind is InitKind.FILL:
             return self.literal(LiteralKind.FILL, t)
         if kind is InitKind.RESULT:
-            prior = [r for r in self.existing(t, ("op",)) if r.index not in self.consumed]
+            prior = [r for r in self.existing(t, ("op",)) if r not in self.consumed]
             if prior:
                 return self.draw(st.sampled_from(prior))
             return self.new_arg(t)
@@ -208,9 +210,9 @@ class _Builder:
         return fam.family_for_kind(kind).draw(self, kind, constant)
 
     def add(self, op: Op) -> None:
-        for r in (*op.ins, op.init):
+        for r in op.operands:
             if r.kind == "op":
-                self.consumed.add(r.index)
+                self.consumed.add(r)
         self.ops.append(op)
 
 
@@ -285,8 +287,11 @@ def _programs(draw: st.DrawFn, o: _Options) -> Program:
         b.hint = b.ops[-1].result_type if b.ops and draw(st.booleans()) else None
         b.pending = draw(st.sampled_from(o.init_kinds)) if i == focus else None
         b.add(b.op(kind, constant=i == focus))
-    results = tuple(Ref("op", i) for i in range(len(b.ops)) if i not in b.consumed)
+    results = tuple(Ref("op", i, k) for i, op in enumerate(b.ops) for k in range(len(op.result_types))
+                    if Ref("op", i, k) not in b.consumed)
     program = Program(tuple(b.args), tuple(b.literals), tuple(b.ops), results)
+    if draw(st.integers(0, 3)) == 0:  # as frontends emit: some argument dims dynamic
+        program = program.replace(dynamic=dynamic_dims(program, draw))
     program.validate()
     # A shape can overrule the drawn kind (one element is a splat; a dense constant over the inline
     # limit is large): with init_kinds restricted, such a draw is rejected rather than mislabelled.

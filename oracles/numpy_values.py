@@ -18,7 +18,8 @@ def _result_facts(program: Program, j: int) -> tuple[int | None, str, str, str, 
     if ref.kind != "op":
         return None, f"result{j}", "none", str(ref.kind), dtype_class(program.type_of(ref).dtype)
     op = program.ops[ref.index]
-    return ref.index, op.name, op.family, program.init_label(op), dtype_class(op.result_type.dtype)
+    return (ref.index, op.name, op.family, program.init_label(op, ref.result),
+            dtype_class(op.result_types[ref.result].dtype))
 
 
 class NumpyValues:

@@ -24,7 +24,8 @@ def result_facts(ev: Evidence, j: int) -> Facts:
         if ref.kind != "op":
             return None, f"result{j}", "none", str(ref.kind), dtype_class(program.type_of(ref).dtype)
         op = program.ops[ref.index]
-        return ref.index, op.name, op.family, program.init_label(op), dtype_class(op.result_type.dtype)
+        return (ref.index, op.name, op.family, program.init_label(op, ref.result),
+                dtype_class(op.result_types[ref.result].dtype))
     dclass = "unknown"
     if ev.source is not None and j < len(ev.source.results):
         dtype = ev.source.results[j].dtype

@@ -36,6 +36,7 @@ judged (infinite tolerance), rather than judged wrongly.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -250,6 +251,56 @@ class _Eval:
                 return b.op, other
         return None
 
+    def outputs(self, op: LinalgOp, operands: list[np.ndarray]) -> list[np.ndarray]:
+        """Every result of `op` (`operands`: ins, then every init).
+
+        A multi-result op is one single-result op per output when no output's body reads
+        another output's running value: an all-parallel op's out values are its inits' (read
+        as further ins), a reduction output whose body reads only its own out value is folded
+        alone. Otherwise the outputs are folded together, point by point, in loop order."""
+        if not op.more:
+            return [self.op(op, operands)]
+        n_in, n_out = len(op.ins), len(op.inits)
+        cross = any(b.reads(n_in + j) for k, b in enumerate(op.bodies) for j in range(n_out) if j != k)
+        if cross and op.reduction_dims:
+            return self._joint(op, operands)
+        results = []
+        for k in range(n_out):
+            out = op.output(k)
+            if cross:  # all-parallel: out j is init j, read through its map
+                ins, maps = (*op.ins, *op.inits), (*op.maps[:-1], *op.all_maps[n_in:])
+                body = out.body.remap({n_in + k: n_in + n_out})
+                args = [*operands, operands[n_in + k]]
+            else:
+                ins, maps = op.ins, op.maps[:-1]
+                body = out.body.remap({n_in + k: n_in})
+                args = [*operands[:n_in], operands[n_in + k]]
+            single = dataclasses.replace(op, ins=ins, init=out.init, maps=(*maps, out.map), body=body,
+                                         result_type=out.result_type, more=())
+            results.append(self.op(single, args))
+        return results
+
+    def _joint(self, op: LinalgOp, operands: list[np.ndarray]) -> list[np.ndarray]:
+        """Several outputs whose bodies read each other's running values: fold them together."""
+        n_in = len(op.ins)
+        dtype = op.result_type.dtype
+        par_grid = list(np.ogrid[tuple(slice(0, b) if it == "parallel" else slice(0, 1)
+                                       for b, it in zip(op.bounds, op.iterators, strict=True))])
+        outs = [np.array(x, copy=True) for x in operands[n_in:]]
+        out_ix = [tuple(e.evaluate(par_grid) for e in amap) for amap in op.all_maps[n_in:]]
+        accs = [o[ix] for o, ix in zip(outs, out_ix, strict=True)]
+        for point in itertools.product(*(range(op.bounds[d]) for d in op.reduction_dims)):
+            grid = list(par_grid)
+            for d, v in zip(op.reduction_dims, point, strict=True):
+                grid[d] = np.asarray(v)
+            ins = [arr[tuple(e.evaluate(grid) for e in amap)]
+                   for arr, amap in zip(operands[:n_in], op.maps[:-1], strict=True)]
+            accs = [self.body(b, [*ins, *accs], dtype) for b in op.bodies]
+        for o, ix, acc in zip(outs, out_ix, accs, strict=True):
+            o[ix] = acc
+            self._note(o, dtype)
+        return outs
+
     def _sequential(self, op: LinalgOp, operands: list[np.ndarray], out: np.ndarray,
                     dtype: str) -> np.ndarray:
         """Exact linalg semantics for any body: fold reduction points in loop order."""
@@ -279,8 +330,9 @@ class _Eval:
                 data, lit.type.shape)
             values[Ref("lit", i)] = self.cast(shaped, lit.type.dtype)
         for i, op in enumerate(program.ops):
-            operands = [values[r] for r in (*op.ins, op.init)]
-            values[Ref("op", i)] = self.op(op, operands)
+            operands = [values[r] for r in op.operands]
+            for ref, value in zip(program.op_refs(i), self.outputs(op, operands), strict=True):
+                values[ref] = value
         return [np.array(values[r]) for r in program.results]
 
 
@@ -294,10 +346,12 @@ def rounding_depth(program: Program) -> list[int]:
     """Roundings on the longest chain to each result: the n in gamma(n)."""
     depth: dict[Ref, int] = {}
     for i, op in enumerate(program.ops):
-        before = max((depth.get(r, 0) for r in (*op.ins, op.init)), default=0)
+        before = max((depth.get(r, 0) for r in op.operands), default=0)
         red = int(np.prod([op.bounds[d] for d in op.reduction_dims], dtype=np.int64))
-        arith = sum(1 for e in op.body.walk() if e.op not in ("arg", "const"))
-        depth[Ref("op", i)] = before + max(red, 1) * arith
+        # Every output's body counts: a body may read the other outputs' running values.
+        arith = sum(1 for b in op.bodies for e in b.walk() if e.op not in ("arg", "const"))
+        for ref in program.op_refs(i):
+            depth[ref] = before + max(red, 1) * arith
     return [depth.get(r, 0) for r in program.results]
 
 

@@ -97,7 +97,9 @@ class WrittenConstants:
                 name, family, init, dclass, constant, message = named
                 if ev.program is not None:  # a user's program the model covers: its op's facts
                     index, family, init, dclass = _model_facts(ev.program, family, (index, family, init, dclass))
-            if init == "unknown":
+            if init == "unknown" or (index is not None and ev.program is not None
+                                     and index < len(ev.program.ops) and ev.program.ops[index].more):
+                # A multi-result op has one init per output: the constant written names its kind.
                 init = names.literal_kind(constant) or init
             obs.append(Observation(v.kind, c.variant, c.target.name, c.flags, "ir", message,
                                    op_index=index, op_name=name, family=family, init_kind=init,

@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("fuzzir.oracles",),
     ("fuzzir.sandbox", "fuzzir.targets", "fuzzir.pipeline", "fuzzir.releases", "fuzzir.commands",
      "fuzzir.compiler", "fuzzir.runner"),
-    ("fuzzir.generators", "fuzzir.parse", "fuzzir.emit", "fuzzir.families", "fuzzir.findings",
+    ("fuzzir.generators", "fuzzir.parse", "fuzzir.emit", "fuzzir.shrink", "fuzzir.families", "fuzzir.findings",
      "fuzzir.diagnostics", "fuzzir.mlir_values", "fuzzir.source"),
     ("fuzzir.model", "fuzzir.exprs", "fuzzir.names", "fuzzir.dtypes"),
 ]

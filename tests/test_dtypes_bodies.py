@@ -20,7 +20,6 @@ from fuzzir.families.elementwise import elementwise
 from fuzzir.filters import tag
 from fuzzir.findings import IR_KINDS, Observation
 from fuzzir.generators.programs import generate
-from fuzzir.minimize import widen_types
 from fuzzir.model import (
     CLASSIC_DTYPES,
     CMPI_PREDICATES,
@@ -37,6 +36,7 @@ from fuzzir.model import (
 from fuzzir.oracles.inputs import draw_inputs
 from fuzzir.oracles.reference import _bitwise_bound, evaluate, expect
 from fuzzir.parse import parse_program
+from fuzzir.shrink import widen_types
 
 A, B, OUT = Expr.arg(0), Expr.arg(1), Expr.arg(2)
 NEW_OPS = ("select", "cmpf", "cmpi", "divsi", "remsi", "sitofp", "fptosi", "extf", "truncf", "extsi", "trunci")

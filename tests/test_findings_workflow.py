@@ -166,11 +166,12 @@ def test_the_html_report_renders_the_matrix_in_a_real_browser(tmp_path: Path) ->
 
 def test_a_finding_outside_the_model_is_minimized_by_iree_s_reducer(tmp_path: Path,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    """A user's multi-result generic (not in fuzzir's model): stored, then reduced by `ireeReduceRunMain`;
+    """A user's program with a mutable global (not in fuzzir's model): stored, then reduced by `ireeReduceRunMain`;
     a StableHLO program (a dialect the wheel's reducer lacks) is one clear line, exit 2."""
     found = tmp_path / "findings"
     inputs = Path(__file__).parent / "data" / "inputs"
-    assert main(["check", str(inputs / "multi_result_defect.mlir"), "--targets", "llvm-cpu", "--out", str(found)]) == 1
+    user = str(inputs / "mutable_global_defect.mlir")
+    assert main(["check", user, "--targets", "llvm-cpu", "--out", str(found)]) == 1
     (entry,) = [p for p in found.iterdir() if p.is_dir()]
     assert main(["minimize", str(entry), "--time", "120"]) == 0
     meta = json.loads((entry / "meta.json").read_text())

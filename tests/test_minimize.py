@@ -17,9 +17,10 @@ from fuzzir.cli import main
 from fuzzir.emit import emit
 from fuzzir.families.elementwise import elementwise as elementwise_op
 from fuzzir.families.reduction import reduction as reduction_op
-from fuzzir.minimize import compact, drop_op, reduce_program, shrink_dims, simplify_literals
+from fuzzir.minimize import reduce_program
 from fuzzir.model import Expr, Literal, LiteralKind, Program, Ref, TensorType
 from fuzzir.parse import parse_program
+from fuzzir.shrink import compact, drop_op, shrink_dims, simplify_literals
 
 DATA = Path(__file__).parent / "data" / "programs"
 INLINE0 = "--iree-flag=--iree-flow-inline-constants-max-byte-length=0"

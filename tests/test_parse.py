@@ -321,7 +321,7 @@ ERRORS = {
         ["bad.mlir:4:1", "only func.func @main", "@helper"],
     ),
     "dynamic_shape": (_main("  return %a : tensor<?xf32>", "(%a: tensor<?xf32>) -> tensor<?xf32>"),
-                      ["bad.mlir:1:1", "dynamic shape", "tensor<?xf32>"]),
+                      ["bad.mlir:2:3", "dynamic-shaped argument", "only static results"]),
     "unranked": (_main("  return %a : tensor<*xf32>", "(%a: tensor<*xf32>) -> tensor<*xf32>"),
                  ["ranked"]),
     "tensor_pad": (_main(

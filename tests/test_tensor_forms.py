@@ -19,7 +19,6 @@ from fuzzir.families.reduction import reduction
 from fuzzir.families.scatter import combiner, scatter, unique_rows
 from fuzzir.findings import IR_KINDS, Observation, leftover_constant, matcher
 from fuzzir.generators.programs import generate
-from fuzzir.minimize import PASSES
 from fuzzir.model import (
     COLLAPSE_SHAPE,
     CONSTANT_INIT_KINDS,
@@ -39,6 +38,7 @@ from fuzzir.model import (
 )
 from fuzzir.oracles.reference import evaluate, expect
 from fuzzir.parse import ParseError, parse_program
+from fuzzir.shrink import PASSES
 
 SEEDS = range(80)
 
@@ -292,9 +292,10 @@ def test_the_generator_reaches_reshaped_constants_of_every_kind_both_ways() -> N
     for s in range(200):
         p = generate(s, max_ops=2)
         for i in p.constant_init_ops():
-            lit = p.literals[p.ops[i].init.index]
-            if lit.reshape is not None:
-                seen.add((lit.reshape.name, lit.kind))
+            for init in p.ops[i].inits:
+                lit = p.literals[init.index] if init.kind == "lit" else None
+                if lit is not None and lit.reshape is not None:
+                    seen.add((lit.reshape.name, lit.kind))
     assert {name for name, _ in seen} == {EXPAND_SHAPE, COLLAPSE_SHAPE}
     assert {kind for _, kind in seen} == {LiteralKind.SPLAT, LiteralKind.DENSE, LiteralKind.RESOURCE,
                                           LiteralKind.GLOBAL}

@@ -11,7 +11,7 @@ import re
 
 from fuzzir.exports import ExportError, Format, register
 from fuzzir.exports.commands import run_compare_flags
-from fuzzir.exports.finding import FindingData, header
+from fuzzir.exports.finding import FindingData, header, signature_types
 from fuzzir.exports.values import dense_literal, is_float, tensor_type
 
 
@@ -42,11 +42,16 @@ def render(f: FindingData) -> str:
     if f.variant == "without":
         lines.append(f"// Note: the finding needs {f.removed_pass} removed; the stock compiler may pass.")
     lines += ["", program.rstrip("\n"), "", f"func.func @{name}() {{"]
-    args = []
+    args, types = [], []
+    declared = signature_types(f.program)[0]
     for i, x in enumerate(f.inputs):
         lines.append(f"  %input{i} = util.unfoldable_constant {dense_literal(x)} : {tensor_type(x)}")
         args.append(f"%input{i}")
-    arg_types = ", ".join(tensor_type(x) for x in f.inputs)
+        types.append(tensor_type(x))
+        if i < len(declared) and "?" in declared[i]:  # a dynamic-shaped argument: cast the static value
+            lines.append(f"  %cast{i} = tensor.cast %input{i} : {tensor_type(x)} to tensor<{declared[i]}>")
+            args[-1], types[-1] = f"%cast{i}", f"tensor<{declared[i]}>"
+    arg_types = ", ".join(types)
     res_types = ", ".join(tensor_type(x) for x in f.expected)
     results = "%result" if len(f.expected) == 1 else f"%result:{len(f.expected)}"
     lines.append(f"  {results} = func.call @{impl}({', '.join(args)}) : ({arg_types}) -> ({res_types})")

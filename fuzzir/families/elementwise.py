@@ -26,8 +26,9 @@ def elementwise(
     )
 
 
-def draw(b: Builder, kind: str, constant: bool) -> LinalgOp:
-    """Inputs read the output's shape, its transpose or a broadcast of some of its dims."""
+def draw_operands(b: Builder, constant: bool) -> tuple[TensorType, list[Ref], list[AffineMap]]:
+    """(output type, ins, their maps): inputs read the output's shape, its transpose or a broadcast of
+    some of its dims."""
     large = b.prefer_large(constant)
     rank = b.draw(st.integers(1 if large else 0, 3))
     out = b.out_type(b.shape(rank, large=large))
@@ -49,7 +50,13 @@ def draw(b: Builder, kind: str, constant: bool) -> LinalgOp:
             t = out
             maps.append(tuple(AffineExpr.dim(d) for d in range(rank)))
         ins.append(b.input(t))
-    body = b.body_expr(n_ins, allow_out=b.draw(st.booleans()))
+    return out, ins, maps
+
+
+def draw(b: Builder, kind: str, constant: bool) -> LinalgOp:
+    """Inputs read the output's shape, its transpose or a broadcast of some of its dims."""
+    out, ins, maps = draw_operands(b, constant)
+    body = b.body_expr(len(ins), allow_out=b.draw(st.booleans()))
     return elementwise(tuple(ins), tuple(maps), b.init(out, constant), out, body)
 
 
