@@ -19,7 +19,7 @@ from fuzzir.families.reduce import reduce_op
 from fuzzir.filters import tag
 from fuzzir.findings import IR_KINDS, Observation
 from fuzzir.generators.programs import generate
-from fuzzir.model import InitKind, Literal, LiteralKind, Program, Ref, TensorType
+from fuzzir.model import AffineExpr, Expr, InitKind, LinalgOp, Literal, LiteralKind, Program, Ref, TensorType
 from fuzzir.oracles.reference import evaluate
 from fuzzir.parse import parse_program
 from fuzzir.source import resource_array
@@ -143,6 +143,19 @@ def test_nchw_max_pooling_into_a_nonsplat_constant_is_the_known_pass_miscompile(
     assert tag(p, [o])[0].known == "detach-pass-minmax-pooling"
     summed = pooling_nchw("sum", Ref("arg", 0), Ref("lit", 0), Ref("lit", 1), 1, 1, 2, 2, 2, 2, "f32")
     assert tag(p.replace(ops=(summed,)), [o])[0].known == ""
+    # An op downstream of the pooling shows its wrong values: the same cause (seen in a campaign
+    # as a copy of the pooling's result into a global).
+    out_t = op.result_type
+    ident = (AffineExpr.dim(0), AffineExpr.dim(1), AffineExpr.dim(2), AffineExpr.dim(3))
+    copy = LinalgOp("linalg.generic", "elementwise", (Ref("op", 0),), Ref("lit", 2), (1, 1, 2, 2), (ident, ident),
+                    ("parallel",) * 4, Expr.arg(0), out_t)
+    chained = p.replace(literals=(*p.literals, _lit(LiteralKind.GLOBAL, np.ones((1, 1, 2, 2), np.float32))),
+                        ops=(op, copy), results=(Ref("op", 1),))
+    chained.validate()
+    downstream = Observation("miscompile", "with", "llvm-cpu", (), "run", "differs", op_index=1,
+                             op_name=copy.name, family=copy.family, init_kind="global")
+    assert tag(chained, [downstream])[0].known == "detach-pass-minmax-pooling"
+    assert tag(chained.replace(ops=(summed, copy)), [downstream])[0].known == ""
 
 
 @pytest.mark.parametrize("family", ["reduce", "pooling", "convolution"])

@@ -22,6 +22,23 @@ def detached_minmax_pooling(program: Program, o: Observation) -> bool:
     if (o.kind != "miscompile" or o.variant != "with" or i is None or not isinstance(program, Program)
             or i >= len(program.ops)):
         return False
+    # The wrong values flow on: an op reading the pooling's result (even a plain copy) shows them.
+    return any(_minmax_pooling_into_constant(program, k) for k in _producers(program, i))
+
+
+def _producers(program: Program, i: int) -> set[int]:
+    """Op `i` and every op whose result reaches it."""
+    seen, todo = set(), [i]
+    while todo:
+        k = todo.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        todo.extend(r.index for r in program.ops[k].operands if r.kind == "op")
+    return seen
+
+
+def _minmax_pooling_into_constant(program: Program, i: int) -> bool:
     op = program.ops[i]
     if str(program.init_kind(op)) not in ("nonsplat", "large", "global"):
         return False
