@@ -25,6 +25,8 @@ from typing import Protocol
 
 import numpy as np
 
+from fuzzir.commands import array_file
+from fuzzir.dtypes import numpy_dtype
 from fuzzir.record import FindingRecord, RecordError
 
 
@@ -100,11 +102,27 @@ def _load_arrays(path: Path, stem: str) -> list[np.ndarray]:
     i = 0
     try:
         while (path / f"{stem}{i}.npy").exists():
-            out.append(np.load(path / f"{stem}{i}.npy", allow_pickle=False))
+            out.append(_typed(np.load(path / f"{stem}{i}.npy", allow_pickle=False)))
             i += 1
     except (OSError, ValueError) as e:
         raise StoreError(f"{path}: {stem}{i}.npy cannot be read ({e.__class__.__name__})") from None
     return out
+
+
+def _typed(array: np.ndarray) -> np.ndarray:
+    """numpy saves a bf16 array as 2-byte voids (`<V2`, it has no bf16 type): read them back as bf16."""
+    if array.dtype.kind == "V" and array.dtype.itemsize == 2:
+        return array.view(numpy_dtype("bf16"))
+    return array
+
+
+def _save(directory: Path, stem: str, k: int, array: np.ndarray) -> None:
+    """`<stem><k>.npy` (shape and values, what fuzzir reads), and for bf16 also the raw little-endian
+    `<stem><k>.bin` the reproducer's iree-run-module reads (it takes no bf16 .npy)."""
+    np.save(directory / f"{stem}{k}.npy", array, allow_pickle=False)
+    name = array_file(stem, k, array)
+    if name.endswith(".bin"):
+        (directory / name).write_bytes(np.ascontiguousarray(array).tobytes())
 
 
 def _write_json(path: Path, record: FindingRecord) -> None:
@@ -188,9 +206,9 @@ class DirectoryStore:
         try:
             (tmp / "program.mlir").write_text(finding.program)
             for i, x in enumerate(finding.inputs):
-                np.save(tmp / f"input{i}.npy", x, allow_pickle=False)
+                _save(tmp, "input", i, x)
             for i, x in enumerate(finding.expected):
-                np.save(tmp / f"expected{i}.npy", x, allow_pickle=False)
+                _save(tmp, "expected", i, x)
             for name, text in finding.extra_files.items():
                 (tmp / name).write_text(text)
             script = tmp / "repro.sh"

@@ -305,3 +305,37 @@ def test_exports_call_the_entry_the_recorded_run_called(found: dict[str, Path], 
     argv = repro.run_command(TARGETS["llvm-cpu"], [np.zeros(2, np.float32)], [], exact=True, tolerances=[],
                              function="forward")
     assert "--function=forward" in argv
+
+
+# A real IREE 3.13 miscompile, found by a campaign (a reduction writes into an argument that an
+# insert_slice also returns): result 1 comes back with the reduction's values. In bf16, whose
+# values have no .npy form iree-run-module reads.
+ARG_WRITTEN_BF16 = """
+util.global private @cst0 = dense<1.0> : tensor<3xbf16>
+func.func @main(%arg0: tensor<3x4xbf16>, %arg1: tensor<3xbf16>) -> (tensor<3xbf16>, tensor<3xbf16>) {
+  %cst0 = util.global.load @cst0 : tensor<3xbf16>
+  %op0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                         iterator_types = ["parallel", "reduction"]}
+      ins(%arg0 : tensor<3x4xbf16>) outs(%arg1 : tensor<3xbf16>) {
+  ^bb0(%in0: bf16, %out: bf16):
+    %b0 = arith.addf %in0, %out : bf16
+    linalg.yield %b0 : bf16
+  } -> tensor<3xbf16>
+  %op1 = tensor.insert_slice %arg1 into %cst0[0] [3] [1] : tensor<3xbf16> into tensor<3xbf16>
+  return %op0, %op1 : tensor<3xbf16>, tensor<3xbf16>
+}
+"""
+
+
+def test_a_bf16_finding_is_stored_with_the_raw_files_its_repro_reads(tmp_path: Path) -> None:
+    program = parse_program(ARG_WRITTEN_BF16)
+    settings = Settings(targets=(CPU,), flag_sets=((),))
+    case = judge_program(program, ARG_WRITTEN_BF16, 0, settings, cells=[Cell(CPU, "with", ())])
+    (stored,) = [r for r in store_case(tmp_path / "f", case, seed=0, elapsed=None, source="test")
+                 if r.path is not None and r.finding.kind == "miscompile"]
+    files = {p.name for p in stored.path.iterdir()}
+    assert {"input0.bin", "input1.bin", "expected0.bin", "expected1.bin"} <= files
+    data = load_finding(stored.path)
+    assert all(x.dtype.name == "bfloat16" for x in (*data.inputs, *data.expected))
+    res = subprocess.run(["bash", str(stored.path / "repro.sh")], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 1 and "[FAILED] result[1]" in res.stdout, res.stdout[-2000:] + res.stderr[-2000:]
