@@ -44,6 +44,20 @@ def _model_facts(program: Program, op_name: str, default: tuple) -> tuple:
     return matches[0], op.family, program.init_label(op), dtype_class(op.result_type.dtype)
 
 
+#: The order the decoupling pass leaves constant inits in place: a global always, a non-splat often.
+_LEFT_FIRST = ("global", "large", "nonsplat", "splat")
+
+
+def _constant_init(program: Program | None, index: int | None) -> str:
+    """The label of op `index`'s constant init the pass leaves first ('' when it has none)."""
+    if program is None or index is None or index >= len(program.ops):
+        return ""
+    op = program.ops[index]
+    labels = [program.init_label(op, k) for k in range(len(op.inits))
+              if str(program.init_kind(op, k)) in _LEFT_FIRST]
+    return min(labels, key=lambda label: _LEFT_FIRST.index(label.split("+")[0]), default="")
+
+
 Named = tuple[str, str, str, str, str, str]  # op label, family, init kind, dtype class, constant, message
 
 
@@ -99,8 +113,9 @@ class WrittenConstants:
                     index, family, init, dclass = _model_facts(ev.program, family, (index, family, init, dclass))
             if init == "unknown" or (index is not None and ev.program is not None
                                      and index < len(ev.program.ops) and ev.program.ops[index].more):
-                # A multi-result op has one init per output: the constant written names its kind.
-                init = names.literal_kind(constant) or init
+                # A multi-result op has one init per output: the constant written names its kind; an
+                # unnamed one (IREE reshaped or hoisted it) is the op's constant init the pass leaves first.
+                init = names.literal_kind(constant) or _constant_init(ev.program, index) or init
             obs.append(Observation(v.kind, c.variant, c.target.name, c.flags, "ir", message,
                                    op_index=index, op_name=name, family=family, init_kind=init,
                                    dtype_class=dclass, constant=constant))
