@@ -510,7 +510,7 @@ class Program:
         seen = self.dtypes()
         inner: list[str] = []
         for op in self.ops:
-            for e in op.body.walk():
+            for e in (e for body in op.bodies for e in body.walk()):
                 if e.dtype and e.dtype != "i1" and e.dtype not in seen and e.dtype not in inner:
                     inner.append(e.dtype)
         return inner

@@ -377,7 +377,7 @@ def _unjudged(outputs: list[np.ndarray], why: str) -> Expectation:
 
 def _body_consts(program: Program) -> list[np.ndarray]:
     """The float constants inside bodies: an exact program has integral ones only."""
-    return [np.asarray(float(e.value)) for op in program.ops for e in op.body.walk()
+    return [np.asarray(float(e.value)) for op in program.ops for b in op.bodies for e in b.walk()
             if e.op == "const" and is_float(e.dtype or op.result_type.dtype)]
 
 
@@ -404,7 +404,7 @@ def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
             np.all(np.isfinite(np.asarray(v, np.float64))) for v in native
         ):
             return Expectation(native, [None] * len(native), True)
-        jumps = sorted({e.op for op in program.ops for e in op.body.walk() if e.op in DISCONTINUOUS})
+        jumps = sorted({e.op for op in program.ops for b in op.bodies for e in b.walk() if e.op in DISCONTINUOUS})
         if jumps:
             return _unjudged(native, f"arith.{jumps[0]} of values that are not exact: one rounding can "
                                      "change its result by any amount")

@@ -300,3 +300,28 @@ func.func @main(%a: tensor<4x2xi32>) -> (tensor<2xi32>, tensor<2xi32>) {
     assert str(program.init_kind(program.ops[0])) == "fill"
     assert _constant_init(program, 0) == "global"
     assert _constant_init(program, None) == ""
+
+
+def test_types_in_any_outputs_body_count_for_the_known_limit_filters() -> None:
+    # A campaign stored VMVX's f16 limit three times: the f16 lived in output 1's body only.
+    from fuzzir.filters import tag
+
+    text = """
+func.func @main(%arg0: tensor<1x1xi32>) -> (tensor<1x1xi32>, tensor<1x1xi32>) {
+  %c = arith.constant dense<[[3]]> : tensor<1x1xi32>
+  %r:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>,
+                                          affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%arg0 : tensor<1x1xi32>) outs(%c, %c : tensor<1x1xi32>, tensor<1x1xi32>) {
+  ^bb0(%in0: i32, %out: i32, %out1: i32):
+    %b1 = arith.sitofp %in0 : i32 to f16
+    %b0 = arith.fptosi %b1 : f16 to i32
+    linalg.yield %in0, %b0 : i32, i32
+  } -> (tensor<1x1xi32>, tensor<1x1xi32>)
+  return %r#0, %r#1 : tensor<1x1xi32>, tensor<1x1xi32>
+}
+"""
+    program = parse_program(text)
+    assert program.body_dtypes() == ["f16"]
+    o = Observation("compile-error", "with", "vmvx", (), "compile",
+                    "failed to legalize operation 'arith.sitofp' that was explicitly marked illegal")
+    assert tag(program, [o])[0].known == "vmvx-f16-unsupported"
