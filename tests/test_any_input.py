@@ -41,13 +41,21 @@ DEFECTS = {
     "tosa": {"readwrite-constant"},
     "scalar_arg": {"compile-error"},
     "dynamic_offset": {"readwrite-constant", "constant-copy"},
+    "bf16": {"compile-error"},
+    "i64": {"compile-error"},
+    "i16": {"compile-error"},
+    "dynamic_arg": {"compile-error"},
+    "conv_nchw": {"compile-error"},
 }
+#: Forms a target cannot take at all (a known limit, not a defect): checked on the others only.
+FORM_TARGETS = {"bf16": "llvm-cpu"}  # VMVX compiles no bf16 (filter `vmvx-bf16-unsupported`)
 CLEAN = sorted(p.stem.removesuffix("_clean") for p in INPUTS.glob("*_clean.mlir"))
 VALUE_ORACLES = ("numpy-values", "differential", "constant-as-argument")
 
 
 def check(capsys: pytest.CaptureFixture[str], path: Path, *args: str) -> tuple[int, dict]:
-    code = main(["check", str(path), "--targets", TARGETS, "--json", *args])
+    targets = FORM_TARGETS.get(path.stem.rsplit("_", 1)[0], TARGETS)
+    code = main(["check", str(path), "--targets", targets, "--json", *args])
     return code, json.loads(capsys.readouterr().out)
 
 
