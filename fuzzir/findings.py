@@ -308,6 +308,21 @@ def split_verdicts(findings: list[Finding], about: str = SHIPPED) -> dict[str, l
 INTERFACE_FAMILIES = frozenset({"contraction", "convolution", "pooling"})
 #: Op families of tensor-dialect ops, which the pass's patterns (on linalg and LinalgExt ops) never match.
 TENSOR_FAMILIES = frozenset({INSERT_SLICE})
+#: A user's program outside the model names its ops, not fuzzir's families: the linalg named ops
+#: with the contraction interface (`isaContractionOpInterface` matches them), and the prefixes of
+#: those with the convolution interface (pooling included). A `linalg.generic` is not classified
+#: without the model.
+_CONTRACTION_OPS = frozenset(f"linalg.{n}" for n in (
+    "matmul", "matmul_transpose_a", "matmul_transpose_b", "batch_matmul", "batch_matmul_transpose_a",
+    "batch_matmul_transpose_b", "batch_reduce_matmul", "matvec", "vecmat", "batch_matvec", "batch_vecmat", "dot",
+    "mmt4d", "batch_mmt4d", "contract"))
+_CONVOLUTION_PREFIXES = ("linalg.conv_", "linalg.depthwise_conv_", "linalg.pooling_")
+
+
+def _has_interface(family: str) -> bool:
+    return (family in INTERFACE_FAMILIES or family in _CONTRACTION_OPS
+            or family.startswith(_CONVOLUTION_PREFIXES))
+
 #: Phases before executables exist (`--dump-compilation-phases-to` names): a compile that last
 #: finished one of these failed before anything target-specific ran.
 TARGET_INDEPENDENT_PHASES = frozenset({"input", "abi", "preprocessing", "global-optimization",
@@ -372,12 +387,12 @@ def pass_matcher(family: str, constant: str) -> str:
     non-splat init stays."""
     if constant == "global":
         return "no-lookthrough"
-    if family in TENSOR_FAMILIES and constant in ("splat", "nonsplat"):
+    if (family in TENSOR_FAMILIES or family.startswith("tensor.")) and constant in ("splat", "nonsplat"):
         return "not-linalg"
     if constant == "splat":
         return "splat-fill"
     if constant == "nonsplat":
-        if family in INTERFACE_FAMILIES:
+        if _has_interface(family):
             return "detach"
         return "no-interface" if family not in ("", "unknown") else "unknown"
     return "unknown"

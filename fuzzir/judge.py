@@ -38,6 +38,7 @@ from fuzzir.commands import PHASE_ORDER
 from fuzzir.compiler import CompileResult, compile_program
 from fuzzir.diagnostics import diagnostic_op, first_diagnostic, is_global_write, normalize_diagnostic
 from fuzzir.findings import VARIANTS, Observation, group, leftover_constant
+from fuzzir.frontend_facts import refine
 from fuzzir.model import Program
 from fuzzir.oracles import ORACLES, Abstain, Evidence, Limits, Verdict
 from fuzzir.oracles.any_inputs import draw_any_inputs
@@ -139,15 +140,21 @@ def cell_key(cell: Cell) -> tuple[str, str, tuple[str, ...]]:
     return (cell.target.name, cell.variant, tuple(cell.flags))
 
 
-def _compile_observation(program: Program | None, cell: Cell, res: CompileResult) -> Observation:
+def _compile_observation(program: Program | None, cell: Cell, res: CompileResult,
+                         source: Source | None = None) -> Observation:
     kind = {"error": "compile-error", "crash": "compiler-crash", "timeout": "timeout",
             "oom": "compiler-crash"}[res.status]
     diag = res.first_error or first_diagnostic(res.stderr) or f"exit status {res.status}"
     op = diagnostic_op(diag) if kind == "compile-error" else ""
     families = sorted({o.family for o in program.ops}) if program is not None else []
-    # Codegen refusing to write a global: which constant the pass left there is the cause.
-    left = "" if program is None or not is_global_write(diag) else leftover_constant(
-        [(o.family, program.init_label(o, k)) for o in program.ops for k in range(len(o.inits))])
+    # Codegen refusing to write a global: which constant the pass left there is the cause (for a
+    # program outside the model, from its ops' destinations as read from the file).
+    left = ""
+    if is_global_write(diag) and program is not None:
+        left = leftover_constant([(o.family, program.init_label(o, k)) for o in program.ops
+                                  for k in range(len(o.inits))])
+    elif is_global_write(diag) and source is not None:
+        left = leftover_constant([(o.family, k) for o in source.ops_at.values() for k in o.init_kind.split(",")])
     return Observation(
         kind=kind, variant=cell.variant, target=cell.target.name, flags=cell.flags, stage="compile",
         op_name=op, message=diag.splitlines()[0][:300] if diag else res.status,
@@ -189,6 +196,7 @@ def judge_program(program: Program | None, text: str, seed: int, settings: Setti
         if source is None:
             raise ValueError("a program without a model needs its Source")
         lowered = lower(text, source.filename, timeout=settings.compile_timeout)
+        source = refine(source, lowered.text)  # a frontend op's facts from the linalg op it becomes
         drawn, facts = draw_any_inputs(source, lowered, seed)
         case = CaseResult(None, text, seed, inputs if inputs is not None else drawn, None,
                           pass_name=settings.pass_name, source=source, facts=facts,
@@ -253,7 +261,7 @@ def judge_cell(program: Program | None, src: str, cell: Cell, settings: Settings
     verdicts: dict[str, str] = {}
     evidence = None
     if not res.ok:
-        obs = [_compile_observation(program, cell, res)]
+        obs = [_compile_observation(program, cell, res, case.source)]
     else:
         obs = []
         run = None

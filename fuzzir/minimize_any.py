@@ -4,8 +4,12 @@
 (StableHLO, TOSA, scatter, multi-result generics ...) is reduced by IREE's own reducer
 instead (`fuzzir.reduce_any`, `ireeReduceRunMain` from the wheel's compiler library),
 with the same contract: the result shows the same signature (cause and variants) in
-the finding's cell. It is then judged again in every cell the original was checked in,
-and the entry is rewritten like a model-minimized one (`original.mlir` kept).
+the finding's cell. That reducer registers no frontend dialect, so a StableHLO or TOSA
+program is first lowered to IREE's input phase (linalg, tensor, util), which is reduced
+when it still shows the signature; a cause in the input conversion itself does not
+survive that, and the finding then stays as it is, saying so. The result is judged again
+in every cell the original was checked in, and the entry is rewritten like a
+model-minimized one (`original.mlir` kept).
 """
 
 from __future__ import annotations
@@ -16,15 +20,27 @@ from contextlib import AbstractContextManager, nullcontext
 from fuzzir.any_program import SourceError, load_program
 from fuzzir.findings import group
 from fuzzir.judge import Cell, Settings, judge_program
+from fuzzir.oracles.lowering import lower_frontend
 from fuzzir.persist import finding_files, program_shape
-from fuzzir.reduce_any import reduce_text
+from fuzzir.reduce_any import interesting, reduce_text, reducer_spec
 from fuzzir.store import DirectoryStore, Entry, StoreError
 from fuzzir.targets import TARGETS
 
 
-def _frontend(text: str) -> str:
-    """A frontend dialect `text` uses that the wheel's reducer does not register, or ''."""
-    return next((d for d in ("stablehlo", "tosa", "chlo", "torch") if f"{d}." in text), "")
+def _reducible(text: str, path, cell: Cell, key: str, settings: Settings, seed: int) -> tuple[str, bool]:
+    """(the program IREE's reducer can read, whether it was lowered from a frontend dialect to get it)."""
+    lowered = lower_frontend(text, str(path / "program.mlir"))
+    if lowered.problem:
+        raise StoreError(f"{path}: program.mlir is outside fuzzir's model and cannot be lowered for IREE's reducer "
+                         f"(it registers no frontend dialect): {lowered.problem}")
+    if lowered.text == text:
+        return text, False
+    spec = reducer_spec(cell, key, settings, None, {}, seed)
+    if not interesting(spec, lowered.text):
+        raise StoreError(f"{path}: program.mlir is in a frontend dialect IREE's reducer does not register, and its "
+                         "input-phase IR (`iree-compile --compile-to=input`) no longer shows the signature: the cause "
+                         "is in the input conversion; the finding is kept as it is")
+    return lowered.text, True
 
 
 def _judge(text: str, filename: str, cells: list[Cell], settings: Settings, seed: int):
@@ -46,12 +62,9 @@ def minimize_unmodelled(entry: Entry, store: DirectoryStore, *, time_budget: flo
     seed = record.seed or 0
     settings = settings or Settings(targets=(cell.target,), pass_name=record.removed_pass)
     start = time.monotonic()
-    frontend = _frontend(original_text)
-    if frontend:
-        raise StoreError(f"{path}: program.mlir is outside fuzzir's model and IREE's reducer does not register "
-                         f"the {frontend} dialect: lower it (`iree-compile --compile-to=input program.mlir`), "
-                         "`fuzzir check --out` the result and minimize that finding")
-    reduced = reduce_text(original_text, cell, record.signature_key, settings, seed=seed, time_budget=time_budget)
+    text, lowered = _reducible(original_text, path, cell, record.signature_key, settings, seed)
+    reduced = reduce_text(text, cell, record.signature_key, settings, seed=seed,
+                          time_budget=max(1.0, time_budget - (time.monotonic() - start)))
     if reduced.problem:
         raise StoreError(f"{path}: program.mlir is outside fuzzir's model and {reduced.problem}")
     cells = {Cell(TARGETS[c.target], c.variant, c.flags)
@@ -68,7 +81,8 @@ def minimize_unmodelled(entry: Entry, store: DirectoryStore, *, time_budget: flo
         raise StoreError(f"{path}: the reduced program lost the signature (flaky?)")
     b, a = program_shape(before, None).size, program_shape(case, None).size
     minimization = {"before": {"ops": b[0], "elements": b[1]}, "after": {"ops": a[0], "elements": a[1]},
-                    "seconds": round(time.monotonic() - start, 2), "checks": None, "passes": [reduced.tool]}
+                    "seconds": round(time.monotonic() - start, 2), "checks": None,
+                    "passes": [*(["lower-to-input"] if lowered else []), reduced.tool]}
     files = finding_files(findings[0], case, None, seed=seed, elapsed=record.found_after_seconds,
                           source=record.source or "check", iree_version=record.iree_version or None,
                           verdict=record.verdict)

@@ -56,7 +56,7 @@ def compiler_library() -> str | None:
     return None
 
 
-def _spec(cell: Cell, key: str, settings: Settings, function: str | None, dims: dict, seed: int) -> dict:
+def reducer_spec(cell: Cell, key: str, settings: Settings, function: str | None, dims: dict, seed: int) -> dict:
     return {"target": cell.target.name, "variant": cell.variant, "flags": list(cell.flags), "key": key,
             "pass_name": settings.pass_name, "compile_timeout": settings.compile_timeout,
             "run_timeout": settings.run_timeout, "function": function, "variants": list(settings.variants),
@@ -87,7 +87,7 @@ def reduce_text(text: str, cell: Cell, key: str, settings: Settings, *, function
         return Reduced(text, 0.0, "iree-reduce", "libIREECompiler.so not found in the wheel")
     with tempfile.TemporaryDirectory(prefix="fuzzir-reduce-") as work:
         spec = os.path.join(work, "spec.json")
-        Path(spec).write_text(json.dumps(_spec(cell, key, settings, function, dims or {}, seed)))
+        Path(spec).write_text(json.dumps(reducer_spec(cell, key, settings, function, dims or {}, seed)))
         script = os.path.join(work, "interesting.sh")
         Path(script).write_text("#!/bin/sh\nexec " + " ".join(shlex.quote(a) for a in (
             sys.executable, "-m", "fuzzir.reduce_any", spec)) + ' "$1"\n')

@@ -27,7 +27,7 @@ import numpy as np
 from fuzzir.dtypes import ELEMENT_TYPES, numpy_dtype
 
 __all__ = ["DEFAULT_DIM", "SCALAR_TYPES", "Arg", "Producer", "Source", "SourceError", "SourceOp", "destinations",
-           "init_kind", "read_source", "resource_array", "resource_name"]
+           "file_loc", "init_kind", "read_source", "resource_array", "resource_name"]
 
 #: Scalar argument and result types fuzzir passes (as iree-run-module values) and reads back.
 SCALAR_TYPES = (*ELEMENT_TYPES, "index")
@@ -70,6 +70,12 @@ class Producer:
     op: str  # op name, e.g. linalg.reduce ("" when the result is an argument or constant itself)
     init_kind: str  # splat, nonsplat, large, global, mutable-global, fill, empty, arg, result, none
     where: str = ""  # file:line:col
+    lowered: str = ""  # a frontend op's linalg form at input (`refine`), whose facts these are
+
+    @property
+    def family(self) -> str:
+        """The op whose facts key a finding: the linalg op a frontend op becomes, else the op itself."""
+        return self.lowered or self.op
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,12 @@ class SourceOp:
     name: str
     init_kind: str = "none"  # of its destination (see `init_kind`), "none" when it has none
     dtype: str = ""  # element type of its first result
+    lowered: str = ""  # a frontend op's linalg form at input (`refine`), whose facts these are
+
+    @property
+    def family(self) -> str:
+        """The op whose facts key a finding: the linalg op a frontend op becomes, else the op itself."""
+        return self.lowered or self.name
 
     def label(self, where: str) -> str:
         return f"{self.name} at {where}"
@@ -206,7 +218,12 @@ def init_kind(ir: object, value: object, globals_: dict[str, object], limit: int
     for _ in range(64):
         owner = value.owner
         if isinstance(owner, ir.Block):
-            return "arg"
+            # A loop-carried value (TOSA's scatter lowers to an scf.for of insert_slice) is its init.
+            loop, number = owner.owner, ir.BlockArgument(value).arg_number
+            if loop is None or loop.operation.name != "scf.for" or number == 0:
+                return "arg"
+            value = loop.operands[2 + number]  # lower bound, upper bound, step, then the inits
+            continue
         name = owner.operation.name
         if name in _MOVES:
             value = owner.operands[0]
@@ -238,7 +255,7 @@ def _producers(ir: object, module: object, entry: object, filename: str) -> tupl
             continue
         dests = destinations(ir, owner)
         kinds = [init_kind(ir, d, globals_) for d in dests]
-        loc = _file_loc(ir, owner.location)
+        loc = file_loc(ir, owner.location)
         where = f"{filename}:{loc[0]}:{loc[1]}" if loc else ""
         out.append(Producer(owner.operation.name, kinds[0] if len(set(kinds)) == 1 else
                             (",".join(sorted(set(kinds))) or "none"), where))
@@ -306,7 +323,7 @@ def _index_ops(ir: object, module: object, ops_at: dict, global_at: dict, names:
     def visit(op: object) -> None:
         name = op.operation.name
         names.add(name)
-        loc = _file_loc(ir, op.location)
+        loc = file_loc(ir, op.location)
         if loc is not None and loc not in ops_at:
             kinds = sorted({init_kind(ir, d, globals_) for d in destinations(ir, op)})
             dtype = str(getattr(op.results[0].type, "element_type", op.results[0].type)) if len(op.results) else ""
@@ -328,7 +345,7 @@ def _index_ops(ir: object, module: object, ops_at: dict, global_at: dict, names:
         visit(op)
 
 
-def _file_loc(ir: object, location: object) -> tuple[int, int] | None:
+def file_loc(ir: object, location: object) -> tuple[int, int] | None:
     """(line, col) of a file location, also under a name location."""
     for cls in (ir.FileLineColLoc, ir.NameLoc):
         try:
@@ -336,7 +353,7 @@ def _file_loc(ir: object, location: object) -> tuple[int, int] | None:
         except ValueError:
             continue
         if cls is ir.NameLoc:
-            return _file_loc(ir, loc.child_loc)
+            return file_loc(ir, loc.child_loc)
         return int(loc.start_line), int(loc.start_col)
     return None
 
@@ -352,7 +369,7 @@ def read_source(text: str, *, filename: str = "<input>", function: str | None = 
         except ir.MLIRError as e:
             diags = getattr(e, "error_diagnostics", None) or []
             if diags:
-                loc = _file_loc(ir, diags[0].location)
+                loc = file_loc(ir, diags[0].location)
                 where = f"{filename}:{loc[0]}:{loc[1]}" if loc else filename
                 raise SourceError(_one_line(f"{where}: invalid MLIR: {diags[0].message}")) from None
             raise SourceError(_one_line(f"{filename}: invalid MLIR: {e}")) from None

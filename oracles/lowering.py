@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 
 from fuzzir.diagnostics import first_error_line, first_line
+from fuzzir.frontend_facts import FRONTEND_DIALECTS
 from fuzzir.sandbox import run_tool, tool_path
 
 _GENERALIZE = "builtin.module({kind}(linalg-generalize-named-ops))"
@@ -35,8 +36,8 @@ def _as_named(filename: str) -> str:
     return rel
 
 
-def lower(text: str, filename: str, *, timeout: float = 60.0) -> Lowered:
-    """`iree-compile --compile-to=input` on `text`; locations name `filename` (the user's file)."""
+def lower(text: str, filename: str, *, timeout: float = 60.0, debuginfo: bool = True) -> Lowered:
+    """`iree-compile --compile-to=input` on `text`; locations name `filename` (the user's file) with `debuginfo`."""
     with tempfile.TemporaryDirectory(prefix="fuzzir-lower-") as work:
         name = _as_named(filename)
         if os.path.isabs(filename) and os.path.isfile(filename):
@@ -52,13 +53,54 @@ def lower(text: str, filename: str, *, timeout: float = 60.0) -> Lowered:
             tool = tool_path("iree-compile")
         except FileNotFoundError as e:
             return Lowered(problem=str(e))
-        res = run_tool([tool, name, "--compile-to=input", "--mlir-print-debuginfo", "-o", out],
-                       timeout=timeout, cwd=work)
+        res = run_tool([tool, name, "--compile-to=input", *(["--mlir-print-debuginfo"] if debuginfo else []),
+                        "-o", out], timeout=timeout, cwd=work)
         if not res.ok:
             why = first_error_line(res.stderr) or first_line(res.stderr) or "it failed"
             return Lowered(problem=f"IREE's input conversion failed: {why}")
         with open(out) as f:
             return Lowered(text=f.read())
+
+
+def frontend_dialect(ir: object, module: object) -> str:
+    """The first frontend dialect an op of `module` belongs to, or ''."""
+    found: list[str] = []
+
+    def visit(op: object) -> object:
+        dialect = op.operation.name.partition(".")[0]
+        if dialect in FRONTEND_DIALECTS:
+            found.append(dialect)
+            return ir.WalkResult.INTERRUPT
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return found[0] if found else ""
+
+
+def lower_frontend(text: str, filename: str, *, timeout: float = 60.0) -> Lowered:
+    """A StableHLO/TOSA program as the plain linalg/tensor/util IR IREE's own tools read (the reducer
+    registers no frontend dialect): the input phase without locations, frontend module attributes
+    (`tosa.target_env`) dropped. A program with no frontend op comes back unchanged."""
+    from iree.compiler import ir
+
+    with ir.Context():
+        try:
+            if not frontend_dialect(ir, ir.Module.parse(text)):
+                return Lowered(text=text)
+        except Exception as e:  # noqa: BLE001 - MLIR's parse error
+            return Lowered(problem=f"not valid MLIR: {first_line(str(e))}")
+    lowered = lower(text, filename, timeout=timeout, debuginfo=False)
+    if lowered.problem:
+        return lowered
+    with ir.Context():
+        module = ir.Module.parse(lowered.text)
+        attrs = module.operation.attributes
+        for name in [a for a in attrs if a.partition(".")[0] in FRONTEND_DIALECTS]:
+            del attrs[name]
+        left = frontend_dialect(ir, module)
+        if left:
+            return Lowered(problem=f"IREE's input conversion left {left} ops in place")
+        return Lowered(text=str(module))
 
 
 def parse_lowered(ir: object, text: str, function: str, *, generalize: bool = True) -> tuple[object, object]:

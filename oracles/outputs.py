@@ -33,7 +33,7 @@ def result_facts(ev: Evidence, j: int) -> Facts:
     if ev.source is None or j >= len(ev.source.producers) or not ev.source.producers[j].op:
         return None, f"result{j}", "none", "none", dclass
     p = ev.source.producers[j]
-    return None, p.op, p.op, p.init_kind, dclass
+    return None, p.op, p.family, p.init_kind, dclass
 
 
 def tolerance(ev: Evidence, j: int) -> np.ndarray | None | str:

@@ -77,7 +77,7 @@ def _source_names(source: Source, v: IRViolation) -> Named | None:
         return v.op, "unknown", "unknown", "unknown", constant, source.rename(v.message)
     dclass = dtype_class(op.dtype) if op.dtype else "unknown"
     message = source.rename(v.message.replace(v.constant, constant).replace(f"({v.op})", f"({op.name})"))
-    return op.label(where), op.name, op.init_kind, dclass, constant, message
+    return op.label(where), op.family, op.init_kind, dclass, constant, message
 
 
 class WrittenConstants:

@@ -1,22 +1,33 @@
 """Reducing a program outside fuzzir's model with IREE's own reducer (`ireeReduceRunMain` of the wheel).
 
-The input is a multi-result generic defect (a compile error) with unrelated ops around it; the
-reduced program must be smaller and still show the same signature in the same cell.
+The inputs are a multi-result generic defect (a compile error) and a StableHLO scatter into a
+constant (which the reducer cannot read until it is lowered to IREE's input phase), each with
+unrelated ops around it; the reduced program must be smaller and still show the same signature
+in the same cell.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from fuzzir.any_program import load_program
+from fuzzir.cli import main
 from fuzzir.findings import group
 from fuzzir.judge import Settings, judge_program
+from fuzzir.oracles.lowering import lower_frontend
 from fuzzir.reduce_any import compiler_library, interesting, reduce_text
 from fuzzir.targets import TARGETS, Cell
 
-# A two-result generic (outside fuzzir's model) into two non-splat constants: a compile error on
-# llvm-cpu; the linalg.map ops around it are noise the reducer must remove.
-NOISY = """func.func @main(%arg0: tensor<4x8xi32>, %b: tensor<8xi32>) -> (tensor<8xi32>, tensor<8xi32>, tensor<8xi32>) {
+INPUTS = Path(__file__).parent / "data" / "inputs"
+
+# A two-result generic into two non-splat constants, in an entry function the model does not
+# cover (it covers @main only): a compile error on llvm-cpu; the linalg.map ops around it are
+# noise the reducer must remove.
+NOISY = """func.func @forward(%arg0: tensor<4x8xi32>, %b: tensor<8xi32>)
+    -> (tensor<8xi32>, tensor<8xi32>, tensor<8xi32>) {
   %c1 = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8]> : tensor<8xi32>
   %c2 = arith.constant dense<[8, 7, 6, 5, 4, 3, 2, 1]> : tensor<8xi32>
   %e = tensor.empty() : tensor<8xi32>
@@ -54,3 +65,44 @@ def test_iree_reduce_shrinks_a_program_outside_the_model_keeping_its_signature()
             "variants": ["with"]}
     assert interesting(spec, reduced.text)
     assert not interesting(spec, "func.func @main(")  # invalid candidates are not interesting
+
+
+# A StableHLO program (the wheel's reducer registers no StableHLO) whose scatter-add into a
+# 1 KiB constant reaches a dispatch readwrite (tests/data/inputs/stablehlo_defect.mlir), with an
+# unrelated add beside it for the reducer to remove.
+STABLEHLO = (INPUTS / "stablehlo_defect.mlir").read_text().replace(
+    "func.func @main(%idx: tensor<3x1xi32>, %upd: tensor<3x4xi32>) -> tensor<64x4xi32> {",
+    "func.func @main(%idx: tensor<3x1xi32>, %upd: tensor<3x4xi32>) -> (tensor<64x4xi32>, tensor<3x4xi32>) {\n"
+    "  %noise = stablehlo.multiply %upd, %upd : tensor<3x4xi32>").replace(
+    "  return %r : tensor<64x4xi32>", "  return %r, %noise : tensor<64x4xi32>, tensor<3x4xi32>")
+
+
+def test_a_frontend_program_is_lowered_to_what_the_reducer_reads() -> None:
+    tosa = (INPUTS / "tosa_defect.mlir").read_text()
+    lowered = lower_frontend(tosa, "tosa_defect.mlir")
+    assert not lowered.problem
+    assert "tosa" not in lowered.text and "loc(" not in lowered.text  # ops, the target_env attribute, locations
+    assert "tensor.insert_slice" in lowered.text and "util.func public @main" in lowered.text
+    plain = (INPUTS / "reduce_defect.mlir").read_text()
+    assert lower_frontend(plain, "r.mlir").text == plain  # no frontend op: unchanged
+    assert lower_frontend("func.func @main(", "x.mlir").problem.startswith("not valid MLIR")
+
+
+@pytest.mark.slow
+def test_minimize_reduces_a_stablehlo_finding_through_its_input_phase(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "user.mlir"
+    src.write_text(STABLEHLO)
+    out = tmp_path / "findings"
+    assert main(["check", str(src), "--targets", "llvm-cpu", "--out", str(out)]) == 1
+    (entry,) = [p for p in out.iterdir() if p.is_dir()]
+    key = json.loads((entry / "meta.json").read_text())["signature_key"]
+    capsys.readouterr()
+    assert main(["minimize", str(entry), "--time", "300"]) == 0
+    meta = json.loads((entry / "meta.json").read_text())
+    assert meta["signature_key"] == key
+    assert meta["minimization"]["passes"] == ["lower-to-input", "iree-reduce"]
+    reduced = (entry / "program.mlir").read_text()
+    assert "stablehlo" not in reduced and "iree_linalg_ext.scatter" in reduced
+    assert "arith.muli" not in reduced  # the unrelated multiply is gone
+    assert (entry / "original.mlir").read_text() == STABLEHLO

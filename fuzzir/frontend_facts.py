@@ -1,0 +1,72 @@
+"""A frontend program's ops, with the facts IREE's input conversion gives them.
+
+A StableHLO or TOSA op has no destination operand: the constant it writes into becomes
+a destination only when IREE lowers it (`stablehlo.scatter` into a constant becomes an
+`iree_linalg_ext.scatter` whose destination is that constant). The input-phase IR keeps
+the user's locations, so each frontend op is matched with the linalg op it becomes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from fuzzir.source import Source, SourceOp, destinations, file_loc, init_kind
+
+__all__ = ["FRONTEND_DIALECTS", "refine"]
+
+#: Dialects of ops that have no destination until IREE's input conversion gives them one.
+FRONTEND_DIALECTS = ("stablehlo", "chlo", "tosa", "torch")
+_CONSTANT_INITS = ("global", "large", "nonsplat", "splat")
+
+
+def refine(source: Source, lowered: str) -> Source:
+    """`source` with each frontend op's facts (destination kind, element type, the op it becomes)
+    taken from the input-phase IR (`lowered`, printed with debug locations, which point into the
+    user's file): a StableHLO scatter into a constant is the `iree_linalg_ext.scatter` it lowers
+    to, so the same cause gets the same key in either form. Messages still name the user's op."""
+    frontend = {k: op for k, op in source.ops_at.items() if op.name.partition(".")[0] in FRONTEND_DIALECTS}
+    if not frontend or not lowered:
+        return source
+    from iree.compiler import ir
+
+    at: dict[tuple[int, int], SourceOp] = {}
+    with ir.Context():
+        try:
+            module = ir.Module.parse(lowered)
+        except ir.MLIRError:
+            return source
+        globals_ = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in module.body.operations
+                    if op.operation.name == "util.global"}
+
+        def visit(op: object) -> None:
+            loc = file_loc(ir, op.location)
+            dests = destinations(ir, op)
+            if loc in frontend and dests:
+                kinds = sorted({init_kind(ir, d, globals_) for d in dests})
+                dtype = str(getattr(op.results[0].type, "element_type", op.results[0].type))
+                old = at.get(loc)
+                # Of the ops one frontend op becomes (a fill, then the op filling into it ...), the
+                # one writing into a constant, else the last with a destination.
+                if old is None or not set(old.init_kind.split(",")) & set(_CONSTANT_INITS):
+                    at[loc] = SourceOp(frontend[loc].name, ",".join(kinds), dtype, op.operation.name)
+            for region in op.regions:
+                for block in region.blocks:
+                    for child in block.operations:
+                        visit(child)
+
+        for op in module.body.operations:
+            visit(op)
+    if not at:
+        return source
+    ops_at = {**source.ops_at, **at}
+    producers = []
+    for prod in source.producers:
+        low = at.get(_line_col(prod.where))
+        producers.append(dataclasses.replace(prod, init_kind=low.init_kind, lowered=low.lowered) if low else prod)
+    return dataclasses.replace(source, ops_at=ops_at, producers=tuple(producers))
+
+
+def _line_col(where: str) -> tuple[int, int] | None:
+    """(line, col) of `file:line:col`."""
+    _, line, col = (":" + where).rsplit(":", 2)
+    return (int(line), int(col)) if line.isdigit() and col.isdigit() else None
