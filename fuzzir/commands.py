@@ -113,9 +113,23 @@ def _is_bf16(array: np.ndarray) -> bool:
     return np.asarray(array).dtype.name == "bfloat16"
 
 
+def _raw_type(stem: str, array: np.ndarray) -> str | None:
+    """The element type to give a raw `.bin` file of value `array`, or None where `.npy` does.
+
+    bf16 has no .npy form. An integer .npy is read by iree-run-module as signed (`si32`), and
+    `--expected_output` then fails on the element type alone against an `i32` result, whatever
+    the values (checked with 3.13): expected integers go raw, typed as the result is."""
+    a = np.asarray(array)
+    if _is_bf16(a):
+        return "bf16"
+    if stem == "expected" and a.dtype.kind == "i":
+        return f"i{a.dtype.itemsize * 8}"
+    return None
+
+
 def array_file(stem: str, k: int, array: np.ndarray) -> str:
-    """File name of value k: `<stem><k>.npy`, or raw `<stem><k>.bin` for bf16."""
-    return f"{stem}{k}.bin" if _is_bf16(array) else f"{stem}{k}.npy"
+    """File name of value k: `<stem><k>.npy`, or raw `<stem><k>.bin` (see `_raw_type`)."""
+    return f"{stem}{k}.bin" if _raw_type(stem, array) else f"{stem}{k}.npy"
 
 
 def is_scalar(value: object) -> bool:
@@ -159,14 +173,15 @@ def read_scalar(raw: np.ndarray, type_text: str) -> np.generic:
     return x.astype(dt)[()]
 
 
-def _value_ref(stem: str, k: int, array: np.ndarray) -> str:
-    """iree-run-module's value text: `@f.npy`, `<dims>bf16=@f.bin` (raw needs the type), or a scalar's value."""
+def value_ref(stem: str, k: int, array: np.ndarray) -> str:
+    """iree-run-module's value text: `@f.npy`, `<dims><type>=@f.bin` (raw needs the type), or a scalar's value."""
     if is_scalar(array):
         return scalar_text(array)
     name = array_file(stem, k, array)
-    if _is_bf16(array):
+    raw = _raw_type(stem, array)
+    if raw:
         dims = "".join(f"{d}x" for d in np.shape(array))
-        return f"{dims}bf16=@{name}"
+        return f"{dims}{raw}=@{name}"
     return f"@{name}"
 
 
@@ -174,7 +189,7 @@ def run_step(target: Target, inputs: Sequence[np.ndarray], *, module: str = MODU
              function: str = "main") -> list[str]:
     """iree-run-module on `module` with `input<i>` files; outputs or expectations are appended."""
     argv = ["iree-run-module", f"--device={target.driver}", f"--module={module}", f"--function={function}"]
-    argv += [f"--input={_value_ref('input', k, a)}" for k, a in enumerate(inputs)]
+    argv += [f"--input={value_ref('input', k, a)}" for k, a in enumerate(inputs)]
     return argv
 
 
@@ -208,7 +223,7 @@ def compare_flags(*, exact: bool, tolerance: float | None = None, byte_exact: bo
 
 def expected_args(expected: Sequence[np.ndarray]) -> list[str]:
     """`--expected_output` for each stored `expected<i>` file."""
-    return [f"--expected_output={_value_ref('expected', k, e)}" for k, e in enumerate(expected)]
+    return [f"--expected_output={value_ref('expected', k, e)}" for k, e in enumerate(expected)]
 
 
 def repro_run_step(target: Target, inputs: Sequence[np.ndarray], expected: Sequence[np.ndarray], *,

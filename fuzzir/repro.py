@@ -119,7 +119,7 @@ def build(finding: Finding, *, compiles: list[list[str]], inputs: Sequence[np.nd
         prefix = "timeout 300 " if o.kind == "timeout" else ""
         lines += [f"{prefix}{cmds.shell_line(run)}", "rc=$?"]
         if o.kind == "miscompile":
-            lines += ['if [ "$rc" -ne 0 ]; then echo "reproduces: outputs differ from expected*.npy"; exit 1; fi',
+            lines += ['if [ "$rc" -ne 0 ]; then echo "reproduces: outputs differ from the expected ones"; exit 1; fi',
                       'echo "fixed: outputs match"; exit 0']
         elif o.kind == "timeout":
             lines += ['if [ "$rc" -eq 124 ]; then echo "reproduces: the run took over 300 s"; exit 1; fi',

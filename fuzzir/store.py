@@ -117,8 +117,8 @@ def _typed(array: np.ndarray) -> np.ndarray:
 
 
 def _save(directory: Path, stem: str, k: int, array: np.ndarray) -> None:
-    """`<stem><k>.npy` (shape and values, what fuzzir reads), and for bf16 also the raw little-endian
-    `<stem><k>.bin` the reproducer's iree-run-module reads (it takes no bf16 .npy)."""
+    """`<stem><k>.npy` (shape and values, what fuzzir reads), and for bf16 and expected integers also
+    the raw little-endian `<stem><k>.bin` the reproducer's iree-run-module reads (`commands.array_file`)."""
     np.save(directory / f"{stem}{k}.npy", array, allow_pickle=False)
     name = array_file(stem, k, array)
     if name.endswith(".bin"):

@@ -217,11 +217,11 @@ def test_miscompile_issue(found: dict[str, Path], tmp_path: Path) -> None:
     assert "3.13" in text and "```mlir" in text
     assert "| with (stock) | miscompile |" in text and "| without (" in text
     assert "First differing elements:" in text and "| 1 | [0, 0, 0, 0] | 8 | 0 |" in text
-    assert "(and the attached `.npy` files)" in text  # input2 is too large to inline
+    assert "(and the attached `.npy` and `.bin` files it names)" in text  # input2 is too large to inline
     cmds = re.search(r"```shell\n(.*?)```", text, re.S).group(1).strip().splitlines()
     assert "--input=@input2.npy" in cmds[1] and "--input=\"1x5x1x2xi8=" in cmds[1]
     shutil.copy(f / "program.mlir", tmp_path / "program.mlir")
-    for name in re.findall(r"=@(\w+\.npy)", cmds[1]):  # the files the report says to attach
+    for name in re.findall(r"=@(\w+\.(?:npy|bin))", cmds[1]):  # the files the report says to attach
         shutil.copy(f / name, tmp_path / name)
     res = _sh(cmds, tmp_path)
     assert res.returncode == 1 and "[FAILED] result[1]" in res.stdout, res.stderr[-2000:]

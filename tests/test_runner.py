@@ -138,3 +138,44 @@ def test_known_result_types_skip_iree_dump_module(tmp_path, monkeypatch: pytest.
     assert [o.dtype for o in run.outputs] == [np.float16, np.int8, np.float32]
     assert run.command[2] == "--module=module.vmfb"  # compiled in workdir: named relative to it
     assert [a for a in run.command if a.startswith("--output=")] == [f"--output=@output{k}.npy" for k in range(3)]
+
+
+INTS = """\
+func.func @main(%a: tensor<3xi8>, %b: tensor<2x2xi16>, %c: tensor<i32>, %d: tensor<2xi64>)
+    -> (tensor<3xi8>, tensor<2x2xi16>, tensor<i32>, tensor<2xi64>) {
+  %0 = arith.addi %a, %a : tensor<3xi8>
+  %1 = arith.addi %b, %b : tensor<2x2xi16>
+  %2 = arith.addi %c, %c : tensor<i32>
+  %3 = arith.addi %d, %d : tensor<2xi64>
+  return %0, %1, %2, %3 : tensor<3xi8>, tensor<2x2xi16>, tensor<i32>, tensor<2xi64>
+}
+"""
+
+
+def test_the_reproducers_compare_passes_right_integers_and_fails_wrong_ones(tmp_path) -> None:
+    """An integer .npy reads as `si32` and fails against an `i32` result whatever the values:
+    a reproducer comparing that way would "reproduce" every integer finding forever."""
+    from fuzzir import commands as cmds
+    from fuzzir.store import _save
+
+    vmfb = _compile(tmp_path, INTS, "llvm-cpu")
+    ins = [np.array([1, -2, 3], np.int8), np.array([[1, -2], [100, 4]], np.int16), np.array(-7, np.int32),
+           np.array([5, -6], np.int64)]
+    for k, x in enumerate(ins):
+        np.save(tmp_path / f"input{k}.npy", x)
+
+    def compare(expected: list[np.ndarray]) -> int | None:
+        for k, e in enumerate(expected):
+            _save(tmp_path, "expected", k, e)
+        argv = cmds.repro_run_step(TARGETS["llvm-cpu"], ins, expected, exact=True)
+        argv = [tool_path("iree-run-module"), *argv[1:]]
+        argv = [a.replace("--module=module.vmfb", f"--module={vmfb}") for a in argv]
+        return run_tool(argv, timeout=60, cwd=str(tmp_path)).returncode
+
+    right = [np.asarray(x + x) for x in ins]
+    assert [cmds.value_ref("expected", k, e) for k, e in enumerate(right)][:3] == [
+        "3xi8=@expected0.bin", "2x2xi16=@expected1.bin", "i32=@expected2.bin"]
+    assert compare(right) == 0
+    wrong = [r.copy() for r in right]
+    wrong[1][1, 0] += 1
+    assert compare(wrong) != 0

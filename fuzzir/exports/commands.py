@@ -145,14 +145,18 @@ def run_compare_flags(f: FindingData) -> list[str]:
 def run_argv(f: FindingData, module: str = "-", *, expected: bool = True,
              inline_limit: int | None = None) -> list[str]:
     """iree-run-module with the inputs (and expected outputs) as text, or as `@<name>.npy` when over the limit."""
-    def value(flag: str, array: np.ndarray, file: str) -> str:
+    from fuzzir.commands import value_ref
+
+    def value(flag: str, array: np.ndarray, stem: str, i: int) -> str:
         text = run_value(array)
-        return f"--{flag}=@{file}" if inline_limit is not None and len(text) > inline_limit else f"--{flag}={text}"
+        if inline_limit is not None and len(text) > inline_limit:
+            return f"--{flag}={value_ref(stem, i, array)}"  # the entry's file, as repro.sh reads it
+        return f"--{flag}={text}"
 
     argv = ["iree-run-module", f"--device={f.target.driver}", f"--module={module}", f"--function={f.function}"]
-    argv += [value("input", x, f"input{i}.npy") for i, x in enumerate(f.inputs)]
+    argv += [value("input", x, "input", i) for i, x in enumerate(f.inputs)]
     if expected:
-        argv += [value("expected_output", x, f"expected{i}.npy") for i, x in enumerate(f.expected)]
+        argv += [value("expected_output", x, "expected", i) for i, x in enumerate(f.expected)]
         argv += run_compare_flags(f)
     return argv
 

@@ -134,7 +134,7 @@ def export_issue(f: FindingData, program_file: str = "program.mlir", recompute: 
     message = r.message.strip() or "(no message stored)"
     cmds = issue_commands(f, program_file)
     seed = f", seed {r.seed}" if r.seed is not None else ""
-    attached = " (and the attached `.npy` files)" if any("=@" in c for c in cmds) else ""
+    attached = " (and the attached `.npy` and `.bin` files it names)" if any("=@" in c for c in cmds) else ""
     out = [f"# {f.kind}: `{op}`{init_text} on {', '.join(targets)}", "", "## IREE version", "",
            f"`iree-base-compiler` / `iree-base-runtime` {r.iree_version or 'unknown'} "
            f"(found by fuzzir{seed}; signature `{r.signature}`).",
