@@ -37,7 +37,7 @@ from fuzzir import filters
 from fuzzir.commands import PHASE_ORDER
 from fuzzir.compiler import CompileResult, compile_program
 from fuzzir.diagnostics import diagnostic_op, first_diagnostic, is_global_write, normalize_diagnostic
-from fuzzir.findings import VARIANTS, Observation, group, leftover_constant
+from fuzzir.findings import VARIANTS, Observation, group
 from fuzzir.frontend_facts import refine
 from fuzzir.model import Program
 from fuzzir.oracles import ORACLES, Abstain, Evidence, Limits, Verdict
@@ -46,6 +46,7 @@ from fuzzir.oracles.inputs import draw_inputs
 from fuzzir.oracles.lowering import lower
 from fuzzir.oracles.reference import Expectation, expect
 from fuzzir.oracles.value_facts import Facts
+from fuzzir.pass_matcher import leftover_constant
 from fuzzir.pipeline import DETACH_PASS
 from fuzzir.record import CellRecord
 from fuzzir.runner import RunResult, run_module

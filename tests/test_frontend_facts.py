@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from fuzzir.any_program import load_program
-from fuzzir.findings import group, pass_matcher
+from fuzzir.findings import group
 from fuzzir.frontend_facts import refine
 from fuzzir.judge import Settings, judge_program
 from fuzzir.oracles.lowering import lower, lower_frontend
+from fuzzir.pass_matcher import pass_matcher
 from fuzzir.targets import TARGETS, Cell
 
 INPUTS = Path(__file__).parent / "data" / "inputs"

@@ -16,12 +16,13 @@ from fuzzir.families import D
 from fuzzir.families.multi_result import NAME as MULTI
 from fuzzir.families.multi_result import multi
 from fuzzir.families.reduction import reduction
-from fuzzir.findings import IR_KINDS, Observation, pass_matcher
+from fuzzir.findings import IR_KINDS, Observation
 from fuzzir.generators.dynamic import pinned
 from fuzzir.generators.programs import generate
 from fuzzir.model import Expr, InitKind, LinalgOp, Literal, LiteralKind, Output, Program, Ref, TensorType
 from fuzzir.oracles.reference import evaluate, expect
 from fuzzir.parse import ParseError, parse_program
+from fuzzir.pass_matcher import pass_matcher
 from fuzzir.shrink import PASSES, compact, drop_output, static_args
 from fuzzir.source import DEFAULT_DIM
 

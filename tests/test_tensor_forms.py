@@ -17,7 +17,7 @@ from fuzzir.families.elementwise import elementwise
 from fuzzir.families.insert_slice import insert_slice
 from fuzzir.families.reduction import reduction
 from fuzzir.families.scatter import combiner, scatter, unique_rows
-from fuzzir.findings import IR_KINDS, Observation, leftover_constant, matcher
+from fuzzir.findings import IR_KINDS, Observation
 from fuzzir.generators.programs import generate
 from fuzzir.model import (
     COLLAPSE_SHAPE,
@@ -38,6 +38,7 @@ from fuzzir.model import (
 )
 from fuzzir.oracles.reference import evaluate, expect
 from fuzzir.parse import ParseError, parse_program
+from fuzzir.pass_matcher import leftover_constant, matcher
 from fuzzir.shrink import PASSES
 
 SEEDS = range(80)
@@ -260,8 +261,8 @@ def test_pass_matcher_keys_for_tensor_ops_and_reshaped_constants() -> None:
     assert matcher("reduction", "splat" + RESHAPED) == "no-lookthrough"
     o = Observation("readwrite-constant", "with", "llvm-cpu", (), "ir", "m", family="reduction",
                     init_kind="nonsplat" + RESHAPED)
-    assert o.constant_facts() == "nonsplat:no-lookthrough" and not o.pass_applies
-    assert leftover_constant([("reduction", "splat" + RESHAPED), ("matmul", "splat")]) == "splat:no-lookthrough"
+    assert o.constant_facts() == "dense:no-lookthrough" and not o.pass_applies
+    assert leftover_constant([("reduction", "splat" + RESHAPED), ("matmul", "splat")]) == "dense:no-lookthrough"
     assert not Observation("readwrite-constant", "with", "llvm-cpu", (), "ir", "m", family="insert_slice",
                            init_kind="splat").pass_applies
 
@@ -343,7 +344,7 @@ def test_insert_slice_of_whole_rows_is_a_copy_and_a_strided_one_writes_the_const
     assert not verdict.findings and _right_values(verdict), verdict.summary()
     verdict = fuzzir.check(_insert_slice_program(), variants=("with", "without"))
     assert _right_values(verdict), verdict.summary()
-    assert [(f.key, f.verdict()) for f in verdict.findings] == [("written-constant|nonsplat:not-linalg|with",
+    assert [(f.key, f.verdict()) for f in verdict.findings] == [("written-constant|dense:not-linalg|with",
                                                                  "defect")]
 
 

@@ -12,9 +12,9 @@ from fuzzir.findings import (
     PASS,
     Observation,
     group,
-    pass_matcher,
     split_verdicts,
 )
+from fuzzir.pass_matcher import pass_matcher
 
 INLINE0 = ("--iree-flow-inline-constants-max-byte-length=0",)
 GLOBAL_WRITE = "'linalg.generic' op write affecting operations on global resources are restricted to workgroup"
@@ -97,7 +97,7 @@ def test_cuda_and_rocm_share_codegen_so_one_error_is_one_finding() -> None:
 
 
 def test_a_global_write_error_is_keyed_by_the_constant_the_pass_left_not_by_the_op_named() -> None:
-    from fuzzir.findings import leftover_constant
+    from fuzzir.pass_matcher import leftover_constant
 
     ops = [("reduction", "nonsplat"), ("contraction", "splat"), ("pooling", "global")]
     assert leftover_constant(ops) == "global:no-lookthrough"
