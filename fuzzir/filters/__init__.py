@@ -42,6 +42,18 @@ def element_types(program: Program | Source) -> list[str]:
     return [*program.dtypes(), *inner]
 
 
+def upstream_ops(program: Program, i: int) -> set[int]:
+    """Op `i` and every op whose result reaches it: wrong values flow on, so a miscompile seen at
+    an op reading a broken op's result (even a plain copy) is the broken op's."""
+    seen, todo = set(), [i]
+    while todo:
+        k = todo.pop()
+        if k not in seen:
+            seen.add(k)
+            todo.extend(r.index for r in program.ops[k].operands if r.kind == "op")
+    return seen
+
+
 def tag(program: Program | Source, observations: list[Observation]) -> list[Observation]:
     """The observations with `known` set where a filter recognizes them."""
     out = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fuzzir.filters import register
+from fuzzir.filters import register, upstream_ops
 from fuzzir.findings import Observation
 from fuzzir.model import Program
 
@@ -23,19 +23,7 @@ def detached_minmax_pooling(program: Program, o: Observation) -> bool:
             or i >= len(program.ops)):
         return False
     # The wrong values flow on: an op reading the pooling's result (even a plain copy) shows them.
-    return any(_minmax_pooling_into_constant(program, k) for k in _producers(program, i))
-
-
-def _producers(program: Program, i: int) -> set[int]:
-    """Op `i` and every op whose result reaches it."""
-    seen, todo = set(), [i]
-    while todo:
-        k = todo.pop()
-        if k in seen:
-            continue
-        seen.add(k)
-        todo.extend(r.index for r in program.ops[k].operands if r.kind == "op")
-    return seen
+    return any(_minmax_pooling_into_constant(program, k) for k in upstream_ops(program, i))
 
 
 def _minmax_pooling_into_constant(program: Program, i: int) -> bool:

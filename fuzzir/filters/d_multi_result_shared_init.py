@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fuzzir.filters import register
+from fuzzir.filters import register, upstream_ops
 from fuzzir.findings import Observation
 from fuzzir.model import Program, Ref
 
@@ -23,18 +23,7 @@ def multi_result_shared_init(program: Program, o: Observation) -> bool:
     i = o.op_index
     if o.kind != "miscompile" or i is None or not isinstance(program, Program) or i >= len(program.ops):
         return False
-    return any(_shares_a_destination(program, k) for k in _upstream(program, i))
-
-
-def _upstream(program: Program, i: int) -> set[int]:
-    """Op `i` and every op whose result reaches it (wrong values flow on)."""
-    seen, todo = set(), [i]
-    while todo:
-        k = todo.pop()
-        if k not in seen:
-            seen.add(k)
-            todo.extend(r.index for r in program.ops[k].operands if r.kind == "op")
-    return seen
+    return any(_shares_a_destination(program, k) for k in upstream_ops(program, i))
 
 
 def _root(program: Program, ref: Ref) -> Ref:
