@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from fuzzir.source import Source, SourceOp, destinations, file_loc, init_kind
+from fuzzir.mlir_walk import file_loc, module_globals, walk_ops
+from fuzzir.source import Source, SourceOp, destination_facts, destinations
 
 __all__ = ["FRONTEND_DIALECTS", "refine"]
 
@@ -35,27 +36,17 @@ def refine(source: Source, lowered: str) -> Source:
             module = ir.Module.parse(lowered)
         except ir.MLIRError:
             return source
-        globals_ = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in module.body.operations
-                    if op.operation.name == "util.global"}
-
-        def visit(op: object) -> None:
+        globals_ = module_globals(ir, module)
+        for op in walk_ops(module):
             loc = file_loc(ir, op.location)
-            dests = destinations(ir, op)
-            if loc in frontend and dests:
-                kinds = sorted({init_kind(ir, d, globals_) for d in dests})
-                dtype = str(getattr(op.results[0].type, "element_type", op.results[0].type))
-                old = at.get(loc)
-                # Of the ops one frontend op becomes (a fill, then the op filling into it ...), the
-                # one writing into a constant, else the last with a destination.
-                if old is None or not set(old.init_kind.split(",")) & set(_CONSTANT_INITS):
-                    at[loc] = SourceOp(frontend[loc].name, ",".join(kinds), dtype, op.operation.name)
-            for region in op.regions:
-                for block in region.blocks:
-                    for child in block.operations:
-                        visit(child)
-
-        for op in module.body.operations:
-            visit(op)
+            if loc not in frontend or not destinations(ir, op):
+                continue
+            kinds, dtype = destination_facts(ir, op, globals_)
+            old = at.get(loc)
+            # Of the ops one frontend op becomes (a fill, then the op filling into it ...), the
+            # one writing into a constant, else the last with a destination.
+            if old is None or not set(old.init_kind.split(",")) & set(_CONSTANT_INITS):
+                at[loc] = SourceOp(frontend[loc].name, kinds, dtype, op.operation.name)
     if not at:
         return source
     ops_at = {**source.ops_at, **at}

@@ -29,6 +29,7 @@ def _has_interface(family: str) -> bool:
     return (family in INTERFACE_FAMILIES or family in _CONTRACTION_OPS
             or family.startswith(_CONVOLUTION_PREFIXES))
 
+
 def constant_class(init_kind: str) -> str:
     """splat, nonsplat (any size) or global; 'unknown' for a program without a model."""
     init_kind = init_kind.removesuffix(RESHAPED)

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fuzzir.dtypes import ELEMENT_TYPES, numpy_dtype
+from fuzzir.mlir_walk import file_loc, module_globals, walk_ops
 
 __all__ = ["DEFAULT_DIM", "SCALAR_TYPES", "Arg", "Producer", "Source", "SourceError", "SourceOp", "destinations",
-           "file_loc", "init_kind", "read_source", "resource_array", "resource_name"]
+           "destination_facts", "init_kind", "read_source", "resource_array", "resource_name"]
 
 #: Scalar argument and result types fuzzir passes (as iree-run-module values) and reads back.
 SCALAR_TYPES = (*ELEMENT_TYPES, "index")
@@ -242,9 +243,7 @@ def init_kind(ir: object, value: object, globals_: dict[str, object], limit: int
     return "result"
 
 
-def _producers(ir: object, module: object, entry: object, filename: str) -> tuple[Producer, ...]:
-    globals_ = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in module.body.operations
-                if op.operation.name == "util.global"}
+def _producers(ir: object, entry: object, filename: str, globals_: dict[str, object]) -> tuple[Producer, ...]:
     block = entry.regions[0].blocks[0]
     ret = list(block.operations)[-1]
     out = []
@@ -316,18 +315,22 @@ def _entry(ir: object, module: object, function: str | None, filename: str) -> o
                       "name it with --function")
 
 
-def _index_ops(ir: object, module: object, ops_at: dict, global_at: dict, names: set, mutable: set) -> None:
-    globals_ = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in module.body.operations
-                if op.operation.name == "util.global"}
+def destination_facts(ir: object, op: object, globals_: dict[str, object]) -> tuple[str, str]:
+    """(the kinds of `op`'s destinations, comma-joined, "" when it has none; its first result's element type)."""
+    kinds = sorted({init_kind(ir, d, globals_) for d in destinations(ir, op)})
+    dtype = str(getattr(op.results[0].type, "element_type", op.results[0].type)) if len(op.results) else ""
+    return ",".join(kinds), dtype
 
-    def visit(op: object) -> None:
+
+def _index_ops(ir: object, module: object, globals_: dict[str, object], ops_at: dict, global_at: dict,
+               names: set, mutable: set) -> None:
+    for op in walk_ops(module):
         name = op.operation.name
         names.add(name)
         loc = file_loc(ir, op.location)
         if loc is not None and loc not in ops_at:
-            kinds = sorted({init_kind(ir, d, globals_) for d in destinations(ir, op)})
-            dtype = str(getattr(op.results[0].type, "element_type", op.results[0].type)) if len(op.results) else ""
-            ops_at[loc] = SourceOp(name, ",".join(kinds) or "none", dtype)
+            kinds, dtype = destination_facts(ir, op, globals_)
+            ops_at[loc] = SourceOp(name, kinds or "none", dtype)
         if name == "util.global":
             sym = ir.StringAttr(op.attributes["sym_name"]).value
             if "is_mutable" in op.attributes:
@@ -336,26 +339,6 @@ def _index_ops(ir: object, module: object, ops_at: dict, global_at: dict, names:
                 global_at[loc] = sym
         elif name in ("util.global.load", "util.global.store") and loc is not None:
             global_at.setdefault(loc, ir.FlatSymbolRefAttr(op.attributes["global"]).value)
-        for region in op.regions:
-            for block in region.blocks:
-                for child in block.operations:
-                    visit(child)
-
-    for op in module.body.operations:
-        visit(op)
-
-
-def file_loc(ir: object, location: object) -> tuple[int, int] | None:
-    """(line, col) of a file location, also under a name location."""
-    for cls in (ir.FileLineColLoc, ir.NameLoc):
-        try:
-            loc = cls(location)
-        except ValueError:
-            continue
-        if cls is ir.NameLoc:
-            return file_loc(ir, loc.child_loc)
-        return int(loc.start_line), int(loc.start_col)
-    return None
 
 
 def read_source(text: str, *, filename: str = "<input>", function: str | None = None,
@@ -381,7 +364,8 @@ def read_source(text: str, *, filename: str = "<input>", function: str | None = 
         global_at: dict[tuple[int, int], str] = {}
         names: set[str] = set()
         mutable: set[str] = set()
-        _index_ops(ir, module, ops_at, global_at, names, mutable)
+        globals_ = module_globals(ir, module)
+        _index_ops(ir, module, globals_, ops_at, global_at, names, mutable)
         return Source(text, filename, ir.StringAttr(entry.attributes["sym_name"]).value, args, results,
                       ops_at, frozenset(mutable), global_at, frozenset(names),
-                      _producers(ir, module, entry, filename))
+                      _producers(ir, entry, filename, globals_))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fuzzir.dtypes import ELEMENT_TYPES, numpy_dtype
+from fuzzir.mlir_walk import module_globals
 from fuzzir.source import destinations, resource_array, resource_name
 
 from .lowering import entry_function
@@ -90,8 +91,7 @@ def constants_to_args(text: str, function: str) -> Rewritten:
             entry = entry_function(ir, module, function)
         except Exception as e:  # noqa: BLE001 - unreadable IR: nothing to rewrite
             return Rewritten(problem=f"the input-phase IR could not be read: {str(e).splitlines()[0][:200]}")
-        globals_ = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in module.body.operations
-                    if op.operation.name == "util.global"}
+        globals_ = module_globals(ir, module)
         block = entry.regions[0].blocks[0]
         found: list[object] = []
         for op in block.operations:

@@ -27,7 +27,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("fuzzir.sandbox", "fuzzir.targets", "fuzzir.pipeline", "fuzzir.releases", "fuzzir.commands",
      "fuzzir.compiler", "fuzzir.runner"),
     ("fuzzir.generators", "fuzzir.parse", "fuzzir.emit", "fuzzir.shrink", "fuzzir.families", "fuzzir.findings",
-     "fuzzir.diagnostics", "fuzzir.mlir_values", "fuzzir.source", "fuzzir.frontend_facts", "fuzzir.pass_matcher"),
+     "fuzzir.diagnostics", "fuzzir.mlir_values", "fuzzir.source", "fuzzir.frontend_facts", "fuzzir.pass_matcher",
+     "fuzzir.mlir_walk"),
     ("fuzzir.model", "fuzzir.exprs", "fuzzir.names", "fuzzir.dtypes"),
 ]
 

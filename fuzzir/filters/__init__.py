@@ -42,6 +42,17 @@ def element_types(program: Program | Source) -> list[str]:
     return [*program.dtypes(), *inner]
 
 
+def miscompiled_op(program: Program | Source, o: Observation, *, target: str | None = None,
+                   variant: str | None = None) -> int | None:
+    """The model op producing the wrong output a miscompile names (only on `target`, in `variant`
+    when given); None for another symptom, no named op, or a program outside the model."""
+    i = o.op_index
+    if (o.kind != "miscompile" or i is None or not isinstance(program, Program) or i >= len(program.ops)
+            or target not in (None, o.target) or variant not in (None, o.variant)):
+        return None
+    return i
+
+
 def upstream_ops(program: Program, i: int) -> set[int]:
     """Op `i` and every op whose result reaches it: wrong values flow on, so a miscompile seen at
     an op reading a broken op's result (even a plain copy) is the broken op's."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fuzzir.filters import register, upstream_ops
+from fuzzir.filters import miscompiled_op, register, upstream_ops
 from fuzzir.findings import Observation
 from fuzzir.model import Program
 
@@ -18,9 +18,8 @@ def detached_minmax_pooling(program: Program, o: Observation) -> bool:
     (NHWC, NCHW, NDHWC...) is the same rewrite: a user's pooling op is modelled by its
     generic form (family `convolution` or `pooling`, a max/min body).
     """
-    i = o.op_index
-    if (o.kind != "miscompile" or o.variant != "with" or i is None or not isinstance(program, Program)
-            or i >= len(program.ops)):
+    i = miscompiled_op(program, o, variant="with")
+    if i is None:
         return False
     # The wrong values flow on: an op reading the pooling's result (even a plain copy) shows them.
     return any(_minmax_pooling_into_constant(program, k) for k in upstream_ops(program, i))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fuzzir.filters import register, upstream_ops
+from fuzzir.filters import miscompiled_op, register, upstream_ops
 from fuzzir.findings import Observation
 from fuzzir.model import Program, Ref
 
@@ -20,8 +20,8 @@ def multi_result_shared_init(program: Program, o: Observation) -> bool:
     and the outputs come out right (a `latent` finding); a global or non-splat init is shared
     with the pass too (a `defect`). Seen on llvm-cpu and vmvx, for any init kind and type:
     one cause, whichever target, init or element type shows it."""
-    i = o.op_index
-    if o.kind != "miscompile" or i is None or not isinstance(program, Program) or i >= len(program.ops):
+    i = miscompiled_op(program, o)
+    if i is None:
         return False
     return any(_shares_a_destination(program, k) for k in upstream_ops(program, i))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fuzzir.filters import register
+from fuzzir.filters import miscompiled_op, register
 from fuzzir.findings import Observation
 from fuzzir.model import SCATTER, Program
 
@@ -19,9 +19,8 @@ def vulkan_scatter_accumulate(program: Program, o: Observation) -> bool:
     and for i32 as for i64 (so it is not the i64 emulation it was first filed as); llvm-cpu
     is right on all of them, and the same scatter with an overwrite or a max combiner is right
     on Vulkan. One cause, whatever the destination or integer type."""
-    i = o.op_index
-    if (o.kind != "miscompile" or o.target != "vulkan" or i is None or not isinstance(program, Program)
-            or i >= len(program.ops)):
+    i = miscompiled_op(program, o, target="vulkan")
+    if i is None:
         return False
     op = program.ops[i]
     return op.family == SCATTER and op.reads_out and op.body.op not in _IDEMPOTENT

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fuzzir.filters import register
+from fuzzir.filters import miscompiled_op, register
 from fuzzir.findings import Observation
 from fuzzir.model import Program
 
@@ -20,9 +20,8 @@ def vulkan_conv_accumulate(program: Program, o: Observation) -> bool:
     the pass); a dilated depthwise f32 conv into an argument gives 2007 of 2016 wrong and into a
     zero fill is right; llvm-cpu is right on all of them. So it is one cause whatever the
     destination (a large or reshaped constant, a global, an argument) and element type."""
-    i = o.op_index
-    if (o.kind != "miscompile" or o.target != "vulkan" or i is None or not isinstance(program, Program)
-            or i >= len(program.ops)):
+    i = miscompiled_op(program, o, target="vulkan")
+    if i is None:
         return False
     op = program.ops[i]
     return op.family == "convolution" and not any(str(program.init_kind(op, k)) in _FRESH for k in range(len(op.inits)))
