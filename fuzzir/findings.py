@@ -24,6 +24,8 @@ Cause keys follow the compiler's behaviour, not the surface of the program
   (or for every target, as for compile errors);
 - `timeout`: the stage (compile or run), per target;
 - `runtime-error`: the normalized first diagnostic, per target;
+- `mutated-constant` (results that change between calls in one runtime context): per target
+  only, whatever op or constant shows it (the runtime writing read-only data is one cause);
 - `miscompile`: the op family, init kind and element type class of the op producing the
   wrong output, per target (different backends are different bugs);
 - a symptom a known-issue filter recognizes (`fuzzir.filters`): the kind and the filter's tag.
@@ -47,6 +49,7 @@ from fuzzir.pass_matcher import constant_class, constant_key, matcher
 
 KINDS = (
     "miscompile",
+    "mutated-constant",  # results changed between calls of one context (oracles.run_twice)
     "compile-error",
     "compiler-crash",
     "timeout",
@@ -64,7 +67,7 @@ WRITTEN_CONSTANT = "readwrite-constant"
 WRITTEN = "written-constant"
 COMPILE_KINDS = ("compile-error", "compiler-crash")
 #: Kinds only running a module shows: on a target without a device they cannot be judged.
-RUN_ONLY_KINDS = ("miscompile", "runtime-error", "runtime-crash")
+RUN_ONLY_KINDS = ("miscompile", "mutated-constant", "runtime-error", "runtime-crash")
 #: Severity order: a program with several findings is minimized for the first.
 SEVERITY = {k: i for i, k in enumerate(KINDS)}
 VARIANTS = ("with", "without")
