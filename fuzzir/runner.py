@@ -25,8 +25,10 @@ when it lies inside it (``module.vmfb`` for a vmfb compiled there), else absolut
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ import numpy as np
 
 from fuzzir import commands as cmds
 from fuzzir.compiler import classify
-from fuzzir.sandbox import run_tool, tool_path
+from fuzzir.sandbox import ToolResult, run_tool, tool_path
 from fuzzir.source import SCALAR_TYPES
 from fuzzir.targets import Target, driver_memory_limit
 
@@ -174,3 +176,146 @@ def run_module(
         result.outputs = []
         result.stderr += f"\nerror: cannot read outputs: {exc}"
     return result
+
+
+# ------------------------------------------------------------------ calling a function several times
+#: numpy dtype name -> IREE HAL element type name, as `iree.runtime` maps them (its `dtypes` module).
+HAL_ELEMENT_TYPES = {
+    "float16": "FLOAT_16", "float32": "FLOAT_32", "float64": "FLOAT_64", "bfloat16": "BFLOAT_16",
+    "int8": "SINT_8", "uint8": "UINT_8", "int16": "SINT_16", "uint16": "UINT_16", "int32": "SINT_32",
+    "uint32": "UINT_32", "int64": "SINT_64", "uint64": "UINT_64", "bool": "BOOL_8",
+    "complex64": "COMPLEX_64", "complex128": "COMPLEX_128",
+    "float8_e4m3fn": "FLOAT_8_E4M3_FN", "float8_e4m3fnuz": "FLOAT_8_E4M3_FNUZ", "float8_e5m2": "FLOAT_8_E5M2",
+    "float8_e5m2fnuz": "FLOAT_8_E5M2_FNUZ", "float8_e8m0fnu": "FLOAT_8_E8M0_FNU",
+}
+#: HAL element type name -> numpy dtype name of a result, for showing it (the bytes are what is compared).
+_RESULT_DTYPES = {
+    **{hal: name for name, hal in HAL_ELEMENT_TYPES.items()},
+    "INT_8": "int8", "INT_16": "int16", "INT_32": "int32", "INT_64": "int64",
+}
+_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "calls_child.py")
+
+
+@dataclass(frozen=True)
+class CallOutput:
+    """One result of one call: a tensor's raw bytes with its shape and HAL element type, or a scalar's text."""
+
+    shape: tuple[int, ...] = ()
+    etype: str = ""
+    data: bytes = b""
+    scalar: str | None = None  # a scalar result (exact: a float as float.hex)
+
+    def same(self, other: CallOutput) -> bool:
+        """Bit for bit (NaN payloads and signed zeros included): bytes, not values, are compared."""
+        return (self.shape, self.etype, self.data, self.scalar) == (other.shape, other.etype, other.data,
+                                                                    other.scalar)
+
+    def array(self) -> np.ndarray | str:
+        """The value to show: an array of its own dtype where one is known, else the raw bytes in hex."""
+        if self.scalar is not None:
+            return self.scalar
+        name = _RESULT_DTYPES.get(self.etype)
+        try:
+            if name is None:
+                raise TypeError(self.etype)
+            if name.startswith(("bfloat", "float8")):
+                import ml_dtypes
+
+                dtype = np.dtype(getattr(ml_dtypes, name))
+            else:
+                dtype = np.dtype(name)
+            return np.frombuffer(self.data, dtype=dtype).reshape(self.shape)
+        except (TypeError, ValueError, ImportError, AttributeError):
+            return self.data.hex()
+
+
+@dataclass
+class CallsResult:
+    """Outcome of calling one function several times in one runtime context (`run_calls`).
+
+    `calls` holds the results of every call that completed, in order; `failed_call` is the
+    call that did not (an error raised by the runtime, or the child's death), or None."""
+
+    status: str  # "ok", or how the child ended: "error", "crash", "timeout", "oom"
+    calls: list[list[CallOutput]] = field(default_factory=list)
+    failed_call: int | None = None
+    error: str = ""  # the runtime's message, or the child's stderr
+    signal: int | None = None
+    seconds: float = 0.0
+
+
+def call_inputs(inputs: Sequence[np.ndarray]) -> list[dict] | str:
+    """How `calls_child` receives each input, or why one cannot be passed (that input's type)."""
+    specs: list[dict] = []
+    for k, value in enumerate(inputs):
+        if cmds.is_scalar(value):
+            x = np.asarray(value)
+            if x.dtype.name in ("float16", "bfloat16"):
+                specs.append({"scalar": "int", "value": int(x.view(np.int16))})  # the VM has no 16-bit floats
+            elif x.dtype == np.bool_ or np.issubdtype(x.dtype, np.integer):
+                specs.append({"scalar": "int", "value": int(x)})
+            elif x.dtype.name in ("float32", "float64"):
+                specs.append({"scalar": "float", "value": float(x)})
+            else:
+                return f"argument {k} is a {x.dtype.name} scalar, which cannot be passed"
+            continue
+        array = np.ascontiguousarray(value)
+        etype = HAL_ELEMENT_TYPES.get(array.dtype.name)
+        if etype is None:
+            return f"argument {k} has element type {array.dtype.name}, which cannot be passed"
+        specs.append({"file": f"input{k}.bin", "shape": list(array.shape), "etype": etype, "array": array})
+    return specs
+
+
+def run_calls(vmfb: str, target: Target, inputs: Sequence[np.ndarray], *, workdir: str, timeout: float = 60.0,
+              function: str = "main", calls: int = 2) -> CallsResult:
+    """Call `function` of vmfb `calls` times with the same inputs, in one runtime context, in a child process.
+
+    One child for all the calls (they must share the context: that is where state written by
+    one call is seen by the next), under the sandbox's timeout and memory limit, so that a
+    fault takes down the child only. Inputs that cannot be passed (`call_inputs`) make a
+    result with status "error" and no call. Never raises on a runtime failure."""
+    start = time.monotonic()
+    os.makedirs(workdir, exist_ok=True)
+    workdir = os.path.abspath(workdir)
+    specs = call_inputs(inputs)
+    if isinstance(specs, str):
+        return CallsResult("error", failed_call=1, error=specs)
+    for spec in specs:
+        array = spec.pop("array", None)
+        if array is not None:
+            array.tofile(os.path.join(workdir, spec["file"]))
+    request = {"runtime": os.path.dirname(tool_path("iree-run-module")), "module": os.path.abspath(vmfb),
+               "driver": target.driver, "function": function, "calls": calls, "out": workdir, "inputs": specs}
+    with open(os.path.join(workdir, "calls.json"), "w") as f:
+        json.dump(request, f)
+    res = run_tool([sys.executable, "-I", _CHILD, os.path.join(workdir, "calls.json")],
+                   timeout=max(0.1, timeout - (time.monotonic() - start)),
+                   mem_limit_mb=driver_memory_limit(target.driver), cwd=workdir)
+    return _read_calls(res, workdir, calls)
+
+
+def _read_calls(res: ToolResult, workdir: str, calls: int) -> CallsResult:
+    """The calls `calls_child` reported on stdout, and how it ended."""
+    out = CallsResult("ok", seconds=res.seconds, signal=res.signal)
+    for line in res.stdout.splitlines():
+        try:
+            report = json.loads(line)
+        except ValueError:
+            continue
+        if "error" in report:
+            out.status, out.failed_call, out.error = "error", int(report["call"]), str(report["error"])
+            return out
+        outputs = []
+        for r in report["results"]:
+            if "scalar" in r:
+                outputs.append(CallOutput(scalar=str(r["scalar"])))
+                continue
+            with open(os.path.join(workdir, r["file"]), "rb") as f:
+                outputs.append(CallOutput(tuple(r["shape"]), str(r["etype"]), f.read()))
+        out.calls.append(outputs)
+    if len(out.calls) < calls:
+        status = "timeout" if res.timed_out else "oom" if res.out_of_memory else "crash" if res.signal else "error"
+        out.status, out.failed_call = status, len(out.calls) + 1
+        out.error = (res.stderr.strip().splitlines() or [f"exit status {res.returncode}"])[-1][:300]
+    return out
