@@ -62,6 +62,17 @@ def _dtypes(text: str) -> tuple[str, ...]:
     return names
 
 
+#: Seconds to blame one finding at most, by default (`fuzzir.blame`).
+BLAME_SECONDS = 60.0
+
+
+def _blame_options(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--blame-time", type=float, default=BLAME_SECONDS, metavar="S",
+                   help=f"seconds to blame {what} at most: which of constant, init value, pass, flags, targets and "
+                        f"element type it needs, by experiment (default {BLAME_SECONDS:.0f})")
+    p.add_argument("--no-blame", action="store_true", help="do not blame findings")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fuzzir", description=__doc__)
     parser.add_argument("--version", action="version", version=f"fuzzir {__version__}")
@@ -89,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     fz.add_argument("--minimize-time", type=float, default=30.0,
                     help="seconds to minimize each new finding during the campaign (default 30)")
     fz.add_argument("--no-minimize", action="store_true", help="store findings unminimized")
+    _blame_options(fz, "each new finding, after minimizing it")
     _common(fz, "llvm-cpu,vmvx,vulkan,cuda,rocm")
 
     ck = sub.add_parser("check", help="run every oracle on one .mlir file")
@@ -103,12 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--json", action="store_true", help="print findings as JSON")
     ck.add_argument("--out", help="also store findings in this directory")
     ck.add_argument("--seed", type=int, default=0, help="seed for the inputs (default 0)")
+    _blame_options(ck, "each finding")
     _common(ck, "llvm-cpu,vmvx,vulkan,cuda,rocm")
 
     mn = sub.add_parser("minimize", help="reduce a finding to the smallest program with the same signature")
     mn.add_argument("finding", help="a finding directory (holding meta.json and program.mlir)")
     add_iree_option(mn)
     mn.add_argument("--time", type=float, default=120.0, help="seconds to spend at most (default 120)")
+
+    bl = sub.add_parser("blame", help="what stored findings need (constant, pass, flags, targets, type), "
+                        "by experiment; written into their meta.json")
+    bl.add_argument("findings", nargs="+", metavar="FINDING", help="finding directories (holding meta.json)")
+    add_iree_option(bl)
+    bl.add_argument("--time", type=float, default=BLAME_SECONDS,
+                    help=f"seconds per finding at most (default {BLAME_SECONDS:.0f})")
 
     gen = sub.add_parser("gen", help="print the program a seed generates")
     gen.add_argument("--seed", type=int, default=0)
@@ -195,6 +215,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                         generator_options={"max_ops": args.max_ops, "values": args.values,
                                            **({"dtypes": args.dtypes} if args.dtypes else {})},
                         minimize_seconds=0.0 if args.no_minimize else args.minimize_time,
+                        blame_seconds=0.0 if args.no_blame else args.blame_time,
                         corpus=None if args.corpus == "none" else Path(args.corpus), about=args.about)
     def stop(signum: int, frame: object) -> None:
         """Ctrl-C or SIGTERM (CI, timeout(1)): stop taking programs and finish those in flight.
@@ -236,19 +257,57 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args, (flags,))
     case = judge_program(loaded.program, text, args.seed, settings, cells=plan_cells(settings, 0),
                          source=loaded.source, unmodelled=loaded.unmodelled)
+    needs = {} if args.no_blame else _blame_case(case, settings, str(path), args)
     if args.out:
-        store_case(Path(args.out), case, seed=args.seed, elapsed=None, source=str(path), about=args.about)
-    return _report_case(args, case, str(path), iree_compiler_version())
+        stored = store_case(Path(args.out), case, seed=args.seed, elapsed=None, source=str(path), about=args.about)
+        _record_needs(stored, needs)
+    return _report_case(args, case, str(path), iree_compiler_version(), needs)
 
 
-def _report_case(args: argparse.Namespace, case, file: str, iree_version: str) -> int:
-    """Print a judged case (text or JSON) by verdict; exit 1 for defects (and latent, if asked)."""
+def _blame_case(case, settings, file: str, args: argparse.Namespace) -> dict:
+    """signature -> `Needs` of each finding a check reports (defects, and latent ones), by experiment."""
+    from fuzzir.blame import Subject, blame
+    from fuzzir.findings import GUARDED, group
+
+    if case.inputs is None:
+        return {}
+    subject = Subject(case.text, list(case.inputs), case.program, file, case.function)
+    return {f.signature: blame(subject, f, settings, seed=args.seed, budget=args.blame_time)
+            for f in group(case.observations) if f.verdict(args.about) != GUARDED}
+
+
+def _record_needs(stored: list, needs: dict) -> None:
+    """Write each stored finding's `needs` and cause into its meta.json."""
+    from fuzzir.blame import blame_finding_record
+    from fuzzir.store import DirectoryStore
+
+    for r in stored:
+        if r.path is not None and r.finding.signature in needs and r.outcome in ("new", "replaced"):
+            store = DirectoryStore(r.path.parent)
+            store.update(r.path.name, blame_finding_record(store.fetch(r.path.name).record,
+                                                           needs[r.finding.signature]))
+
+
+def _report_case(args: argparse.Namespace, case, file: str, iree_version: str, needs: dict | None = None) -> int:
+    """Print a judged case (text or JSON) by verdict; exit 1 for defects (and latent, if asked).
+
+    `needs`: signature -> `blame.Needs` of the findings that were blamed; each row carries it."""
     from fuzzir.any_program import cells_json, oracle_summary
-    from fuzzir.findings import DEFECT, GUARDED, LATENT, group, split_verdicts
+    from fuzzir.blame import cause_key
+    from fuzzir.findings import DEFECT, GUARDED, LATENT, group, signature_of, split_verdicts
 
+    needs = needs or {}
     by_verdict = split_verdicts(group(case.observations), args.about)
+
+    def blamed(f) -> dict:
+        n = needs.get(f.signature)
+        if n is None:
+            return {}
+        cause = f"{cause_key(f.repro_observation(), n)}|{f.key.rsplit('|', 1)[1]}"
+        return {"needs": n.to_json(), "cause": cause, "cause_signature": signature_of(cause), "blame": n.words()}
+
     rows = {v: [{"kind": o.kind, "signature": f.signature, "variant": o.variant, "target": o.target,
-                 "flags": list(o.flags), "op": o.op, "message": o.message, "verdict": v}
+                 "flags": list(o.flags), "op": o.op, "message": o.message, "verdict": v, **blamed(f)}
                 for f in fs for o in f.observations] for v, fs in by_verdict.items()}
     counts = {v: len(fs) for v, fs in by_verdict.items()}
     failed = counts[DEFECT] + (counts[LATENT] if args.fail_on_latent else 0)
@@ -261,6 +320,9 @@ def _report_case(args: argparse.Namespace, case, file: str, iree_version: str) -
     for verdict in (DEFECT, LATENT, GUARDED):
         for r in rows[verdict]:
             print(f"{verdict:<8} {r['kind']:<19} {r['target']:<9} {r['variant']:<8} {r['op']}: {r['message']}")
+        for f in by_verdict[verdict]:
+            if f.signature in needs:
+                print(f"  {f.signature} needs: {needs[f.signature].words()}")
     print(oracle_summary(case))
     summary = f"{counts[DEFECT]} finding(s)" if counts[DEFECT] else "clean"
     notes = []
@@ -270,6 +332,24 @@ def _report_case(args: argparse.Namespace, case, file: str, iree_version: str) -
         notes.append(f"the pass guards {counts[GUARDED]} (seen only without it)")
     print(f"{summary} in {case.cells} cells" + (f"; {'; '.join(notes)}" if notes else ""))
     return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def cmd_blame(args: argparse.Namespace) -> int:
+    from fuzzir.blame import blame_entry
+    from fuzzir.store import StoreError
+
+    if not args.time > 0:
+        raise UsageError("fuzzir blame: --time must be a positive number of seconds")
+    for finding in args.findings:
+        path = Path(finding)
+        if not (path / "meta.json").is_file():
+            raise UsageError(f"fuzzir blame: not a finding directory: {finding}")
+        try:
+            needs = blame_entry(path, budget=args.time)
+        except StoreError as e:
+            raise UsageError(f"fuzzir blame: {e}") from None
+        print(f"{path}: {needs.words()} ({needs.seconds:.1f}s)")
+    return EXIT_CLEAN
 
 
 def cmd_gen(args: argparse.Namespace) -> int:
@@ -394,7 +474,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "gen": cmd_gen, "minimize": cmd_minimize,
+COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "blame": cmd_blame, "gen": cmd_gen, "minimize": cmd_minimize,
             "export": cmd_export, "replay": cmd_replay, "promote": cmd_promote, "report": cmd_report,
             **RELEASE_COMMANDS}
 

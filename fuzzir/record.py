@@ -10,7 +10,8 @@ fields survive an older one's rewrite.
 
 Version history: 1, the first format (observations name their op as one
 string); 2, typed observation identity (stage, op index, op name), commands as
-argv lists, and per-cell oracle verdicts in `checked_cells`.
+argv lists, and per-cell oracle verdicts in `checked_cells`; within 2, optional `needs` and
+`cause` (`fuzzir.blame`), absent until a finding is blamed.
 """
 
 from __future__ import annotations
@@ -101,6 +102,11 @@ class FindingRecord:
     fixed_in: str | None = None
     reopened_in: str | None = None
     bisect: dict[str, Any] | None = None  # `fuzzir bisect`: the releases tried and the verdict (fuzzir.bisect)
+    #: `fuzzir.blame`: what the finding needs, established by experiment (`Needs.to_json`); None until blamed
+    needs: dict[str, Any] | None = None
+    #: the cause key by what the finding needs (`blame.cause_key`); '' until blamed. Reports, the summary and
+    #: promote group findings by it (one row per root cause), the signature stays the first-sight key.
+    cause: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -135,7 +141,9 @@ class FindingRecord:
             "checked_cells": [c.to_json() for c in self.checked_cells],
             "removed_pass": self.removed_pass, "commands": [list(c) for c in self.commands],
         })
-        for key in ("minimization", "fixed_in", "reopened_in", "bisect"):
+        if self.cause:
+            d["cause"] = self.cause
+        for key in ("minimization", "fixed_in", "reopened_in", "bisect", "needs"):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
         return d
@@ -192,6 +200,8 @@ class FindingRecord:
                 commands=[_argv(c) for c in d.get("commands") or []],
                 minimization=d.get("minimization"), fixed_in=d.get("fixed_in"), reopened_in=d.get("reopened_in"),
                 bisect=d["bisect"] if isinstance(d.get("bisect"), dict) else None,
+                needs=d["needs"] if isinstance(d.get("needs"), dict) else None,
+                cause=d["cause"] if isinstance(d.get("cause"), str) else "",
                 extra={k: v for k, v in d.items() if k not in known},
             )
         except (TypeError, ValueError) as e:

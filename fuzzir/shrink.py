@@ -47,7 +47,7 @@ def _remap(ref: Ref, mapping: dict[Ref, Ref]) -> Ref:
     return mapping.get(ref, ref)
 
 
-def _remap_op(op: LinalgOp, mapping: dict[Ref, Ref]) -> LinalgOp:
+def remap_op(op: LinalgOp, mapping: dict[Ref, Ref]) -> LinalgOp:
     return op.with_inits(tuple(_remap(r, mapping) for r in op.ins), tuple(_remap(r, mapping) for r in op.inits))
 
 
@@ -70,7 +70,7 @@ def compact(program: Program) -> Program:
         if Ref("lit", i) in used:
             mapping[Ref("lit", i)] = Ref("lit", len(lits))
             lits.append(lit)
-    ops = tuple(_remap_op(op, mapping) for op in program.ops)
+    ops = tuple(remap_op(op, mapping) for op in program.ops)
     dynamic = tuple(sorted((mapping[Ref("arg", a)].index, d) for a, d in program.dynamic if Ref("arg", a) in mapping))
     return Program(tuple(args), tuple(lits), ops, tuple(_remap(r, mapping) for r in results), dynamic)
 
@@ -90,7 +90,7 @@ def drop_op(program: Program) -> Candidates:
             p, mapping[r] = _with_fresh_arg(p, program.type_of(r))
         for j in range(i + 1, len(p.ops)):
             mapping.update({r: Ref("op", j - 1, r.result) for r in p.op_refs(j)})
-        ops = [_remap_op(op, mapping) for j, op in enumerate(p.ops) if j != i]
+        ops = [remap_op(op, mapping) for j, op in enumerate(p.ops) if j != i]
         results = tuple(_remap(r, mapping) for r in p.results if not (r.kind == "op" and r.index == i))
         yield compact(Program(p.args, p.literals, tuple(ops), results, p.dynamic))
 
@@ -109,7 +109,7 @@ def drop_output(program: Program) -> Candidates:
                 new = dataclasses.replace(new, family=family_of("linalg.generic", new.iterators, new.all_maps))
             mapping = {Ref("op", i, k): fresh}
             mapping.update({Ref("op", i, j): Ref("op", i, j - 1) for j in range(k + 1, n_out)})
-            ops = [_remap_op(o, mapping) for o in p.ops]
+            ops = [remap_op(o, mapping) for o in p.ops]
             ops[i] = new
             results = tuple(_remap(r, mapping) for r in p.results if r != Ref("op", i, k))
             yield compact(Program(p.args, p.literals, tuple(ops), results, p.dynamic))
