@@ -103,8 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     _blame_options(fz, "each new finding, after minimizing it")
     _common(fz, "llvm-cpu,vmvx,vulkan,cuda,rocm")
 
-    ck = sub.add_parser("check", help="run every oracle on one .mlir file")
-    ck.add_argument("file", help="a .mlir file iree-compile accepts (linalg, tensor, StableHLO, TOSA ...)")
+    ck = sub.add_parser("check", help="run every oracle on .mlir files (one, several, or directories)")
+    ck.add_argument("files", nargs="+", metavar="FILE",
+                    help="a .mlir file iree-compile accepts (linalg, tensor, StableHLO, TOSA ...); several files or "
+                         "directories (every *.mlir under them) end with one coverage table")
     ck.add_argument("--function", metavar="NAME",
                     help="the entry function (default: the only public function, else @main)")
     ck.add_argument("--dim", action="append", default=[], metavar="N|ARG:DIM=N",
@@ -242,13 +244,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     from fuzzir.persist import store_case
     from fuzzir.pipeline import iree_compiler_version
 
-    path = Path(args.file)
+    if len(args.files) > 1 or Path(args.files[0]).is_dir():
+        return _check_many(args)
+    path = Path(args.files[0])
     if not path.is_file():
-        raise UsageError(f"fuzzir check: no such file: {args.file}")
+        raise UsageError(f"fuzzir check: no such file: {path}")
     try:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"fuzzir check: cannot read {args.file}: {e.__class__.__name__}") from None
+        raise UsageError(f"fuzzir check: cannot read {path}: {e.__class__.__name__}") from None
     try:
         loaded = load_program(text, str(path), function=args.function, dims=parse_dims(args.dim))
     except (SourceError, ValueError) as e:
@@ -350,6 +354,78 @@ def cmd_blame(args: argparse.Namespace) -> int:
             raise UsageError(f"fuzzir blame: {e}") from None
         print(f"{path}: {needs.words()} ({needs.seconds:.1f}s)")
     return EXIT_CLEAN
+
+
+def _mlir_files(specs: list[str]) -> list[Path]:
+    """The programs `fuzzir check` was given: files as named, directories as every *.mlir under them."""
+    files: list[Path] = []
+    for spec in specs:
+        path = Path(spec)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.mlir") if p.is_file())
+            if not found:
+                raise UsageError(f"fuzzir check: no .mlir file under {spec}")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"fuzzir check: no such file or directory: {spec}")
+    return list(dict.fromkeys(files))
+
+
+def _check_many(args: argparse.Namespace) -> int:
+    """`fuzzir check` on several programs: each judged in turn, then one coverage table (`fuzzir.coverage`).
+
+    A program fuzzir cannot read is refused with one line on stderr and counted; the others are
+    still judged. Exit 1 when a program has a defect, else 2 when one was refused, else 0."""
+    from fuzzir.any_program import SourceError, load_program, parse_dims
+    from fuzzir.coverage import Coverage, ProgramCoverage, case_json, case_lines
+    from fuzzir.findings import DEFECT, LATENT, group, split_verdicts
+    from fuzzir.judge import judge_program, plan_cells
+    from fuzzir.persist import store_case
+    from fuzzir.pipeline import iree_compiler_version
+
+    files = _mlir_files(args.files)
+    try:
+        dims = parse_dims(args.dim)
+    except ValueError as e:
+        raise UsageError(f"fuzzir check: {e}") from None
+    settings = _settings(args, (tuple(args.iree_flag),))
+    version = iree_compiler_version()
+    coverage, reports, failed = Coverage(), [], False
+    for path in files:
+        try:
+            text = path.read_text()
+            loaded = load_program(text, str(path), function=args.function, dims=dims)
+        except (OSError, UnicodeDecodeError) as e:
+            refused = f"cannot read it: {e.__class__.__name__}"
+        except (SourceError, ValueError) as e:
+            refused = str(e).splitlines()[0] if str(e) else e.__class__.__name__
+        else:
+            refused = ""
+        if refused:
+            print(f"error: fuzzir check: {path}: {refused}", file=sys.stderr)
+            coverage.add(ProgramCoverage(str(path), refused=refused))
+            reports.append({"file": str(path), "error": refused})
+            continue
+        case = judge_program(loaded.program, text, args.seed, settings, cells=plan_cells(settings, 0),
+                             source=loaded.source, unmodelled=loaded.unmodelled)
+        if args.out:
+            store_case(Path(args.out), case, seed=args.seed, elapsed=None, source=str(path), about=args.about)
+        by_verdict = split_verdicts(group(case.observations), args.about)
+        coverage.add(ProgramCoverage(str(path), list(case.checked),
+                                     [(f, v) for v, fs in by_verdict.items() for f in fs]))
+        report = case_json(case, str(path), by_verdict, args.about, version)
+        reports.append(report)
+        failed |= bool(report["counts"][DEFECT] or (args.fail_on_latent and report["counts"][LATENT]))
+        if not args.json:
+            print("\n".join(case_lines(report, case.cells)), flush=True)
+    if args.json:
+        print(json.dumps({"programs": reports, "totals": coverage.totals(), "about": args.about,
+                          "iree_version": version}, indent=2))
+    else:
+        print(coverage.table())
+    return EXIT_FINDINGS if failed else EXIT_USAGE if coverage.totals()["refused"] else EXIT_CLEAN
 
 
 def cmd_gen(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("fuzzir.api", "fuzzir.campaign", "fuzzir.minimize", "fuzzir.replay", "fuzzir.bisect", "fuzzir.exports",
      "fuzzir.promote", "fuzzir.report", "fuzzir.reduce_any", "fuzzir.minimize_any", "fuzzir.blame"),
     ("fuzzir.judge", "fuzzir.persist", "fuzzir.store", "fuzzir.record", "fuzzir.repro", "fuzzir.filters",
-     "fuzzir.any_program", "fuzzir.db", "fuzzir.counterfactuals"),
+     "fuzzir.any_program", "fuzzir.db", "fuzzir.coverage", "fuzzir.counterfactuals"),
     ("fuzzir.oracles",),
     ("fuzzir.sandbox", "fuzzir.targets", "fuzzir.pipeline", "fuzzir.releases", "fuzzir.commands",
      "fuzzir.compiler", "fuzzir.runner", "fuzzir.calls_child"),
