@@ -29,6 +29,7 @@ and `cause_key` keys and titles it by that.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time
@@ -63,8 +64,11 @@ _RESULT = re.compile(r"^result (\d+)")
 def symptom(o: Observation) -> tuple[str, ...]:
     """What makes two observations the same symptom, whatever the program around it: the kind and
     its normalized diagnostic or crash site (element types left out: widening a type must not make
-    one diagnostic two), or the result whose values are wrong. A written constant is one symptom,
+    one diagnostic two), or the result whose values are wrong; a known issue's tag where a filter
+    recognized one (it names the cause, whatever the diagnostic). A written constant is one symptom,
     whichever way codegen shows it (a readwrite binding, a copy, codegen refusing to write a global)."""
+    if o.known:  # a known-issue filter recognized the cause (`fuzzir.filters`): the same tag, the same symptom
+        return (o.kind, "known", o.known)
     if o.kind in IR_KINDS or o.guard_symptom:
         return (WRITTEN,)
     if o.kind == "miscompile":
@@ -84,7 +88,11 @@ def cause_key(o: Observation, needs: Needs) -> str:
     type class of one the same in a wider type, the target: `needs.targets` says where it shows), plus
     `needs.key()`. The same symptom with different needs is two causes."""
     base = o.cause_key()
-    if o.kind == "miscompile" and not o.known:
+    if needs.constant is False and o.constant_facts():
+        # Keyed as a written constant by what it looks like, but it needs no constant (one value bound to
+        # two destinations, say): keyed by its symptom alone.
+        base = dataclasses.replace(o, init_kind="").cause_key()
+    elif o.kind == "miscompile" and not o.known:
         init = o.init_kind if needs.constant is not False else "any-init"
         dclass = o.dtype_class if needs.dtype is not False else "any-type"
         base = "|".join(["miscompile", o.family, init, dclass])
@@ -124,6 +132,7 @@ class _Lab:
         self.seed = seed
         self.deadline = deadline
         self.cache: dict[tuple[str, tuple], dict[tuple, _Outcome]] = {}
+        self.ignore: frozenset[tuple[str, ...]] = frozenset()  # the original's other symptoms in its cell
 
     def judge(self, subject: Subject, cells: list[Cell]) -> dict[tuple, _Outcome]:
         if time.monotonic() >= self.deadline:
@@ -156,11 +165,20 @@ class _Lab:
         return out
 
 
-def _shows(outcome: _Outcome, sym: tuple[str, ...]) -> tuple[bool | None, str]:
-    """Whether the outcome shows the symptom: True, False, or None with the reason it cannot tell."""
+def _shows(outcome: _Outcome, sym: tuple[str, ...], *, turned_counts: bool = False,
+           ignore: frozenset[tuple[str, ...]] = frozenset()) -> tuple[bool | None, str]:
+    """Whether the outcome shows the symptom: True, False, or None with the reason it cannot tell.
+
+    A cell that fails another way where the symptom would show (another compile error, crash or
+    runtime failure; wrong values in another result) does not say the symptom is gone: it may only
+    be hidden behind the new failure. That is None, naming the new failure, unless `turned_counts`
+    (the pass question: what the symptom turns into without the pass). Symptoms in `ignore` (the
+    original program's other symptoms in this cell) are not a new failure."""
     if any(symptom(o) == sym for o in outcome.observations):
         return True, ""
-    other = next((o for o in outcome.observations if o.kind != "miscompile"), None)
+    other = next((o for o in outcome.observations if o.kind not in IR_KINDS and symptom(o) not in ignore), None)
+    if other is not None and not turned_counts:
+        return None, f"the changed program fails another way ({other.kind}: {other.message[:120]})"
     if sym[0] in RUN_ONLY_KINDS:
         if not outcome.ran:
             why = f"{other.kind}: {other.message[:120]}" if other else "it did not run here"
@@ -217,13 +235,15 @@ def blame(subject: Subject, finding: Finding, settings: Settings, *, seed: int =
             # Without a model only the differential judges values: give it the other runnable targets.
             cells += [Cell(TARGETS[t], cell.variant, cell.flags) for t in _run_targets("miscompile")
                       if t != cell.target.name]
-        shows, why = _shows(lab.judge(s, cells)[key], sym)
+        shows, why = _shows(lab.judge(s, cells)[key], sym, ignore=lab.ignore)
         if shows is None:
             needs.why[question] = why
             return None
         return not shows
 
-    base, _ = _shows(on(subject), sym)
+    first = on(subject)
+    lab.ignore = frozenset(symptom(x) for x in first.observations)
+    base, _ = _shows(first, sym)
     if base is not True:
         needs.why = {q: "the symptom does not show again in its own cell (flaky, or not this IREE?)"
                      for q in QUESTIONS}
@@ -271,7 +291,7 @@ def _blame_pass(needs: Needs, lab: _Lab, subject: Subject, cell: Cell, sym: tupl
         needs.why["pass"] = f"the {other.variant} variant is not available here"
         return
     outcome = lab.judge(subject, [cell, other])[(other.target.name, other.variant, other.flags)]
-    shows, why = _shows(outcome, sym)
+    shows, why = _shows(outcome, sym, turned_counts=True)
     if cell.variant == "without":  # seen only without the pass: the pass hides it, it does not need it
         needs.pass_ = False
         needs.without = "the same"
@@ -290,7 +310,8 @@ def _minimal_flags(lab: _Lab, subject: Subject, cell: Cell, sym: tuple[str, ...]
     kept = list(cell.flags)
     for flag in list(cell.flags):
         trial = Cell(cell.target, cell.variant, tuple(f for f in kept if f != flag))
-        shows, _ = _shows(lab.judge(subject, [trial])[(trial.target.name, trial.variant, trial.flags)], sym)
+        shows, _ = _shows(lab.judge(subject, [trial])[(trial.target.name, trial.variant, trial.flags)], sym,
+                          ignore=lab.ignore)
         if shows:
             kept.remove(flag)
     return kept
@@ -302,7 +323,7 @@ def _blame_targets(needs: Needs, lab: _Lab, subject: Subject, cell: Cell, sym: t
     outcomes = lab.judge(subject, cells)
     shown, unknown = [], []
     for c in cells:
-        shows, why = _shows(outcomes[(c.target.name, c.variant, c.flags)], sym)
+        shows, why = _shows(outcomes[(c.target.name, c.variant, c.flags)], sym, ignore=lab.ignore)
         if shows:
             shown.append(c.target.name)
         elif shows is None:

@@ -99,3 +99,14 @@ class Needs:
         elif self.dtype is False:
             parts.append("the same in a wider element type")
         return "; ".join(parts)
+
+    def answers(self) -> list[tuple[str, str]]:
+        """(question, answer with its reason) for each question, as a report lists them."""
+        def say(q: str, v: object) -> str:
+            text = "null" if v is None else str(v).lower() if isinstance(v, bool) else ", ".join(v) or "none"
+            why = self.why.get(q)
+            return f"{text} ({why})" if why else text
+
+        return [("constant", say("constant", self.constant)), ("init_value", say("init_value", self.init_value)),
+                ("pass", say("pass", self.pass_)), ("flags", say("flags", self.flags)),
+                ("targets", say("targets", self.targets)), ("dtype", say("dtype", self.dtype))]

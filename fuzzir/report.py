@@ -25,6 +25,7 @@ from pathlib import Path
 
 from fuzzir.db import DB_NAME, FindingsDB
 from fuzzir.findings import DEFECT, GUARDED, LATENT
+from fuzzir.needs import Needs
 from fuzzir.store import DirectoryStore
 
 CLEAN = "clean"
@@ -45,6 +46,9 @@ class Cause:
     targets: list[str] = field(default_factory=list)
     where: str = ""
     repro: str = ""
+    needs: str = ""  # what it needs, in words (`fuzzir.blame`); '' when not blamed
+    constant: bool | None = None  # whether it needs the constant (None: unknown or not blamed)
+    cause: str = ""  # the cause key by what it needs; findings with one cause are one row
 
 
 @dataclass
@@ -93,9 +97,17 @@ def build(root: Path) -> Report:
     for e in entries:
         r = e.record
         row = rows.get(r.signature, {})
-        causes[r.signature] = Cause(
+        needs = Needs.from_json(r.needs)
+        cause = Cause(
             r.signature, r.kind, r.verdict, r.signature_key, _when(row.get("first_seen")), int(row.get("hits", 1)),
-            list(r.variants), list(r.targets), str(e.path), f"bash {e.path}/repro.sh")
+            list(r.variants), list(r.targets), str(e.path), f"bash {e.path}/repro.sh",
+            needs.words() if needs else "", needs.constant if needs else None, r.cause)
+        same = next((c for c in causes.values() if cause.cause and c.cause == cause.cause), None)
+        if same is not None:  # one root cause seen through two first-sight signatures: one row
+            same.hits += cause.hits
+            same.where += f", {cause.where}"
+            continue
+        causes[r.signature] = cause
     for sig, row in rows.items():  # seen but not stored here: corpus entries and guarded causes
         if sig not in causes:
             where = {"corpus": "in the corpus", "none": "not stored (guarded)"}.get(row["place"], row["place"])
@@ -112,7 +124,9 @@ def build(root: Path) -> Report:
                         k = (family, init, target, e.record.verdict)
                         matrix[k] = matrix.get(k, 0) + 1
     rank = {DEFECT: 0, LATENT: 1, GUARDED: 2}
-    ordered = sorted(causes.values(), key=lambda c: (rank.get(c.verdict, 3), c.kind, c.first_seen))
+    apart = {True: 0, None: 1, False: 2}  # those that need no constant are IREE bugs of another class: last
+    ordered = sorted(causes.values(), key=lambda c: (rank.get(c.verdict, 3), apart[c.constant], c.kind,
+                                                     c.first_seen))
     return Report(f"fuzzir report: {root}", matrix, ordered, db.campaigns(), source)
 
 
@@ -137,6 +151,11 @@ def _summary(rep: Report) -> str:
     n = {v: sum(c.verdict == v for c in rep.causes) for v in (DEFECT, LATENT, GUARDED)}
     programs = sum(c.get("programs") or 0 for c in rep.campaigns)
     head = f"{n[DEFECT]} defect(s), {n[LATENT]} latent, {n[GUARDED]} guarded cause(s)"
+    blamed = [c for c in rep.causes if c.needs]
+    if blamed:
+        need = {v: sum(c.constant is v for c in blamed) for v in (True, False, None)}
+        head += (f"; of {len(blamed)} blamed: {need[True]} need the constant, {need[False]} not about constants, "
+                 f"{need[None]} not established")
     if rep.campaigns:
         head += f"; {programs} programs in {len(rep.campaigns)} campaign(s)"
     return head
@@ -150,14 +169,14 @@ def markdown(rep: Report) -> str:
     for target in rep.targets():
         lines += ["", f"### {target}", ""] + _md_matrix(rep, target)
     lines += ["", "## Root causes", "",
-              "| verdict | kind | signature | first seen | hits | variants | targets | repro |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| verdict | kind | signature | first seen | hits | variants | targets | needs | repro |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for c in rep.causes:
         repro = f"`{c.repro}`" if c.repro else c.where
         lines.append(f"| {c.verdict} | {c.kind} | `{c.signature}` | {c.first_seen} | {c.hits} | "
-                     f"{', '.join(c.variants)} | {', '.join(c.targets)} | {repro} |")
+                     f"{', '.join(c.variants)} | {', '.join(c.targets)} | {c.needs or 'not blamed'} | {repro} |")
     if not rep.causes:
-        lines.append("| clean | | | | | | | |")
+        lines.append("| clean | | | | | | | | |")
     return "\n".join(lines) + "\n"
 
 
@@ -208,14 +227,14 @@ def html_page(rep: Report) -> str:
     for target in rep.targets():
         parts += [f"<h3>{html.escape(target)}</h3>", _html_matrix(rep, target)]
     parts.append("<h2>Root causes</h2><table><tr><th>verdict</th><th>kind</th><th>signature</th><th>first seen</th>"
-                 "<th>hits</th><th>variants</th><th>targets</th><th>repro</th></tr>")
+                 "<th>hits</th><th>variants</th><th>targets</th><th>needs</th><th>repro</th></tr>")
     for c in rep.causes:
         colour = COLOURS.get(c.verdict, "#999")
         repro = f"<code>{html.escape(c.repro)}</code>" if c.repro else html.escape(c.where)
         parts.append(f'<tr><td style="background:{colour};color:white">{c.verdict}</td><td>{html.escape(c.kind)}</td>'
                      f"<td><code>{html.escape(c.signature)}</code></td><td>{c.first_seen}</td><td>{c.hits}</td>"
                      f"<td>{', '.join(c.variants)}</td><td>{html.escape(', '.join(c.targets))}</td>"
-                     f"<td>{repro}</td></tr>")
+                     f"<td>{html.escape(c.needs or 'not blamed')}</td><td>{repro}</td></tr>")
     parts.append("</table></body></html>")
     return "\n".join(parts) + "\n"
 

@@ -19,6 +19,7 @@ from fuzzir.exports import Format, register
 from fuzzir.exports.commands import issue_commands
 from fuzzir.exports.finding import FindingData
 from fuzzir.findings import COMPILE_KINDS, IR_KINDS
+from fuzzir.needs import Needs
 from fuzzir.targets import TARGETS
 
 # Init kinds that are constants (the subject of fuzzir), preferred when the op is unknown.
@@ -135,6 +136,9 @@ def export_issue(f: FindingData, program_file: str = "program.mlir", recompute: 
     cmds = issue_commands(f, program_file)
     seed = f", seed {r.seed}" if r.seed is not None else ""
     attached = " (and the attached `.npy` and `.bin` files it names)" if any("=@" in c for c in cmds) else ""
+    needs = Needs.from_json(r.needs)
+    if needs is not None and needs.constant is False:
+        init_text = " (not about constants: the same with an argument init)"
     out = [f"# {f.kind}: `{op}`{init_text} on {', '.join(targets)}", "", "## IREE version", "",
            f"`iree-base-compiler` / `iree-base-runtime` {r.iree_version or 'unknown'} "
            f"(found by fuzzir{seed}; signature `{r.signature}`).",
@@ -147,6 +151,10 @@ def export_issue(f: FindingData, program_file: str = "program.mlir", recompute: 
         diff = _differences(f)
         if diff:
             out += ["", "First differing elements:", "", *diff]
+    if needs is not None:
+        out += ["", "## What it needs", "", "Established by fuzzir's blame: one feature changed at a time, recompiled "
+                "and rerun in the cell that shows it.", "", needs.words() + ".", "",
+                *[f"- `{q}`: {a}" for q, a in needs.answers()]]
     out += ["", "## Variants", "",
             f"Cells are the finding seen in that (variant, target) cell, `ok` where it was not seen. "
             f"`without` is the stock global-optimization pipeline minus `{f.removed_pass}`.", "",
