@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fuzzir.counterfactuals import Rewrite, constants_as_arguments, inits_as_fill, wider_types
+from fuzzir.counterfactuals import NO_CONSTANT, Rewrite, constants_as_arguments, inits_as_fill, wider_types
 from fuzzir.findings import (
     IR_KINDS,
     RUN_ONLY_KINDS,
@@ -251,6 +251,13 @@ def blame(subject: Subject, finding: Finding, settings: Settings, *, seed: int =
         return needs
     def ask(question: str) -> None:
         if question == "constant":
+            rewrite = constants_as_arguments(
+                subject.text, subject.filename, subject.function or "main", subject.inputs, subject.program,
+                timeout=settings.compile_timeout)
+            if rewrite.problem == NO_CONSTANT:  # it shows with no constant in any destination: not needed
+                needs.constant = False
+                needs.why["constant"] = f"{NO_CONSTANT} in the program that shows it"
+                return
             needs.constant = changed("constant", constants_as_arguments(
                 subject.text, subject.filename, subject.function or "main", subject.inputs, subject.program,
                 timeout=settings.compile_timeout))

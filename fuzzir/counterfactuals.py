@@ -20,7 +20,7 @@ import numpy as np
 
 from fuzzir.emit import emit
 from fuzzir.model import CONSTANT_INIT_KINDS, NUMPY_DTYPE, Literal, LiteralKind, Program, Ref
-from fuzzir.oracles.constants_to_args import constants_to_args
+from fuzzir.oracles.constants_to_args import NO_CONSTANT, constants_to_args
 from fuzzir.oracles.lowering import lower
 from fuzzir.shrink import compact, remap_op, widen_types
 
@@ -54,7 +54,7 @@ def constants_as_arguments(text: str, filename: str, function: str, inputs: list
     if program is not None:
         lits = _constant_inits(program)
         if not lits:
-            return Rewrite(problem="no constant reaches an op's destination")
+            return Rewrite(problem=NO_CONSTANT)
         mapping = {Ref("lit", i): Ref("arg", len(program.args) + k) for k, i in enumerate(lits)}
         args = (*program.args, *(program.literals[i].type for i in lits))
         changed = _replace_literals(program.replace(args=args), mapping)
@@ -77,7 +77,7 @@ def inits_as_fill(program: Program | None, inputs: list[np.ndarray], value: floa
         return Rewrite(problem="outside fuzzir's model: no reference for a program with other init values")
     lits = _constant_inits(program)
     if not lits:
-        return Rewrite(problem="no constant reaches an op's destination")
+        return Rewrite(problem=NO_CONSTANT)
     new = list(program.literals)
     for i in lits:
         lit = program.literals[i]
