@@ -1,14 +1,22 @@
 """The IR oracle: a constant must reach a dispatch only through a readonly binding, and never be copied
 so that it can be written (see `fuzzir.oracles.ir`).
 
-It needs no model of the ops, so it judges every cell that produced flow and
-stream IR; the program model, when there is one, only adds the op's family,
-init kind and type class to what it reports. Without the emitter's name
-locations (a program fuzzir did not write), the op and the constant are named by
-their source location (`linalg.reduce at model.mlir:12:5`), and the source op
-there gives the family (its name), init kind and type class. A mutable
-`util.global` is never a constant, even where IREE, seeing no store, turns it
-into one: a violation whose constant is one is not reported.
+The verdict is made on stream IR, where memory is decided: a constant's resource
+bound read-write by a dispatch, or copied into a resource a dispatch then writes
+when the copy was avoidable. Flow IR only explains a stream violation (its
+message says how the constant got there): a splat destination that flow ties to a
+dispatch but stream fills fresh is clean, and a compile that stopped before the
+stream phase is not judged (its compile error is reported by the compile stage).
+A copy the program needs (a partial overwrite that reads nothing, such as an
+``insert_slice`` into a constant) is a note of `fuzzir.oracles.ir`, not a finding.
+
+It needs no model of the ops, so it judges every cell that produced stream IR; the
+program model, when there is one, only adds the op's family, init kind and type class to
+what it reports. Without the emitter's name locations (a program fuzzir did not write),
+the op and the constant are named by their source location (`linalg.reduce at
+model.mlir:12:5`), and the source op there gives the family (its name), init kind and
+type class. A mutable `util.global` is never a constant, even where IREE, seeing no
+store, turns it into one: a violation whose constant is one is not reported.
 """
 
 from __future__ import annotations
@@ -86,8 +94,9 @@ class WrittenConstants:
     def judge(self, ev: Evidence) -> list[Observation] | Abstain:
         c = ev.cell
         phases = ev.compiled.phase_ir
-        if "flow" not in phases and "stream" not in phases:
-            return Abstain("the compile stopped before flow IR")
+        if "stream" not in phases:
+            # A flow-level tie alone is no verdict (stream may still materialize the destination fresh).
+            return Abstain("the compile stopped before stream IR, where written constants are judged")
         try:
             violations = find_written_constants(phases)
         except Exception as e:

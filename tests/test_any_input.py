@@ -26,21 +26,22 @@ INPUTS = Path(__file__).parent / "data" / "inputs"
 TARGETS = "llvm-cpu,vmvx"
 INLINE0 = "--iree-flag=--iree-flow-inline-constants-max-byte-length=0"
 
-#: form -> the finding kinds its defect program shows (as the stock compiler, `with` the pass)
+#: form -> the finding kinds its defect program shows (as the stock compiler, `with` the pass); an
+#: empty set: a form once flagged from flow IR alone that the stream level shows clean (issue 17)
 DEFECTS = {
     "reduce": {"compile-error"},
     "pooling_nchw": {"miscompile"},
     "scatter": {"readwrite-constant", "constant-copy"},
-    "insert_slice": {"readwrite-constant", "constant-copy"},
+    "insert_slice": set(),  # the copy keeps the constant's other rows; the dispatch reads the inlined constant
     "multi_result": {"compile-error"},
     "dense_resource": {"compile-error"},
     "expand_shape": {"compile-error"},
     "negf": {"compile-error"},
     "mutable_global": {"compile-error"},
     "stablehlo": {"readwrite-constant", "constant-copy"},
-    "tosa": {"readwrite-constant"},
+    "tosa": set(),  # the splat destination is a stream.cmd.fill into a fresh resource
     "scalar_arg": {"compile-error"},
-    "dynamic_offset": {"readwrite-constant", "constant-copy"},
+    "dynamic_offset": set(),  # as insert_slice
     "bf16": {"compile-error"},
     "i64": {"compile-error"},
     "i16": {"compile-error"},
@@ -69,8 +70,8 @@ def test_every_form_has_a_defect_and_a_clean_control() -> None:
 def test_defect_form_is_found(capsys: pytest.CaptureFixture[str], form: str) -> None:
     code, report = check(capsys, INPUTS / f"{form}_defect.mlir")
     assert {f["kind"] for f in report["findings"]} == DEFECTS[form], report["findings"]
-    assert code == 1
-    assert any(f["variant"] == "with" for f in report["findings"])
+    assert code == (1 if DEFECTS[form] else 0)
+    assert any(f["variant"] == "with" for f in report["findings"]) or not DEFECTS[form]
 
 
 @pytest.mark.parametrize("form", CLEAN)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from iree.compiler import ir
 from iree.compiler.dialects import func, iree_tensor_ext, stream
@@ -79,6 +80,59 @@ def writer_names(entry: func.FuncOp | None, arg_index: int) -> tuple[str, ...]:
             if src is not None:
                 names.extend(parse_loc(src.location).names)
     return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a dispatch does with one binding's old contents, read from its entry function's body.
+
+    Whether a copy of a constant is a missed decoupling or something the program needs
+    depends on this: a dispatch that reads the destination's old values (an accumulator)
+    or overwrites all of them needed no writable copy of the constant; one that writes only
+    part and reads nothing needs the rest of the constant kept around it.
+    """
+
+    reads: bool | None  # loads from the binding (or uses it other than as a store target); None: no body
+    overwritten: tuple[tuple[int, int], ...]  # (offset, bytes) in the binding each whole-tensor store covers
+
+
+def _nbytes(tensor: ir.RankedTensorType) -> int | None:
+    elem = element_bytes(str(tensor.element_type))
+    if elem is None or not tensor.has_static_shape:
+        return None
+    for d in tensor.shape:
+        elem *= d
+    return elem
+
+
+def binding_access(entry: func.FuncOp | None, binding: int) -> Access:
+    """How the dispatch's body uses its ``binding``-th !stream.binding (see `Access`).
+
+    A store overwrites its subspan's whole tensor when its static sizes are the tensor's
+    static shape (in bounds, that forces zero offsets and leaves strides irrelevant); dynamic
+    sizes or shapes count as partial. A use of the subspan other than a load or as a store's
+    target is counted as a read: it might be one.
+    """
+    args = entry_args(entry)
+    index = binding_arg(entry, binding)
+    if entry is None or index >= len(args):
+        return Access(None, ())
+    reads = False
+    spans: list[tuple[int, int]] = []
+    for op in walk(entry):
+        if not (isinstance(op, stream.BindingSubspanOp) and op.binding == args[index]):
+            continue
+        view = dispatch_tensor(op.result.type)
+        for use in op.result.uses:
+            user = use.owner
+            if isinstance(user, iree_tensor_ext.DispatchTensorStoreOp) and use.operand_number == 1:
+                offset = const_index(op.byte_offset)
+                size = _nbytes(view[1]) if view is not None else None
+                if offset is not None and size is not None and list(user.static_sizes) == list(view[1].shape):
+                    spans.append((offset, size))
+            else:
+                reads = True  # a load, or a use we cannot see through
+    return Access(reads, tuple(spans))
 
 
 def _written_subspans(entry: func.FuncOp | None, binding: int) -> list[_Subspan]:

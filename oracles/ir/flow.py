@@ -1,8 +1,11 @@
-"""The readwrite-constant check on flow IR.
+"""How a constant reaches a dispatch, read from flow IR: the explanation, not the verdict.
 
-On flow IR a constant that a dispatch writes in place is still visible as such: it
-is an operand of ``flow.dispatch`` that a result is tied to, or that the entry
-function binds ``readwrite``. Tracing the operand back finds the constant.
+On flow IR a constant tied to a dispatch is still visible as such: it is an operand
+of ``flow.dispatch`` that a result is tied to, or that the entry function binds
+``readwrite``. Tracing the operand back finds the constant. Whether memory is then
+written is decided later: the stream phase materializes a splat destination with a
+fill into a fresh resource, so a flow tie alone is no written constant. These
+observations are only appended to a stream-level violation (`fuzzir.oracles.ir`).
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ def _alias_source(value: ir.Value) -> tuple[ir.Value, int | None] | None:
     """One step towards the resource ``value`` aliases: (source, byte offset added), or None at a root.
 
     A ``stream.cmd.execute`` block argument is its captured resource operand,
-    ``stream.timepoint.await`` passes its resources through, and
+    ``stream.timepoint.await`` and ``util.optimization_barrier`` pass their resources through, and
     ``stream.resource.subview`` adds its offset (None when not a constant).
     """
     op = defining_op(value)
@@ -152,6 +152,8 @@ def _alias_source(value: ir.Value) -> tuple[ir.Value, int | None] | None:
         return op.resource_operands[ir.OpResult(value).result_number], 0
     if isinstance(op, stream.ResourceSubviewOp):
         return op.source, const_index(op.source_offset)
+    if isinstance(op, util.OptimizationBarrierOp):  # `util.unfoldable_constant` keeps one on its resource
+        return op.operands_[ir.OpResult(value).result_number], 0
     return None
 
 
