@@ -57,7 +57,7 @@ from fuzzir.targets import TARGETS, Cell, device_available
 #: The questions, in the order they are asked (a spent budget leaves the last ones unanswered).
 QUESTIONS = ("constant", "pass", "targets", "flags", "init_value", "dtype")
 _IR_ORACLE = "written-constants"
-_TYPE_WORD = re.compile(r"\b(?:bf16|f16|f32|f64|i1|i8|i16|i32|i64|f8\w*)\b")
+_TYPE_WORD = re.compile(r"(?:\b|(?<=\dx)|(?<=Nx))(?:bf16|f16|f32|f64|i1|i8|i16|i32|i64|f8\w*)\b")
 _RESULT = re.compile(r"^result (\d+)")
 
 
@@ -241,13 +241,17 @@ def blame(subject: Subject, finding: Finding, settings: Settings, *, seed: int =
             return None
         return not shows
 
-    first = on(subject)
+    try:
+        first = on(subject)
+    except _Budget:
+        needs.why = dict.fromkeys(QUESTIONS, "the blame budget was spent first (--blame-time)")
+        return needs
     lab.ignore = frozenset(symptom(x) for x in first.observations)
     base, _ = _shows(first, sym)
     if base is not True:
         needs.why = {q: "the symptom does not show again in its own cell (flaky, or not this IREE?)"
                      for q in QUESTIONS}
-        needs.seconds = time.monotonic() - start
+        needs.seconds = round(time.monotonic() - start, 2)
         return needs
     def ask(question: str) -> None:
         if question == "constant":
@@ -287,7 +291,7 @@ def blame(subject: Subject, finding: Finding, settings: Settings, *, seed: int =
         except Exception as e:  # noqa: BLE001 - an experiment that breaks leaves its answer unknown
             first = (str(e).strip().splitlines() or [""])[0][:160]
             needs.why[question] = f"the experiment failed: {type(e).__name__}: {first}"
-    needs.seconds = time.monotonic() - start
+    needs.seconds = round(time.monotonic() - start, 2)
     return needs
 
 
