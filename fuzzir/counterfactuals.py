@@ -58,7 +58,7 @@ def constants_as_arguments(text: str, filename: str, function: str, inputs: list
         mapping = {Ref("lit", i): Ref("arg", len(program.args) + k) for k, i in enumerate(lits)}
         args = (*program.args, *(program.literals[i].type for i in lits))
         changed = _replace_literals(program.replace(args=args), mapping)
-        values = tuple(np.asarray(program.literals[i].data) for i in lits)
+        values = tuple(np.asarray(program.literals[i].data).reshape(program.literals[i].type.shape) for i in lits)
         return Rewrite(emit(changed), (*inputs, *values), changed,
                        f"{len(lits)} constant init(s) passed as arguments")
     lowered = lower(text, filename, timeout=timeout)
