@@ -34,6 +34,8 @@ def main() -> int:
     ap.add_argument("--matrix", choices=("sample", "full"), default="sample")
     ap.add_argument("--minimize-time", type=float, default=0.0,
                     help="minimize new findings too (0: measure checking alone)")
+    ap.add_argument("--blame-time", type=float, default=0.0,
+                    help="blame each minimized finding too, seconds at most (0: no blame; needs --minimize-time)")
     ap.add_argument("--json", help="write the figures here as JSON")
     args = ap.parse_args()
 
@@ -41,7 +43,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fuzzir-bench-") as out:
         t0 = time.monotonic()
         campaign = Campaign(settings, Path(out), args.seed, jobs=args.jobs, time_limit=args.time,
-                            progress=False, minimize_seconds=args.minimize_time)
+                            progress=False, minimize_seconds=args.minimize_time, blame_seconds=args.blame_time)
         stats = campaign.run()
         wall = time.monotonic() - t0
     worker_time = wall * args.jobs
@@ -62,6 +64,12 @@ def main() -> int:
         else round(stats.first_finding_seconds, 1),
         "first_seen_by_kind_s": {k: v["first"] for k, v in sorted(stats.by_kind.items())},
         "distinct_by_kind": {k: v["new"] for k, v in sorted(stats.by_kind.items())},
+        "minimized": stats.minimized,
+        "blamed": len(stats.blamed),
+        "blame_seconds": round(stats.blame_seconds, 1),
+        "blamed_by_constant": {"needed": sum(v is True for v in stats.blamed.values()),
+                               "not_needed": sum(v is False for v in stats.blamed.values()),
+                               "unknown": sum(v is None for v in stats.blamed.values())},
     }
     text = json.dumps(figures, indent=2)
     print(text)
