@@ -160,17 +160,34 @@ def available(find_links: str | None = None) -> list[str]:
     find_links = find_links or os.environ.get(FIND_LINKS_ENV) or None
     versions: dict[str, list[str]] = {}
     for package in (COMPILER, RUNTIME):
-        res = subprocess.run(_pip(["index", "versions", "--json", package], find_links),
-                             capture_output=True, text=True, timeout=300)
-        try:
-            found = json.loads(res.stdout)["versions"]
-        except (ValueError, KeyError, TypeError):
-            why = _last_line(res.stderr) or f"pip exited {res.returncode}"
-            raise ReleaseError(f"cannot list the releases of {package} on the package index: {why}") from None
-        versions[package] = [v for v in found if _VERSION.match(v)]
+        versions[package] = [v for v in _index_versions(package, find_links) if _VERSION.match(v)]
     runtimes = versions[RUNTIME]
     out = [v for v in versions[COMPILER] if _runtime_for(v, runtimes)]
     return sorted(out, key=version_key)
+
+
+_AVAILABLE = re.compile(r"^Available versions:\s*(?P<versions>.*)$", re.M)
+
+
+def _index_versions(package: str, find_links: str | None) -> list[str]:
+    """The versions of `package` pip finds. `pip index versions --json` first (pip 23.3 and newer); the pip
+    of a stock `python3 -m venv` (23.2 with Python 3.11) has no `--json` and rejects it, so then the
+    plain listing, whose "Available versions: A, B, ..." line every pip with `index versions` prints."""
+    res = subprocess.run(_pip(["index", "versions", "--json", package], find_links),
+                         capture_output=True, text=True, timeout=300)
+    try:
+        found = json.loads(res.stdout)["versions"]
+        if isinstance(found, list):
+            return [str(v) for v in found]
+    except (ValueError, KeyError, TypeError):
+        pass
+    res = subprocess.run(_pip(["index", "versions", package], find_links), capture_output=True, text=True,
+                         timeout=300)
+    m = _AVAILABLE.search(res.stdout)
+    if m is None:
+        why = _last_line(res.stderr) or f"pip exited {res.returncode}"
+        raise ReleaseError(f"cannot list the releases of {package} on the package index: {why}")
+    return [v.strip() for v in m["versions"].split(",") if v.strip()]
 
 
 def _runtime_for(version: str, runtimes: list[str]) -> str | None:

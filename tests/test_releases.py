@@ -162,3 +162,24 @@ def test_bad_release_input_is_one_line_and_exit_2(argv: list[str], tmp_path: Pat
     monkeypatch.setenv("FUZZIR_CACHE", str(tmp_path / "cache"))
     assert main(argv) == 2
     one_error_line(capsys.readouterr().err)
+
+
+@pytest.mark.slow
+def test_releases_are_listed_with_the_pip_of_a_stock_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.11's own `venv` ships pip 23.2, which has no `pip index versions --json`: the listing falls
+    back to the plain output (measured: `fuzzir bisect` stopped with "cannot list releases" there)."""
+    import subprocess
+    import sys
+
+    from fuzzir import releases
+
+    venv = tmp_path / "stock"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    pip = subprocess.run([str(python), "-m", "pip", "index", "versions", "--json", "pip"], capture_output=True,
+                         text=True)
+    if pip.returncode == 0:
+        pytest.skip("this Python's stock pip knows `index versions --json`: nothing to fall back from")
+    monkeypatch.setattr(releases.sys, "executable", str(python))
+    found = releases.available()
+    assert "3.13.0" in found and "3.0.0" in found
