@@ -10,6 +10,9 @@ questions an IREE engineer asks first:
 - `constant`: every constant reaching a destination becomes a function argument carrying the
   same values (`counterfactuals.constants_as_arguments`). True: the symptom goes away, the
   constant is needed. False: it stays, and the finding is *not about constants*.
+- `destination` (asked when the constant is needed): the destinations get arguments with the same
+  values while the constants stay in the program, returned. True: it needs the constant *in a
+  destination*; False: the constant alone shows it (a typing bug of the constant, say).
 - `init_value`: the constant inits become a fill of zero (and, for splats, of their own value).
   True: the symptom needs these values (gone with a zero fill); False: any init shows it.
 - `pass`: the other variant of the symptom's cell. True: gone without the decoupling pass (the
@@ -39,7 +42,14 @@ from pathlib import Path
 
 import numpy as np
 
-from fuzzir.counterfactuals import NO_CONSTANT, Rewrite, constants_as_arguments, inits_as_fill, wider_types
+from fuzzir.counterfactuals import (
+    NO_CONSTANT,
+    Rewrite,
+    constants_as_arguments,
+    constants_off_destinations,
+    inits_as_fill,
+    wider_types,
+)
 from fuzzir.findings import (
     IR_KINDS,
     RUN_ONLY_KINDS,
@@ -55,7 +65,7 @@ from fuzzir.store import DirectoryStore, StoreError
 from fuzzir.targets import TARGETS, Cell, device_available
 
 #: The questions, in the order they are asked (a spent budget leaves the last ones unanswered).
-QUESTIONS = ("constant", "pass", "targets", "flags", "init_value", "dtype")
+QUESTIONS = ("constant", "destination", "pass", "targets", "flags", "init_value", "dtype")
 _IR_ORACLE = "written-constants"
 _TYPE_WORD = re.compile(r"(?:\b|(?<=\dx)|(?<=Nx))(?:bf16|f16|f32|f64|i1|i8|i16|i32|i64|f8\w*)\b")
 _RESULT = re.compile(r"^result (\d+)")
@@ -265,6 +275,11 @@ def blame(subject: Subject, finding: Finding, settings: Settings, *, seed: int =
             needs.constant = changed("constant", constants_as_arguments(
                 subject.text, subject.filename, subject.function or "main", subject.inputs, subject.program,
                 timeout=settings.compile_timeout))
+        elif question == "destination":
+            if needs.constant is not True:
+                needs.why["destination"] = "asked only of a finding that needs the constant"
+                return
+            needs.destination = changed("destination", constants_off_destinations(subject.program, subject.inputs))
         elif question == "init_value":
             needs.init_value = changed("init_value", inits_as_fill(subject.program, subject.inputs, 0))
             own = inits_as_fill(subject.program, subject.inputs, None)

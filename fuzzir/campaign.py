@@ -128,7 +128,7 @@ class Campaign:
         start = time.monotonic()
         try:
             needs = blame_entry(path, budget=self.blame_seconds, settings=self.settings, lock=self.store_lock)
-            self.stats.blamed[path.name] = needs.constant
+            self.stats.blamed[path.name] = needs.about_constants()
         except Exception as e:  # noqa: BLE001 - the finding stays as it is, unblamed
             self.stats.minimize_log.append((path.name, {"blame error": str(e).splitlines()[0][:200]}))
         self.stats.blame_seconds += time.monotonic() - start

@@ -7,6 +7,8 @@ only, never the compiler: `fuzzir.blame` compiles and runs what they make.
 
 - `constants_as_arguments`: every constant reaching a destination becomes a trailing function
   argument carrying the same values (the function computed is unchanged);
+- `constants_off_destinations`: the destinations get arguments with the same values while the
+  constants stay in the program, returned (model only): the constant without its destination role;
 - `inits_as_fill`: every constant init becomes `tensor.empty` + `linalg.fill` of one value (the
   function changes; only the model's reference can judge it, so it needs the model);
 - `wider_types`: f16/bf16 -> f32 and i8/i16 -> i32 throughout, inputs cast exactly (model only).
@@ -69,6 +71,23 @@ def constants_as_arguments(text: str, filename: str, function: str, inputs: list
         return Rewrite(problem=rewritten.problem)
     return Rewrite(rewritten.text, (*inputs, *rewritten.values), None,
                    f"{', '.join(rewritten.names)} passed as arguments")
+
+
+def constants_off_destinations(program: Program | None, inputs: list[np.ndarray]) -> Rewrite:
+    """The destinations get arguments with the constants' values, and the constants stay in the program
+    (each returned as an extra, last result): the constant is there, only not as a destination."""
+    if program is None:
+        return Rewrite(problem="outside fuzzir's model: no rewrite that keeps the constant off its destination")
+    lits = _constant_inits(program)
+    if not lits:
+        return Rewrite(problem=NO_CONSTANT)
+    mapping = {Ref("lit", i): Ref("arg", len(program.args) + k) for k, i in enumerate(lits)}
+    args = (*program.args, *(program.literals[i].type for i in lits))
+    moved = program.replace(args=args, ops=tuple(remap_op(op, mapping) for op in program.ops))
+    changed = compact(moved.replace(results=(*program.results, *(Ref("lit", i) for i in lits))))
+    values = tuple(np.asarray(program.literals[i].data).reshape(program.literals[i].type.shape) for i in lits)
+    return Rewrite(emit(changed), (*inputs, *values), changed,
+                   f"{len(lits)} destination(s) given arguments, the constant(s) returned instead")
 
 
 def inits_as_fill(program: Program | None, inputs: list[np.ndarray], value: float | None = None) -> Rewrite:

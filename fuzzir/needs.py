@@ -21,6 +21,9 @@ class Needs:
     """What a finding needs, each answer True, False or None (with its reason in `why`)."""
 
     constant: bool | None = None
+    #: asked when the constant is needed: True when it is needed *as a destination* (gone with an argument in
+    #: the destination while the constant stays in the program), False when the constant alone shows it
+    destination: bool | None = None
     init_value: bool | None = None
     pass_: bool | None = None
     flags: list[str] | None = None
@@ -32,7 +35,8 @@ class Needs:
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"constant": self.constant, "init_value": self.init_value, "pass": self.pass_,
+        return {"constant": self.constant, "destination": self.destination, "init_value": self.init_value,
+                "pass": self.pass_,
                 "flags": self.flags, "targets": self.targets, "dtype": self.dtype, "why": dict(self.why),
                 "without": self.without, "targets_tried": list(self.tried), "seconds": round(self.seconds, 2)}
 
@@ -52,7 +56,8 @@ class Needs:
 
         why = d.get("why") if isinstance(d.get("why"), dict) else {}
         seconds = d.get("seconds")
-        return cls(answer("constant"), answer("init_value"), answer("pass"), names("flags"), names("targets"),
+        return cls(answer("constant"), answer("destination"), answer("init_value"), answer("pass"), names("flags"),
+                   names("targets"),
                    answer("dtype"), {str(k): str(v) for k, v in why.items()}, str(d.get("without", "")),
                    names("targets_tried") or [], float(seconds) if isinstance(seconds, int | float) else 0.0)
 
@@ -64,18 +69,26 @@ class Needs:
 
         targets = "?" if self.targets is None else ",".join(sorted({codegen(t) for t in self.targets}))
         flags = "?" if self.flags is None else ",".join(sorted(self.flags))
-        return (f"needs:constant={yn(self.constant)};init={yn(self.init_value)};dtype={yn(self.dtype)};"
+        return (f"needs:constant={yn(self.constant)};dest={yn(self.destination)};init={yn(self.init_value)};"
+                f"dtype={yn(self.dtype)};"
                 f"targets={targets};flags={flags}")
 
     def about_constants(self) -> bool | None:
-        """True when the finding needs the constant, False when it does not, None when unknown."""
+        """Whether the finding is about a constant in a destination (fuzzir's class of bug): True when it
+        needs the constant (and, where that was asked, as a destination), False when it needs no constant
+        or the constant alone shows it, None when not established."""
+        if self.constant is True and self.destination is False:
+            return False
         return self.constant
 
     def words(self) -> str:
         """What it needs, for people: 'not about constants: the same with an argument init; needs target
         vulkan; no flags'."""
         parts = []
-        if self.constant is True:
+        if self.constant is True and self.destination is False:
+            parts.append("needs the constant but not in a destination (the same with an argument there and the "
+                         "constant still in the program)")
+        elif self.constant is True:
             parts.append("needs the constant (gone when it is passed as an argument)")
         elif self.constant is False:
             parts.append("not about constants: the same with the constants passed as arguments")
@@ -107,6 +120,7 @@ class Needs:
             why = self.why.get(q)
             return f"{text} ({why})" if why else text
 
-        return [("constant", say("constant", self.constant)), ("init_value", say("init_value", self.init_value)),
+        return [("constant", say("constant", self.constant)), ("destination", say("destination", self.destination)),
+                ("init_value", say("init_value", self.init_value)),
                 ("pass", say("pass", self.pass_)), ("flags", say("flags", self.flags)),
                 ("targets", say("targets", self.targets)), ("dtype", say("dtype", self.dtype))]

@@ -47,7 +47,7 @@ class Cause:
     where: str = ""
     repro: str = ""
     needs: str = ""  # what it needs, in words (`fuzzir.blame`); '' when not blamed
-    constant: bool | None = None  # whether it needs the constant (None: unknown or not blamed)
+    constant: bool | None = None  # whether it is about a constant in a destination (`Needs.about_constants`)
     cause: str = ""  # the cause key by what it needs; findings with one cause are one row
 
 
@@ -101,7 +101,7 @@ def build(root: Path) -> Report:
         cause = Cause(
             r.signature, r.kind, r.verdict, r.signature_key, _when(row.get("first_seen")), int(row.get("hits", 1)),
             list(r.variants), list(r.targets), str(e.path), f"bash {e.path}/repro.sh",
-            needs.words() if needs else "", needs.constant if needs else None, r.cause)
+            needs.words() if needs else "", needs.about_constants() if needs else None, r.cause)
         same = next((c for c in causes.values() if cause.cause and c.cause == cause.cause), None)
         if same is not None:  # one root cause seen through two first-sight signatures: one row
             same.hits += cause.hits
