@@ -7,7 +7,7 @@ it; promotion checks what a corpus entry must be:
 - readable, and not `guarded` (the pass prevents it: not a defect of IREE);
 - minimized (`fuzzir minimize DIR`), so the regression test is small;
 - reproducing today: its `repro.sh` runs, with IREE's tools alone, and exits 1;
-- new: no corpus entry has its signature.
+- new: no corpus entry has its signature, nor its blamed cause (`meta.json["cause"]`).
 
 The entry is copied (to a temporary sibling, then renamed, like every store write)
 with its `original.mlir` if it has one; the working finding is left where it is.
@@ -70,10 +70,14 @@ def promote_one(path: Path, corpus: Path, *, run: bool = True) -> Promotion:
         return Promotion(path, False, "it is guarded by the pass (seen only without it): not a defect of IREE")
     if record.minimization is None:
         return Promotion(path, False, f"not minimized: run `fuzzir minimize {path}` first")
-    existing = {e.record.signature: e.path for e in DirectoryStore(corpus).entries_lenient()}
+    entries = DirectoryStore(corpus).entries_lenient()
+    existing = {e.record.signature: e.path for e in entries}
     if record.signature in existing or (corpus / record.signature).exists():
         where = existing.get(record.signature, corpus / record.signature)
         return Promotion(path, False, f"its signature is already in the corpus: {where}")
+    same = next((e.path for e in entries if record.cause and e.record.cause == record.cause), None)
+    if same is not None:  # blamed alike (`fuzzir.blame`): one root cause seen through another program
+        return Promotion(path, False, f"its cause (what it needs, by blame) is already in the corpus: {same}")
     if run:
         rc, last = run_repro(path)
         if rc != 1:
