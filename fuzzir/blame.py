@@ -263,6 +263,7 @@ def blame(subject: Subject, finding: Finding, settings: Settings, *, seed: int =
                      for q in QUESTIONS}
         needs.seconds = round(time.monotonic() - start, 2)
         return needs
+
     def ask(question: str) -> None:
         if question == "constant":
             rewrite = constants_as_arguments(
@@ -272,9 +273,7 @@ def blame(subject: Subject, finding: Finding, settings: Settings, *, seed: int =
                 needs.constant = False
                 needs.why["constant"] = f"{NO_CONSTANT} in the program that shows it"
                 return
-            needs.constant = changed("constant", constants_as_arguments(
-                subject.text, subject.filename, subject.function or "main", subject.inputs, subject.program,
-                timeout=settings.compile_timeout))
+            needs.constant = changed("constant", rewrite)
         elif question == "destination":
             if needs.constant is not True:
                 needs.why["destination"] = "asked only of a finding that needs the constant"
@@ -304,8 +303,8 @@ def blame(subject: Subject, finding: Finding, settings: Settings, *, seed: int =
                 needs.why.setdefault(q, "the blame budget was spent first (--blame-time)")
             break
         except Exception as e:  # noqa: BLE001 - an experiment that breaks leaves its answer unknown
-            first = (str(e).strip().splitlines() or [""])[0][:160]
-            needs.why[question] = f"the experiment failed: {type(e).__name__}: {first}"
+            line = (str(e).strip().splitlines() or [""])[0][:160]
+            needs.why[question] = f"the experiment failed: {type(e).__name__}: {line}"
     needs.seconds = round(time.monotonic() - start, 2)
     return needs
 
