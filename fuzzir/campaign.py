@@ -33,6 +33,7 @@ from fuzzir.judge import CaseResult, Settings, judge_program
 from fuzzir.minimize import minimize_entry
 from fuzzir.persist import KNOWN, NEW, CorpusIndex, store_case
 from fuzzir.pipeline import iree_compiler_version
+from fuzzir.store import DirectoryStore, read_entry
 
 
 def program_seed(campaign_seed: int, index: int) -> int:
@@ -62,6 +63,8 @@ class Stats:
     #: finding name -> whether it needs the constant (None: not established), for blamed findings
     blamed: dict[str, bool | None] = field(default_factory=dict)
     blame_seconds: float = 0.0  # worker time spent blaming
+    #: finding name -> the finding (or 'corpus <entry>') blame showed has the same cause
+    same_cause: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -128,10 +131,29 @@ class Campaign:
         start = time.monotonic()
         try:
             needs = blame_entry(path, budget=self.blame_seconds, settings=self.settings, lock=self.store_lock)
-            self.stats.blamed[path.name] = needs.about_constants()
         except Exception as e:  # noqa: BLE001 - the finding stays as it is, unblamed
             self.stats.minimize_log.append((path.name, {"blame error": str(e).splitlines()[0][:200]}))
-        self.stats.blame_seconds += time.monotonic() - start
+            return
+        finally:
+            self.stats.blame_seconds += time.monotonic() - start
+        self.stats.blamed[path.name] = needs.about_constants()
+        cause = read_entry(path).record.cause
+        known = self.corpus.causes.get(cause)
+        with self.store_lock:
+            if known is not None:  # a new first-sight signature of a cause the corpus holds: not new
+                self.stats.same_cause[path.name] = f"corpus {known}"
+                row = self.stats.by_cause.get(path.name)
+                if row is not None and row["place"] != KNOWN and row["verdict"] in (DEFECT, LATENT):
+                    row["place"] = KNOWN
+                    if row["verdict"] == DEFECT:
+                        self.stats.new_defects -= 1
+                    else:
+                        self.stats.new_latent -= 1
+                return
+            for other in DirectoryStore(self.out).entries_lenient():
+                if other.path.name != path.name and cause and other.record.cause == cause:
+                    self.stats.same_cause[path.name] = other.path.name
+                    break
 
     def _record(self, index: int, case: CaseResult) -> None:
         st = self.stats
@@ -271,6 +293,8 @@ def summary_table(stats: Stats, jobs: int) -> str:
         for sig, c in sorted(rows, key=lambda r: (order[stats.blamed.get(r[0])], r[1]["first"])):
             where = "corpus (known)" if c["place"] == KNOWN else c["path"]
             needed = _NEEDED[stats.blamed[sig]] if sig in stats.blamed else "not blamed"
+            if sig in stats.same_cause:
+                where += f" (same cause as {stats.same_cause[sig]})"
             lines.append(f"  {c['kind']:<19}{sig:<33}{c['hits']:>5}{c['first']:>10.1f}  {needed:<13}{where}")
     guarded = [c for c in stats.by_cause.values() if c["verdict"] == GUARDED]
     if guarded:

@@ -111,9 +111,12 @@ class CorpusIndex:
     def __init__(self, root: Path | None) -> None:
         self.root = root
         self.sizes: dict[str, tuple[int, int]] = {}
+        self.causes: dict[str, str] = {}  # blamed cause (`fuzzir.blame`) -> the entry's signature
         if root is not None:
             for entry in DirectoryStore(root).entries_lenient():
                 self.sizes[entry.record.signature] = entry.record.size
+                if entry.record.cause:
+                    self.causes.setdefault(entry.record.cause, entry.record.signature)
 
     def __contains__(self, signature: str) -> bool:
         return signature in self.sizes
