@@ -5,24 +5,11 @@ program or its cell at a time, recompiles, reruns the cells that showed the symp
 whether the *same symptom* remains (`symptom`: the same kind with the same normalized diagnostic
 or crash site, or wrong values in the same result). YARPGen blames passes by turning them off one
 at a time; hypothesis' explain phase reports what can vary freely; this is the same idea for the
-questions an IREE engineer asks first:
-
-- `constant`: every constant reaching a destination becomes a function argument carrying the
-  same values (`counterfactuals.constants_as_arguments`). True: the symptom goes away, the
-  constant is needed. False: it stays, and the finding is *not about constants*.
-- `destination` (asked when the constant is needed): the destinations get arguments with the same
-  values while the constants stay in the program, returned. True: it needs the constant *in a
-  destination*; False: the constant alone shows it (a typing bug of the constant, say).
-- `init_value`: the constant inits become a fill of zero (and, for splats, of their own value).
-  True: the symptom needs these values (gone with a zero fill); False: any init shows it.
-- `pass`: the other variant of the symptom's cell. True: gone without the decoupling pass (the
-  pass causes it); False: it stays (or, for a symptom seen only without the pass, the pass hides
-  it); `without` says what the pass-less pipeline shows instead.
-- `flags`: the smallest set of the cell's non-default flags it still shows with (greedy drop).
-- `targets`: every target tried on which it shows (run kinds: targets with a device here;
-  compile kinds: every target).
-- `dtype`: the program in the wider type of its class (f16/bf16 -> f32, i8/i16 -> i32). True:
-  gone when widened (this element type is needed).
+questions an IREE engineer asks first: does it need the constant (as arguments with the same
+values), the constant *in a destination* (arguments there, the constant returned instead), this init
+value (a zero fill), the pass (the other variant), which flags (each dropped in turn), which targets
+(every one that can show the kind here), this element type (the wider one of its class)?
+`fuzzir.needs` has the record and what each answer means.
 
 An answer that could not be established is None, with the reason in `why` (a rewrite that does
 not apply, the changed program failing earlier, no oracle able to judge its values, the budget
