@@ -43,6 +43,25 @@ IR_CHECKS: dict[str, tuple[str, str, str, str]] = {
 IR_PATTERNS: dict[str, str] = {kind: check[1] for kind, check in IR_CHECKS.items()}
 
 
+#: A `mutated-constant` finding (results that change between calls, `oracles.run_twice`) needs two
+#: calls in one context, which iree-run-module does not make. On the local drivers it has another
+#: face IREE's tools show in one call: with --module_mode=mmap the module's constants stay in the
+#: read-only file mapping, and a dispatch that writes one faults (checked on 3.13 with IREE's
+#: narrow-N matvec, llvm-cpu and vmvx). A GPU copies constants to device memory: no fault there.
+MUTATED_LOCAL = ("local-task", "local-sync")
+
+
+def _mutated_lines(target: Target) -> list[str]:
+    """The end of a `mutated-constant` reproducer, after its run line (exit status in $rc)."""
+    if target.driver not in MUTATED_LOCAL:
+        return ['echo "cannot show: the results change between calls in one runtime context (meta.json), and '
+                f'iree-run-module makes one call; on {target.name} no constant is mapped read-only"; exit 2']
+    return ['if [ "$rc" -ge 128 ]; then echo "reproduces: iree-run-module faulted (exit status $rc) '
+            'writing the module\'s read-only constant data"; exit 1; fi',
+            'if [ "$rc" -ne 0 ]; then echo "changed: iree-run-module exited $rc"; exit 2; fi',
+            'echo "fixed: the module ran with its constants mapped read-only"; exit 0']
+
+
 def compile_commands(target: Target, variant: str, flags: tuple[str, ...], pass_name: str,
                      src: str, stop_after: str | None) -> list[list[str]]:
     """Deprecated: the chain of `fuzzir.commands` without phase dumps, reading `src`.
@@ -78,6 +97,8 @@ def build(finding: Finding, *, compiles: list[list[str]], inputs: Sequence[np.nd
     if needs_run(o.kind, o.stage):
         run = run_command(TARGETS[o.target], inputs, expected if o.kind == "miscompile" else [],
                           exact=exact, tolerances=tolerances, function=function)
+        if o.kind == "mutated-constant":
+            run.append("--module_mode=mmap")  # see MUTATED_LOCAL
         argvs.append(run)
     copies = " ".join(f'"$HERE/{f}"' for f in cmds.files_read(argvs))
     lines = [
@@ -124,6 +145,8 @@ def build(finding: Finding, *, compiles: list[list[str]], inputs: Sequence[np.nd
         elif o.kind == "timeout":
             lines += ['if [ "$rc" -eq 124 ]; then echo "reproduces: the run took over 300 s"; exit 1; fi',
                       'echo "fixed"; exit 0']
+        elif o.kind == "mutated-constant":
+            lines += _mutated_lines(TARGETS[o.target])
         else:
             lines += ['if [ "$rc" -ne 0 ]; then echo "reproduces: iree-run-module exited $rc"; exit 1; fi',
                       'echo "fixed: the module ran"; exit 0']

@@ -194,6 +194,8 @@ _RESULT_DTYPES = {
     "INT_8": "int8", "INT_16": "int16", "INT_32": "int32", "INT_64": "int64",
 }
 _CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "calls_child.py")
+#: Where the child imports numpy from: it runs without `site` (`calls_child`).
+_NUMPY_HOME = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
 
 
 @dataclass(frozen=True)
@@ -285,11 +287,12 @@ def run_calls(vmfb: str, target: Target, inputs: Sequence[np.ndarray], *, workdi
         array = spec.pop("array", None)
         if array is not None:
             array.tofile(os.path.join(workdir, spec["file"]))
-    request = {"runtime": os.path.dirname(tool_path("iree-run-module")), "module": os.path.abspath(vmfb),
+    request = {"runtime": os.path.dirname(tool_path("iree-run-module")), "paths": [_NUMPY_HOME],
+               "module": os.path.abspath(vmfb),
                "driver": target.driver, "function": function, "calls": calls, "out": workdir, "inputs": specs}
     with open(os.path.join(workdir, "calls.json"), "w") as f:
         json.dump(request, f)
-    res = run_tool([sys.executable, "-I", _CHILD, os.path.join(workdir, "calls.json")],
+    res = run_tool([sys.executable, "-I", "-S", _CHILD, os.path.join(workdir, "calls.json")],
                    timeout=max(0.1, timeout - (time.monotonic() - start)),
                    mem_limit_mb=driver_memory_limit(target.driver), cwd=workdir)
     return _read_calls(res, workdir, calls)

@@ -9,11 +9,14 @@ call is right ([0, 7, -17]) and the second is not.
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import fuzzir
+from fuzzir.cli import main
 from fuzzir.compiler import compile_program
 from fuzzir.oracles.run_twice import CALLS
 from fuzzir.runner import run_calls
@@ -126,3 +129,16 @@ def test_values_the_child_cannot_take_are_refused(tmp_path: Path) -> None:
     res = run_calls(str(tmp_path / "missing.vmfb"), TARGETS["llvm-cpu"],
                     [np.int32(1), np.array(["x"], dtype=np.object_)], workdir=str(tmp_path), calls=CALLS)
     assert res.status == "error" and not res.calls and res.error.startswith("argument 1 has element type object")
+
+
+def test_the_finding_is_stored_and_its_repro_reproduces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """repro.sh shows it with IREE's tools alone: iree-run-module --module_mode=mmap faults on the write."""
+    src = tmp_path / "matvec.mlir"
+    src.write_text(NARROW_N_MATVEC)
+    assert main(["check", str(src), "--targets", "llvm-cpu", "--no-blame", "--out", str(tmp_path / "found")]) == 1
+    (entry,) = (tmp_path / "found").glob("mutated-constant-*")
+    proc = subprocess.run(["bash", str(entry / "repro.sh")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "reproduces: iree-run-module faulted" in proc.stdout
+    assert main(["export", str(entry), "--format", "lit"]) == 2  # one call through a pipe cannot show it
+    assert "cannot be shown by a lit test" in capsys.readouterr().err
