@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from fuzzir.dtypes import numpy_dtype
+from fuzzir.dtypes import RAW_TYPES, mlir_name, numpy_dtype, value_dtype
 from fuzzir.pipeline import DETACH_PASS, ablated_pipeline, iree_opt_accepts
 from fuzzir.targets import Target
 
@@ -98,19 +98,40 @@ def compile_steps(target: Target, variant: str, flags: Sequence[str] = (), *,
     return list(iter_compile_steps(target, variant, flags, pass_name=pass_name, dump_phases=dump_phases))
 
 
-def bf16_shape(type_text: str | None) -> tuple[int, ...] | None:
-    """The shape of a `tensor<...xbf16>` type text; None for any other type."""
-    if not type_text or not type_text.startswith("tensor<") or not type_text.endswith("bf16>"):
+def _raw_element(type_text: str | None) -> str | None:
+    """The element type of a `tensor<...>` type text when its values travel raw (`RAW_TYPES`), else None."""
+    if not type_text or not type_text.startswith("tensor<") or not type_text.endswith(">"):
         return None
-    dims = type_text[len("tensor<"):-len("bf16>")]
+    inner = type_text[len("tensor<"):-1]
+    for raw in RAW_TYPES:
+        if inner == raw or inner.endswith("x" + raw):
+            return raw
+    return None
+
+
+def raw_shape(type_text: str | None) -> tuple[int, ...] | None:
+    """The shape of a `tensor<...>` type text whose values travel raw (bf16, f8, complex); None otherwise."""
+    raw = _raw_element(type_text)
+    if raw is None or type_text is None:
+        return None
+    dims = type_text[len("tensor<"):-1 - len(raw)]
     parts = dims.split("x")[:-1] if dims else []
     if not all(p.isdigit() for p in parts):
         return None
     return tuple(int(p) for p in parts)
 
 
-def _is_bf16(array: np.ndarray) -> bool:
-    return np.asarray(array).dtype.name == "bfloat16"
+def raw_dtype(type_text: str) -> np.dtype:
+    """The numpy dtype of a raw result file's elements (`raw_shape` is not None for `type_text`)."""
+    raw = _raw_element(type_text)
+    assert raw is not None, type_text
+    return value_dtype(raw)
+
+
+def _is_raw(array: np.ndarray) -> str | None:
+    """The MLIR element type of an array whose values travel raw (bf16, f8, complex), else None."""
+    name = mlir_name(np.asarray(array).dtype)
+    return name if name in RAW_TYPES else None
 
 
 def _raw_type(stem: str, array: np.ndarray) -> str | None:
@@ -120,8 +141,8 @@ def _raw_type(stem: str, array: np.ndarray) -> str | None:
     `--expected_output` then fails on the element type alone against an `i32` result, whatever
     the values (checked with 3.13): expected integers go raw, typed as the result is."""
     a = np.asarray(array)
-    if _is_bf16(a):
-        return "bf16"
+    if _is_raw(a):
+        return _is_raw(a)
     if stem == "expected" and a.dtype.kind == "i":
         return f"i{a.dtype.itemsize * 8}"
     return None
@@ -194,10 +215,10 @@ def run_step(target: Target, inputs: Sequence[np.ndarray], *, module: str = MODU
 
 
 def output_files(result_types: Sequence[str | None]) -> list[tuple[str, tuple[int, ...] | None]]:
-    """(file name, bf16 shape or None) of each result: bf16 results cannot be written as .npy."""
+    """(file name, raw shape or None) of each result: bf16, f8 and complex results cannot be written as .npy."""
     out: list[tuple[str, tuple[int, ...] | None]] = []
     for k, t in enumerate(result_types):
-        shape = bf16_shape(t)
+        shape = raw_shape(t)
         out.append((f"output{k}.bin" if shape is not None else f"output{k}.npy", shape))
     return out
 

@@ -3,6 +3,11 @@
 Every module that maps MLIR element types to numpy (the model, the emitter, the
 exports, the IR checks) reads it here, so a new type is added in one place.
 `bf16` has no numpy dtype of its own; `ml_dtypes` provides one when installed.
+
+`VALUE_TYPES` adds the types fuzzir passes, reads back and compares in programs it did
+not write, but never generates or models: the f8 formats IREE's own tests use (through
+`ml_dtypes`) and complex numbers. iree-run-module has no `.npy` form for them (nor for
+bf16): their values travel as raw little-endian `.bin` files (`RAW_TYPES`).
 """
 
 from __future__ import annotations
@@ -38,9 +43,18 @@ ELEMENT_TYPES: dict[str, ElementType] = {
         ElementType("i1", "bool", 1, "uint8"),
     )
 }
+#: Element types of values fuzzir passes and compares but does not generate: MLIR name -> numpy dtype name
+#: (the f8 ones from `ml_dtypes`).
+VALUE_TYPES: dict[str, str] = {
+    "f8E4M3FNUZ": "float8_e4m3fnuz", "f8E5M2FNUZ": "float8_e5m2fnuz", "f8E4M3FN": "float8_e4m3fn",
+    "f8E5M2": "float8_e5m2", "complex<f32>": "complex64", "complex<f64>": "complex128",
+}
+#: Element types whose values go to and from iree-run-module as raw `.bin` files (it writes no `.npy` of them).
+RAW_TYPES = ("bf16", *VALUE_TYPES)
 #: numpy dtype name -> MLIR element type (unsigned arrays print as their signless width).
 FROM_NUMPY: dict[str, str] = {
     **{t.numpy: t.name for t in ELEMENT_TYPES.values() if t.numpy},
+    **{numpy: name for name, numpy in VALUE_TYPES.items()},
     "uint8": "i8", "uint16": "i16", "uint32": "i32", "uint64": "i64",
 }
 
@@ -54,6 +68,18 @@ def numpy_dtype(name: str) -> np.dtype:
         return np.dtype(ml_dtypes.bfloat16)
     assert t.numpy is not None
     return np.dtype(t.numpy)
+
+
+def value_dtype(name: str) -> np.dtype:
+    """The numpy dtype of an element type fuzzir passes or reads back (`ELEMENT_TYPES` and `VALUE_TYPES`)."""
+    if name in ELEMENT_TYPES:
+        return numpy_dtype(name)
+    numpy = VALUE_TYPES[name]
+    if numpy.startswith("float8"):
+        import ml_dtypes
+
+        return np.dtype(getattr(ml_dtypes, numpy))
+    return np.dtype(numpy)
 
 
 def element_bytes(name: str) -> int | None:

@@ -86,7 +86,8 @@ def _structured(name: str) -> bool:
 
 def _named(name: str) -> bool:
     return _structured(name) and name != "linalg.generic"
-_GENERALIZE = "builtin.module(func.func(linalg-generalize-named-ops))"
+_GENERALIZE = "builtin.module({kind}(linalg-generalize-named-ops))"
+_FUNCS = ("func.func", "util.func")
 _TAG = "fuzzir.position"  # marks a named op in the clone that is generalized
 _ITERATORS = {
     "#linalg.iterator_type<parallel>": "parallel",
@@ -201,7 +202,8 @@ def _mlir_error(e: Exception, filename: str, what: str) -> ParseError:
 
 
 def _find_main(state: _State, module: object) -> object:
-    """The `func.func @main` with a body; other top-level ops must be globals or declarations."""
+    """The `@main` with a body (`func.func`, or `util.func` as IREE's input phase writes it); other
+    top-level ops must be globals or declarations."""
     ir = state.ir
     main = None
     others = []
@@ -209,7 +211,7 @@ def _find_main(state: _State, module: object) -> object:
         name = op.operation.name
         if name == "util.global":
             state.globals[ir.StringAttr(op.attributes["sym_name"]).value] = op
-        elif name == "func.func":
+        elif name in _FUNCS:
             sym = ir.StringAttr(op.attributes["sym_name"]).value
             if sym == "main":
                 main = op
@@ -244,7 +246,7 @@ def _generalized_named_ops(state: _State, module: object, ctx: object) -> dict[i
     state.keep.append(clone)  # the generic ops returned die with the clone
     main = next(
         op for op in clone.regions[0].blocks[0].operations
-        if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == "main"
+        if op.operation.name in _FUNCS and ir.StringAttr(op.attributes["sym_name"]).value == "main"
     )
     ops = list(main.regions[0].blocks[0].operations)
     i64 = ir.IntegerType.get_signless(64)
@@ -258,7 +260,7 @@ def _generalized_named_ops(state: _State, module: object, ctx: object) -> dict[i
             "util.optimization_barrier", results=[v.type for v in named], operands=named
         )
     try:
-        PassManager.parse(_GENERALIZE, context=ctx).run(clone)
+        PassManager.parse(_GENERALIZE.format(kind=main.operation.name), context=ctx).run(clone)
     except ir.MLIRError as e:
         raise _mlir_error(e, state.filename, "cannot generalize named ops") from None
     found: dict[int, object] = {}
@@ -317,7 +319,11 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             state.ops.append(_linalg(state, op, generic))
             for k, v in enumerate(op.results):
                 state.values[v] = Ref("op", len(state.ops) - 1, k)
-        elif name == "func.return":
+        elif name == "tensor.cast":  # the same values under another type (a dynamic one cast back)
+            if op.operands[0] not in state.values:
+                raise state.error(op, "tensor.cast of a value that is not a tensor the model knows")
+            state.values[op.results[0]] = state.values[op.operands[0]]
+        elif name in ("func.return", "util.return"):
             results = tuple(_ref(state, op, v, "func.return operand") for v in op.operands)
             if any(r.kind == "arg" and any(a == r.index for a, _ in state.dynamic) for r in results):
                 raise state.error(op, "@main returns a dynamic-shaped argument; only static results are modelled")
@@ -401,10 +407,10 @@ def _attr_head(attr: object) -> str:
 def _constant(state: _State, op: object) -> None:
     """A tensor constant becomes a SPLAT or DENSE literal; a scalar is kept for fills and bodies."""
     ir = state.ir
-    attr = op.attributes["value"]
     rtype = op.result.type
     if isinstance(rtype, ir.ShapedType):
-        t = _tensor_type(state, op, rtype, "arith.constant")
+        t = _tensor_type(state, op, rtype, "arith.constant")  # before the value: the bindings read no complex
+        attr = op.attributes["value"]
         data, splat = _dense_data(state, op, attr, t, "arith.constant")
         if resource_name(attr) is not None:
             kind = LiteralKind.RESOURCE
@@ -412,7 +418,9 @@ def _constant(state: _State, op: object) -> None:
             kind = LiteralKind.SPLAT if splat else LiteralKind.DENSE
         state.add_literal(op.result, Literal(kind, t, data))
         return
-    scalar = _scalar_value(state, attr)
+    if str(rtype) not in BODY_DTYPES:
+        return  # a scalar the model has no type for: an error where it is used
+    scalar = _scalar_value(state, op.attributes["value"])
     if scalar is not None:
         state.scalars[op.result] = scalar
 

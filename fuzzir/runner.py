@@ -166,10 +166,8 @@ def run_module(
                 result.outputs.append(cmds.read_scalar(np.load(path), t))
             elif bf16 is None:
                 result.outputs.append(np.load(path))
-            else:
-                import ml_dtypes
-
-                raw = np.fromfile(path, dtype=ml_dtypes.bfloat16)
+            else:  # bf16, f8, complex: raw little-endian elements
+                raw = np.fromfile(path, dtype=cmds.raw_dtype(t))
                 result.outputs.append(raw.reshape(bf16))
     except (OSError, ValueError, ImportError) as exc:
         result.status = "error"

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fuzzir.dtypes import ELEMENT_TYPES, numpy_dtype
+from fuzzir.dtypes import ELEMENT_TYPES, VALUE_TYPES, numpy_dtype, value_dtype
 from fuzzir.mlir_walk import file_loc, module_globals, walk_ops
 
 __all__ = ["DEFAULT_DIM", "SCALAR_TYPES", "Arg", "Producer", "Source", "SourceError", "SourceOp", "destinations",
@@ -276,8 +276,18 @@ def _arg(ir: object, t: object, index: int, dims: dict[tuple[int, int], int] | N
     dtype = str(t.element_type)
     sizes = _dims_for(index, t.rank, dims or {}, default)
     shape = tuple(int(s) if t.is_dynamic_dim(d) else int(t.shape[d]) for d, s in enumerate(sizes))
-    problem = _bf16_problem(dtype) if dtype in ELEMENT_TYPES else f"element type {dtype} has no numpy form in fuzzir"
+    problem = (_bf16_problem(dtype) if dtype in ELEMENT_TYPES else _value_type_problem(dtype) if dtype in VALUE_TYPES
+               else f"element type {dtype} has no numpy form in fuzzir")
     return Arg(text, shape, dtype, problem)
+
+
+def _value_type_problem(dtype: str) -> str:
+    """Why tensors of an f8 or complex element type cannot be passed or read ("" when they can)."""
+    try:
+        value_dtype(dtype)
+    except (ImportError, AttributeError):
+        return f"{dtype} needs ml_dtypes"
+    return ""
 
 
 def _bf16_problem(dtype: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fuzzir.dtypes import numpy_dtype
+from fuzzir.dtypes import numpy_dtype, value_dtype
 from fuzzir.source import Arg, Source
 
 from .lowering import Lowered
@@ -47,11 +47,13 @@ def _bounds(source: Source, r: int, facts: Facts | None) -> list[float]:
 
 
 def _index_values(rng: np.random.Generator, shape: tuple[int, ...], spec: IndexSpec, dtype: str) -> np.ndarray | None:
-    """Unique in-bounds rows of scatter indices (the last dimension is the index depth), or None."""
-    rows = int(np.prod(shape[:-1], dtype=np.int64)) if len(shape) > 1 else 1
+    """Unique in-bounds rows of scatter or gather indices (the last dimension is the index depth,
+    or left out when the depth is 1), or None."""
     sizes = [h + 1 for h in spec.highs]
-    if len(sizes) != (shape[-1] if shape else 1) or rows > int(np.prod(sizes, dtype=np.int64)):
+    total = int(np.prod(shape, dtype=np.int64))
+    if not sizes or total % len(sizes) or total // len(sizes) > int(np.prod(sizes, dtype=np.int64)):
         return None
+    rows = total // len(sizes)
     flat = rng.choice(int(np.prod(sizes, dtype=np.int64)), size=rows, replace=False)
     cols = np.stack(np.unravel_index(flat, sizes), axis=-1) if sizes else np.zeros((rows, 0))
     return cols.reshape(shape).astype(numpy_dtype(dtype))
@@ -59,7 +61,7 @@ def _index_values(rng: np.random.Generator, shape: tuple[int, ...], spec: IndexS
 
 def _typed(x: np.ndarray, a: Arg) -> np.ndarray | np.generic:
     """`x` as the argument's value: an array of its element type, or a numpy scalar for a scalar argument."""
-    dtype = np.dtype(np.int64) if a.dtype == "index" else numpy_dtype(a.dtype)
+    dtype = np.dtype(np.int64) if a.dtype == "index" else value_dtype(a.dtype)
     x = np.asarray(x).astype(dtype).reshape(a.shape)
     return x[()] if a.scalar else x
 
@@ -94,6 +96,8 @@ def draw_any_inputs(source: Source, lowered: Lowered,
             x = rng.integers(lo, hi + 1, size=a.shape)
         elif a.dtype == "i1":
             x = rng.integers(0, 2, size=a.shape).astype(bool)
+        elif a.dtype.startswith("complex"):  # small integers in both parts
+            x = rng.integers(-r, r + 1, size=a.shape) + 1j * rng.integers(-r, r + 1, size=a.shape)
         else:
             x = rng.integers(-r, r + 1, size=a.shape)
         inputs.append(_typed(x, a))

@@ -8,6 +8,8 @@ replaced by a new trailing argument of the entry function; the caller passes the
 constant's value there. The rewritten program computes the same function, but
 IREE can no longer treat those values as constants: no decoupling, no inlining
 into dispatches, no copy-on-write. Mutable globals are left alone (not constants).
+`util.unfoldable_constant` and `flow.tensor.dynamic_constant` (the forms IREE's own tests
+use) are constants here too, and calls are inlined first, so a helper's constant counts.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fuzzir.dtypes import ELEMENT_TYPES, numpy_dtype
-from fuzzir.mlir_walk import module_globals
+from fuzzir.mlir_walk import OPAQUE_CONSTANTS, inline_text, module_globals
 from fuzzir.source import destinations, resource_array, resource_name
 
 from .lowering import entry_function
@@ -49,7 +51,7 @@ def _source_op(ir: object, value: object, globals_: dict[str, object]) -> object
         name = owner.operation.name
         if name in _MOVES:
             value = owner.operands[0]
-        elif name == "arith.constant":
+        elif name in ("arith.constant", *OPAQUE_CONSTANTS):
             return owner if isinstance(owner.results[0].type, ir.RankedTensorType) else None
         elif name == "util.global.load":
             glob = globals_.get(ir.FlatSymbolRefAttr(owner.attributes["global"]).value)
@@ -62,6 +64,8 @@ def _source_op(ir: object, value: object, globals_: dict[str, object]) -> object
 
 def _value(ir: object, attr: object, t: object, text: str) -> np.ndarray | None:
     rt = ir.RankedTensorType(t)
+    if not rt.has_static_shape and isinstance(attr, ir.DenseElementsAttr):
+        rt = ir.RankedTensorType(attr.type)  # a dynamic constant: its value has the attribute's shape
     dtype, shape = str(rt.element_type), tuple(int(d) for d in rt.shape)
     if dtype not in ELEMENT_TYPES or not rt.has_static_shape:
         return None
@@ -88,6 +92,9 @@ def constants_to_args(text: str, function: str) -> Rewritten:
     """`text` (input-phase IR) with the constants that reach a destination turned into arguments."""
     from iree.compiler import ir
 
+    text, why = inline_text(text, function)  # a constant in a private helper reaches a destination too
+    if why:
+        return Rewritten(problem=f"the input-phase IR could not be inlined: {why}")
     with ir.Context():
         try:
             module = ir.Module.parse(text)
@@ -106,7 +113,7 @@ def constants_to_args(text: str, function: str) -> Rewritten:
             return Rewritten(problem=NO_CONSTANT)
         values, names = [], []
         for op in found:
-            if op.operation.name == "arith.constant":
+            if op.operation.name != "util.global.load":
                 attr, what = op.attributes["value"], _where(ir, op)
             else:
                 sym = ir.FlatSymbolRefAttr(op.attributes["global"]).value

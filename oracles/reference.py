@@ -432,6 +432,15 @@ def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
         return Expectation(outputs, tols, False)
 
 
+def _is_float(dtype: np.dtype) -> bool:
+    """numpy's floats, and ml_dtypes' (bf16, the f8 formats), which numpy does not call floating."""
+    return bool(np.issubdtype(dtype, np.floating)) or dtype.name.startswith(("bfloat16", "float8"))
+
+
+def _same_floats(e64: np.ndarray, a64: np.ndarray) -> np.ndarray:
+    return (e64 == a64) | (np.isnan(e64) & np.isnan(a64))
+
+
 def compare(expected: np.ndarray, actual: np.ndarray, tolerance: np.ndarray | None) -> str | None:
     """None when `actual` is right, else a one-line description of the first mismatch."""
     if tuple(expected.shape) != tuple(actual.shape):
@@ -439,13 +448,16 @@ def compare(expected: np.ndarray, actual: np.ndarray, tolerance: np.ndarray | No
     e = np.asarray(expected)
     a = np.asarray(actual)
     if tolerance is None:
-        if np.issubdtype(e.dtype, np.floating) or e.dtype == np.dtype(ml_dtypes.bfloat16):
-            e64, a64 = e.astype(np.float64), a.astype(np.float64)
-            bad = ~((e64 == a64) | (np.isnan(e64) & np.isnan(a64)))
+        if np.iscomplexobj(e) or np.iscomplexobj(a):  # each part as a float: -0.0 == 0.0, NaN == NaN
+            e128, a128 = e.astype(np.complex128), a.astype(np.complex128)
+            bad = ~(_same_floats(e128.real, a128.real) & _same_floats(e128.imag, a128.imag))
+        elif _is_float(e.dtype):
+            bad = ~_same_floats(e.astype(np.float64), a.astype(np.float64))
         else:
             bad = e != a.astype(e.dtype)
     else:
-        e64, a64 = e.astype(np.float64), a.astype(np.float64)
+        wide = np.complex128 if np.iscomplexobj(e) or np.iscomplexobj(a) else np.float64
+        e64, a64 = e.astype(wide), a.astype(wide)
         both_nan = np.isnan(e64) & np.isnan(a64)
         same_inf = np.isinf(e64) & (e64 == a64)
         with np.errstate(invalid="ignore"):

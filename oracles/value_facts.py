@@ -35,17 +35,23 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from fuzzir.mlir_walk import inline_text, literal_elements
 from fuzzir.source import resource_array, resource_name
 
 from .index_ranges import Form, const_int, index_positions, intersect
 from .lowering import parse_lowered
 
-FLOAT_LIMIT = {"f64": 2.0**53, "f32": 2.0**24, "f16": 2.0**11, "bf16": 2.0**8}
+#: Integers up to 2^(mantissa bits + 1) are exact: every float type fuzzir reads, f8 included, and each part
+#: of a complex number.
+FLOAT_LIMIT = {"f64": 2.0**53, "f32": 2.0**24, "f16": 2.0**11, "bf16": 2.0**8, "f8E4M3FN": 2.0**4,
+               "f8E4M3FNUZ": 2.0**4, "f8E5M2": 2.0**3, "f8E5M2FNUZ": 2.0**3, "complex<f32>": 2.0**24,
+               "complex<f64>": 2.0**53}
 INT_BITS = {"i1": 1, "i8": 8, "i16": 16, "i32": 32, "i64": 64, "index": 64}
 _ROUNDING = ("arith.divf", "arith.remf")  # exact inputs, rounded result
 _SAME = ("math.floor", "math.ceil", "math.round", "math.roundeven", "math.trunc", "arith.negf",
          "math.absf", "math.absi", "arith.extf", "arith.truncf", "arith.extsi", "arith.trunci",
-         "arith.index_cast", "arith.index_castui", "arith.fptosi", "arith.sitofp")
+         "arith.index_cast", "arith.index_castui", "arith.fptosi", "arith.sitofp", "complex.neg", "complex.conj",
+         "complex.re", "complex.im")
 _MAX = ("arith.maximumf", "arith.minimumf", "arith.maxnumf", "arith.minnumf", "arith.maxsi",
         "arith.minsi", "arith.select")
 _BITS = ("arith.andi", "arith.ori", "arith.xori", "arith.maxui", "arith.minui", "arith.uitofp",
@@ -53,7 +59,7 @@ _BITS = ("arith.andi", "arith.ori", "arith.xori", "arith.maxui", "arith.minui", 
 _MOVES = ("tensor.expand_shape", "tensor.collapse_shape", "tensor.cast", "tensor.reshape",
           "tensor.extract_slice", "tensor.extract", "tensor.splat", "tensor.from_elements",
           "tensor.concat", "tensor.insert", "tensor.insert_slice", "util.optimization_barrier",
-          "linalg.fill")
+          "linalg.fill", "flow.tensor.tie_shape")
 _REDUCTION_STEPS = 1 << 16
 UNINIT = "it reads an uninitialized tensor.empty"
 
@@ -66,13 +72,16 @@ class V:
     integral: bool = True
     why: str = ""  # non-empty: exactness is not established, and why
     args: frozenset[int] = frozenset()  # entry arguments the value depends on
+    nonzero: bool = False  # no element is zero (a constant divisor, and what keeps its value)
 
 
-def join(vs: list[V], bound: float | None = None, why: str = "") -> V:
+def join(vs: list[V], bound: float | None = None, why: str = "", *, one_of: bool = False) -> V:
+    """What is known of a value computed from `vs`; `one_of`: each element is an element of one of
+    `vs` (a select, max, a move), so it is non-zero where all of them are."""
     reasons = [why] + [v.why for v in vs]
     return V(max((v.bound for v in vs), default=0.0) if bound is None else bound,
              all(v.integral for v in vs), next((r for r in reasons if r), ""),
-             frozenset().union(*(v.args for v in vs)))
+             frozenset().union(*(v.args for v in vs)), one_of and bool(vs) and all(v.nonzero for v in vs))
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,9 @@ def _fit(v: V, etype: str) -> V:
             return replace(v, why=f"its values may exceed {FLOAT_LIMIT[etype]:.0f}, beyond exact {etype} integers")
         return v
     if etype in INT_BITS:
-        return replace(v, bound=min(v.bound, 2.0 ** (INT_BITS[etype] - (etype != "i1"))))
+        limit = 2.0 ** (INT_BITS[etype] - (etype != "i1"))
+        # A value that may wrap may wrap to zero.
+        return replace(v, bound=min(v.bound, limit), nonzero=v.nonzero and v.bound < limit)
     return replace(v, why=f"element type {etype} is not analysed")
 
 
@@ -130,6 +141,7 @@ class _Walk:
         self.forms: dict[object, Form] = {}  # values that are an invertible function of one argument
         self.ranges: dict[int, tuple[int, int]] = {}  # argument -> the values that keep its indices in bounds
         self.range_uses: dict[int, list[str]] = {}
+        self.extents: dict[int, int] = {}  # loop extents of the linalg op whose body is walked
 
     # ------------------------------------------------------------------ values
     def get(self, value: object) -> V:
@@ -143,7 +155,10 @@ class _Walk:
         if isinstance(attr, (ir.FloatAttr, ir.IntegerAttr, ir.BoolAttr)):
             data = np.asarray([float(attr.value)], dtype=np.float64)
         elif isinstance(attr, ir.DenseElementsAttr):
-            data = np.asarray(np.array(attr), dtype=np.float64)
+            try:
+                data = np.asarray(np.array(attr), dtype=np.float64)
+            except (TypeError, ValueError):  # element types the bindings do not read (f8)
+                return V(why=f"the value of constant {str(attr)[:40]} cannot be read", bound=math.inf)
         elif resource_name(attr) is not None:
             rt = ir.RankedTensorType(t)
             arr = resource_array(self.text, resource_name(attr) or "", _etype(t), tuple(int(d) for d in rt.shape))
@@ -152,9 +167,23 @@ class _Walk:
             data = np.asarray(arr, dtype=np.float64)
         else:
             return V(why=f"constant {str(attr)[:40]} is not analysed", bound=math.inf)
-        finite = bool(np.all(np.isfinite(data)))
-        return V(float(np.max(np.abs(data))) if data.size and finite else (0.0 if finite else math.inf),
-                 finite and bool(np.all(np.floor(data) == data)))
+        return _data_value(data)
+
+    def constant_value(self, op: object) -> V:
+        """What is known of a constant op's value (a complex one read from its literal: `complex_elements`)."""
+        try:
+            attr = op.attributes["value"]
+            v = self.attr_value(attr, attr.type if op.operation.name == "flow.tensor.dynamic_constant"
+                                else op.results[0].type)
+        except TypeError:
+            v = V(why="unread", bound=math.inf)
+        if v.why:  # what the bindings cannot read (complex, f8), read from the printed literal
+            data = literal_elements(op)
+            if data is None:
+                return replace(v, why=v.why if v.why != "unread" else
+                               f"the value of {op.operation.name}{self.where(op)} cannot be read")
+            return _data_value(np.concatenate([np.ravel(np.real(data)), np.ravel(np.imag(data))]))
+        return v
 
     # ------------------------------------------------------------------ ops
     def run(self, entry: object) -> list[V]:
@@ -211,11 +240,17 @@ class _Walk:
         elif name in _SAME:
             self.set(op, [operands[0]] * len(op.results))
         elif name in _MAX:
-            self.set(op, [join(operands[1:] if name == "arith.select" else operands, why=operands[0].why)])
-        elif name in ("arith.addf", "arith.addi", "arith.subf", "arith.subi"):
+            self.set(op, [join(operands[1:] if name == "arith.select" else operands, why=operands[0].why,
+                               one_of=True)])
+        elif name == "complex.create":
+            self.set(op, [join(operands)])
+        elif name == "complex.mul":  # each part: a sum of two products
+            self.set(op, [join(operands, bound=2 * operands[0].bound * operands[1].bound)])
+        elif name in ("arith.addf", "arith.addi", "arith.subf", "arith.subi", "complex.add", "complex.sub"):
             self.set(op, [join(operands, bound=operands[0].bound + operands[1].bound)])
-        elif name in ("arith.mulf", "arith.muli"):
-            self.set(op, [join(operands, bound=operands[0].bound * operands[1].bound)])
+        elif name in ("arith.mulf", "arith.muli"):  # non-zero times non-zero, unless it wraps (`_fit`)
+            product = join(operands, bound=operands[0].bound * operands[1].bound)
+            self.set(op, [replace(product, nonzero=operands[0].nonzero and operands[1].nonzero)])
         elif name == "math.fma":
             self.set(op, [join(operands, bound=operands[0].bound * operands[1].bound + operands[2].bound)])
         elif name in ("arith.cmpf", "arith.cmpi"):
@@ -228,7 +263,7 @@ class _Walk:
             self.set(op, [self._int_division(op, operands)])
         elif name in _MOVES:
             self._move(op, operands)
-        elif name in ("linalg.index", "tensor.dim"):
+        elif name == "tensor.dim":
             self.set(op, [V(2.0**31)])
         else:
             self._unknown(op, operands, f"{name} rounds its result" if name in _ROUNDING or name.startswith(
@@ -307,9 +342,18 @@ class _Walk:
         self.set(op, [join(operands, bound=math.inf, why=why)] * len(op.results))
 
     def _int_division(self, op: object, operands: list[V]) -> V:
-        divisor = op.operands[1].owner
-        if not isinstance(divisor, self.ir.Block) and divisor.operation.name == "arith.constant":
-            attr = divisor.attributes["value"]
+        """A quotient or remainder, where the divisor is provably non-zero (and a signed division
+        cannot be INT_MIN / -1: its dividend's bound stays below 2^(bits-1)); else undefined for
+        some inputs, which are never run."""
+        dividend, divisor = operands[0], operands[1]
+        bits = INT_BITS.get(_etype(op.operands[0].type), 64)
+        signed = op.operation.name in ("arith.divsi", "arith.remsi", "arith.floordivsi", "arith.ceildivsi")
+        if divisor.nonzero and not divisor.why and (not signed or dividend.bound < 2.0 ** (bits - 1)):
+            remainder = op.operation.name.startswith("arith.rem")
+            return join(operands, bound=min(dividend.bound, divisor.bound) if remainder else dividend.bound)
+        const = op.operands[1].owner
+        if not isinstance(const, self.ir.Block) and const.operation.name == "arith.constant":
+            attr = const.attributes["value"]
             ok = isinstance(attr, self.ir.IntegerAttr) and attr.value not in (0, -1)
             if ok:
                 return join(operands, bound=operands[0].bound)
@@ -327,7 +371,7 @@ class _Walk:
             data = [operands[0]]
         if name == "linalg.fill":
             data = [operands[0]]
-        self.set(op, [join(data)] * len(op.results))
+        self.set(op, [join(data, one_of=True)] * len(op.results))
 
     def _covers(self, op: object) -> bool:
         """Whether an insert_slice writes its whole (static) destination."""
@@ -335,7 +379,12 @@ class _Walk:
         return str(src) == str(dst)
 
     def _arith_constant(self, op: object, operands: list[V]) -> None:
-        self.set(op, [self.attr_value(op.attributes["value"], op.results[0].type)])
+        self.set(op, [self.constant_value(op)])
+
+    # A constant the compiler must not fold is a constant all the same: its value is known.
+    _util_unfoldable_constant = _arith_constant
+    _flow_tensor_dynamic_constant = _arith_constant
+    _complex_constant = _arith_constant
 
     def _tensor_empty(self, op: object, operands: list[V]) -> None:
         self.set(op, [V(why=UNINIT)])
@@ -369,6 +418,7 @@ class _Walk:
         block = op.regions[0].blocks[0]
         out_args = list(block.arguments)[len(ins):]
         reads = [len(list(a.uses)) > 0 for a in out_args]
+        self.extents = self._loop_extents(op)
         steps = self._reduction_steps(op)
         if isinstance(steps, str):
             self.set(op, [V(why=steps, bound=math.inf)] * n_out)
@@ -400,6 +450,19 @@ class _Walk:
             deltas, acc = step, new
         return acc
 
+    def _loop_extents(self, op: object) -> dict[int, int]:
+        """The static extent of each loop of a linalg op, from the operand dims a loop indexes alone."""
+        ir = self.ir
+        extent: dict[int, int] = {}
+        for amap, x in zip(op.attributes["indexing_maps"], op.operands, strict=True):
+            t = x.type
+            if not isinstance(t, ir.RankedTensorType):
+                continue
+            for k, e in enumerate(ir.AffineMapAttr(amap).value.results):
+                if isinstance(e, ir.AffineDimExpr) and not t.is_dynamic_dim(k):
+                    extent.setdefault(e.position, int(t.shape[k]))
+        return extent
+
     def _reduction_steps(self, op: object) -> int | str:
         """Points of the reduction loops (1 without reductions), or why they cannot be counted."""
         ir = self.ir
@@ -420,36 +483,161 @@ class _Walk:
         steps = int(np.prod([extent[d] for d in red], dtype=np.int64))
         return steps if steps <= _REDUCTION_STEPS * 256 else "a reduction is too long to bound"
 
-    def _iree_linalg_ext_scatter(self, op: object, operands: list[V]) -> None:
-        ir = self.ir
-        updates, indices, original = operands[0], operands[1], operands[2]
-        utype, itype, otype = (ir.RankedTensorType(x.type) for x in list(op.operands)[:3])
+    def _slice_highs(self, op: object, big: object, small: object) -> tuple[list[int], list[int], int]:
+        """Per index column of a scatter (into `big` from `small`) or gather (from `big` into `small`):
+        the largest valid index and the slice's extent along that dimension; and the batch rank.
+
+        As IREE defines them: the index depth is the dimension map's size, a slice covers the
+        last `big.rank - depth` dimensions of `big`, and the leading dimensions of `small` (and
+        of the indices, whose depth dimension may be left out when it is 1) are the batch."""
         dim_map = [int(d) for d in op.attributes["dimension_map"]]
-        batch = itype.rank - 1
-        slice_rank = utype.rank - batch
-        highs = []
+        depth = len(dim_map)
+        slice_rank = big.rank - depth
+        batch = small.rank - slice_rank
+        highs, extents = [], []
         for d in dim_map:
-            k = d - (otype.rank - slice_rank)
-            extent = int(utype.shape[batch + k]) if k >= 0 else 1
-            highs.append(int(otype.shape[d]) - extent)
+            k = d - depth
+            extent = int(small.shape[batch + k]) if k >= 0 else 1
+            highs.append(int(big.shape[d]) - extent)
+            extents.append(extent)
+        return highs, extents, batch
+
+    def constant_data(self, value: object) -> np.ndarray | None:
+        """The elements of `value` when it is a constant (through barriers and casts), else None."""
+        ir = self.ir
+        for _ in range(16):
+            owner = value.owner
+            if isinstance(owner, ir.Block):
+                return None
+            name = owner.operation.name
+            if name in ("util.optimization_barrier", "tensor.cast", "flow.tensor.tie_shape"):
+                value = owner.operands[0]
+                continue
+            if name not in ("arith.constant", "util.unfoldable_constant", "flow.tensor.dynamic_constant"):
+                return None
+            attr = owner.attributes["value"]
+            if not isinstance(attr, ir.DenseElementsAttr) or not ir.ShapedType(attr.type).has_static_shape:
+                return None
+            shape = tuple(int(d) for d in ir.ShapedType(attr.type).shape)
+            try:
+                if attr.is_splat:
+                    return np.full(shape, int(attr.get_splat_value().value), dtype=np.int64)
+                return np.asarray(np.array(attr), dtype=np.int64).reshape(shape)
+            except (TypeError, ValueError):
+                return None
+        return None
+
+    def _index_rows(self, op: object, indices: object, highs: list[int], extents: list[int]) -> tuple[str, bool]:
+        """For constant indices: (why they are undefined, "" when in bounds; whether two slices overlap).
+        Indices computed in the program are taken as the program gives them, as `tensor.extract`'s are."""
+        data = self.constant_data(indices)
+        if data is None:
+            return "", True
+        depth = len(highs)
+        rows = data.reshape(-1, depth) if depth else np.zeros((max(1, data.size), 0), np.int64)
+        out = (rows < 0) | (rows > np.asarray(highs, dtype=np.int64))
+        if out.any():
+            return f"its constant indices{self.where(op)} are out of bounds (undefined behaviour)", True
+        sizes = [h + e for h, e in zip(highs, extents, strict=True)]
+        if int(np.prod(sizes, dtype=np.int64)) > 1 << 20:
+            return "", True
+        hits = np.zeros(sizes, dtype=np.int64)
+        for row in rows:
+            hits[tuple(slice(int(r), int(r) + e) for r, e in zip(row, extents, strict=True))] += 1
+        return "", bool(hits.max(initial=0) > 1)
+
+    def _iree_linalg_ext_scatter(self, op: object, operands: list[V]) -> None:
+        """A scatter judged where the order of its updates cannot matter: no two hit one element
+        (indices drawn unique, or constant ones that are), or its body combines update and
+        original with one commutative, associative op (add, mul, max, min, and, or, xor), so any
+        order gives the same exact value; a body that overwrites with repeated indices is not."""
+        ir = self.ir
+        updates, indices, original = operands[0], operands[1], operands[-1]  # a mask may come between
+        utype, itype, otype = (ir.RankedTensorType(x.type) for x in (op.operands[0], op.operands[1], op.operands[-1]))
+        highs, extents, batch = self._slice_highs(op, otype, utype)
         src = op.operands[1]
-        unique = True
+        overlap = True
         if src in self.entry_args and indices.args and min(highs, default=0) >= 0:
             self.indices[self.entry_args.index(src)] = IndexSpec(tuple(highs))
+            overlap = any(e > 1 for e in extents)  # drawn rows differ; slices longer than 1 may still meet
         elif indices.args:
             for a in indices.args:
                 self.index_args.setdefault(a, f"it becomes scatter indices{self.where(op)}")
         else:
-            unique = False
+            undefined, overlap = self._index_rows(op, src, highs, extents)
+            if undefined:
+                self.set(op, [V(why=f"scatter: {undefined}", bound=math.inf)])
+                return
         block = op.regions[0].blocks[0]
         args = list(block.arguments)
-        if not unique and not list(args[1].uses):
-            self.set(op, [V(why="scatter indices may repeat and its body overwrites", bound=math.inf)])
+        if overlap and not _order_free(block, args[0], args[1]):
+            self.set(op, [V(why=f"scatter{self.where(op)}: its indices may hit one element twice and its body "
+                                "is not one order-free combiner (add, max, min ...) of update and original",
+                            bound=math.inf)])
             return
         self.values[args[0]] = updates
-        rows = int(np.prod([int(d) for d in list(itype.shape)[:batch]], dtype=np.int64)) if batch else 1
-        (new,) = self._iterate(block, [args[1]], [original], 1 if unique else rows)
+        rows = int(np.prod([int(d) for d in list(itype.shape)[:batch]], dtype=np.int64))
+        (new,) = self._iterate(block, [args[1]], [original], rows if overlap else 1)
         self.set(op, [join([original, new])])  # elements no index hits keep the original's values
+
+    def _iree_linalg_ext_gather(self, op: object, operands: list[V]) -> None:
+        """Elements of the source at the indices (drawn in bounds when an argument, checked when
+        constant); where a mask is false, the destination's own element."""
+        ir = self.ir
+        ins = list(op.operands)[:-1]
+        source, output = ins[0], op.operands[len(ins)]
+        stype, otype = (ir.RankedTensorType(x.type) for x in (source, output))
+        highs, extents, _ = self._slice_highs(op, stype, otype)
+        src = ins[1]
+        if src in self.entry_args and operands[1].args and min(highs, default=0) >= 0:
+            self.indices[self.entry_args.index(src)] = IndexSpec(tuple(highs))
+        elif operands[1].args:
+            for a in operands[1].args:
+                self.index_args.setdefault(a, f"it becomes gather indices{self.where(op)}")
+        else:
+            undefined, _ = self._index_rows(op, src, highs, extents)
+            if undefined:
+                self.set(op, [V(why=f"gather: {undefined}", bound=math.inf)])
+                return
+        data = [operands[0]] + ([operands[-1]] if len(ins) > 2 else [])  # a mask keeps some of the output
+        self.set(op, [join(data, one_of=True)])
+
+    def _linalg_pack(self, op: object, operands: list[V]) -> None:
+        """The source's elements rearranged into tiles, and the padding value where a tile overhangs."""
+        data = [v for k, (x, v) in enumerate(zip(op.operands, operands, strict=True))
+                if k != 1 and _etype(x.type) != "index"]
+        self.set(op, [join(data, one_of=True)])
+
+    def _linalg_unpack(self, op: object, operands: list[V]) -> None:
+        self.set(op, [join([operands[0]], one_of=True)])
+
+    def _linalg_index(self, op: object, operands: list[V]) -> None:
+        """An iteration index of the enclosing linalg op: below that loop's extent where it is static."""
+        dim = self.ir.IntegerAttr(op.attributes["dim"]).value
+        extent = self.extents.get(dim)
+        self.set(op, [V(float(extent - 1) if extent else 2.0**31)])
+
+
+_COMBINERS = ("arith.addi", "arith.addf", "arith.muli", "arith.mulf", "arith.maxsi", "arith.minsi", "arith.maxui",
+              "arith.minui", "arith.maximumf", "arith.minimumf", "arith.maxnumf", "arith.minnumf", "arith.andi",
+              "arith.ori", "arith.xori")
+
+
+def _order_free(block: object, update: object, original: object) -> bool:
+    """Whether a scatter body gives the same result for updates applied in any order: it keeps the
+    original, or yields one commutative, associative op of the update and the original (exactly, so
+    for floats only where the values are exact, which the outputs' facts establish separately)."""
+    ops = list(block.operations)
+    yielded = ops[-1].operands[0] if len(ops[-1].operands) == 1 else None
+    if yielded is None:
+        return False
+    if yielded == original:
+        return True
+    owner = yielded.owner
+    if len(ops) != 2 or owner != ops[0] or owner.operation.name not in _COMBINERS:
+        return False
+    pair = list(owner.operands)
+    return (pair[0] == update and pair[1] == original) or (pair[0] == original and pair[1] == update)
 
 
 _INDEX_DATA = ("func.return", "util.return", "linalg.yield", "tensor.yield", "iree_linalg_ext.yield",
@@ -457,6 +645,13 @@ _INDEX_DATA = ("func.return", "util.return", "linalg.yield", "tensor.yield", "ir
 _FORM_SAME = ("arith.index_cast", "arith.extsi", "arith.trunci", "arith.fptosi", "arith.sitofp", "tensor.extract",
               "tensor.expand_shape", "tensor.collapse_shape", "tensor.cast", "tensor.extract_slice",
               "tensor.reshape", "linalg.fill", "tensor.splat", "util.optimization_barrier")
+
+
+def _data_value(data: np.ndarray) -> V:
+    """What is known of every element of constant `data` (float64): bound, integral, non-zero."""
+    finite = bool(np.all(np.isfinite(data)))
+    return V(float(np.max(np.abs(data))) if data.size and finite else (0.0 if finite else math.inf),
+             finite and bool(np.all(np.floor(data) == data)), nonzero=bool(np.all(data != 0)))
 
 
 def _type_range(etype: str) -> tuple[float, float]:
@@ -470,6 +665,9 @@ def analyse(text: str, function: str, arg_values: list[V]) -> tuple[list[V], dic
     """Outputs' facts, index-like arguments (with why) and the walk (scatter indices, ranges) of input-phase IR."""
     from iree.compiler import ir
 
+    text, why = inline_text(text, function)  # IREE's own tests call private helpers
+    if why:
+        raise ValueError(why)
     with ir.Context():
         module, entry = parse_lowered(ir, text, function)
         walk = _Walk(ir, module, text, arg_values)
