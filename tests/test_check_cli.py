@@ -52,8 +52,15 @@ def test_splat_bias_is_clean_only_thanks_to_the_pass(capsys: pytest.CaptureFixtu
     assert code == 1 and {f["variant"] for f in report["findings"]} == {"without"}
 
 
-@pytest.mark.parametrize("name,flags", [("guarded_pooling_sum_nonsplat", ()),
-                                        ("guarded_reduction_splat_init", (INLINE0,))])
+def test_a_splat_init_without_the_pass_is_filled_fresh_not_guarded(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without the pass, flow ties the reduction to the splat, but stream fills a fresh resource with it
+    (`stream.cmd.fill`, checked by hand): no constant is written, so there is nothing to guard (issue 17)."""
+    code, report = run_check(capsys, str(DATA / "guarded_reduction_splat_init.mlir"), "--targets", "llvm-cpu",
+                             INLINE0)
+    assert code == 0 and report["findings"] == [] and report["guarded"] == [], report
+
+
+@pytest.mark.parametrize("name,flags", [("guarded_pooling_sum_nonsplat", ())])
 def test_what_only_the_pass_prevents_is_guarded_not_a_finding(capsys: pytest.CaptureFixture[str], name: str,
                                                                flags: tuple[str, ...]) -> None:
     """The issue's two programs: correct as shipped, written constants without the pass."""

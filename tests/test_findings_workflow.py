@@ -78,12 +78,13 @@ def test_repeats_are_counted_in_the_database_and_corpus_signatures_are_not_store
 
 
 def test_a_guarded_program_is_coverage_not_a_finding(tmp_path: Path) -> None:
-    case = _case("guarded_reduction_splat_init")
+    # (a splat init is no example: without the pass stream fills it fresh, nothing is guarded; issue 17)
+    case = _case("guarded_pooling_sum_nonsplat")
     db = FindingsDB(tmp_path / "fuzzir.db")
     results = store_case(tmp_path / "findings", case, seed=0, elapsed=None, source="t", db=db)
     assert [(r.verdict, r.outcome, r.path) for r in results] == [("guarded", "guarded", None)]
     assert not (tmp_path / "findings").exists()
-    assert db.coverage() == {("reduction", "splat", "llvm-cpu", "guarded"): 1}
+    assert db.coverage() == {("pooling", "nonsplat", "llvm-cpu", "guarded"): 1}
 
 
 def test_promote_refuses_what_does_not_belong_and_takes_what_does(tmp_path: Path,
@@ -149,7 +150,7 @@ def test_the_html_report_renders_the_matrix_in_a_real_browser(tmp_path: Path) ->
     found = tmp_path / "findings"
     db = FindingsDB(found / "fuzzir.db")
     store_case(found, _case("bug_reduction_nonsplat_init"), seed=0, elapsed=1.0, source="t", db=db)
-    store_case(found, _case("guarded_reduction_splat_init"), seed=0, elapsed=2.0, source="t", db=db)
+    store_case(found, _case("guarded_pooling_sum_nonsplat"), seed=0, elapsed=2.0, source="t", db=db)
     store_case(found, _case("clean_matmul_fill", ()), seed=0, elapsed=3.0, source="t", db=db)
     assert main(["report", str(found), "-o", str(tmp_path / "out")]) == 0
     md = (tmp_path / "out" / "report.md").read_text()
