@@ -319,6 +319,8 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             state.ops.append(_linalg(state, op, generic))
             for k, v in enumerate(op.results):
                 state.values[v] = Ref("op", len(state.ops) - 1, k)
+        elif name == "tensor.extract":
+            _extract(state, op)
         elif name == "tensor.cast":  # the same values under another type (a dynamic one cast back)
             if op.operands[0] not in state.values:
                 raise state.error(op, "tensor.cast of a value that is not a tensor the model knows")
@@ -449,6 +451,26 @@ def _fill(state: _State, op: object) -> None:
         raise state.error(op, f"linalg.fill of {t.mlir()} with a {stype} scalar mixes element types")
     data = np.full(t.shape, value, dtype=NUMPY_DTYPE[t.dtype])
     state.add_literal(op.result, Literal(LiteralKind.FILL, t, data))
+
+
+def _extract(state: _State, op: object) -> None:
+    """An element of a constant at constant indices is a scalar constant (StableHLO's reductions
+    take their init value so: `tensor.extract %cst[] : tensor<i32>`, then a `linalg.fill`)."""
+    ir = state.ir
+    ref = state.values.get(op.operands[0])
+    if ref is None or ref.kind != "lit" or str(op.result.type) not in BODY_DTYPES:
+        raise state.error(op, "tensor.extract of a value that is not a constant; only constant elements are modelled")
+    index = []
+    for v in list(op.operands)[1:]:
+        owner = v.owner
+        if isinstance(owner, ir.Block) or owner.operation.name != "arith.constant":
+            raise state.error(op, "tensor.extract at an index that is not a constant")
+        index.append(ir.IntegerAttr(owner.attributes["value"]).value)
+    literal = state.literals[ref.index]
+    if literal.kind == LiteralKind.EMPTY:
+        raise state.error(op, "tensor.extract of an uninitialized tensor.empty")
+    data = literal.data
+    state.scalars[op.result] = (data[tuple(index)].item(), str(op.result.type))
 
 
 def _global_load(state: _State, op: object) -> None:

@@ -262,3 +262,22 @@ def test_scatter_with_repeated_indices_and_add_is_judged_by_check(tmp_path: Path
     # The values agree; IREE 3.13 on llvm-cpu does write the non-splat constant destination in place
     # (a readwrite binding, results that change on a second call): other oracles' findings, not these.
     assert not [f for f in report["findings"] if f["kind"] == "miscompile"]
+
+
+# StableHLO's reduction takes its init value from a 0-d constant (`tensor.extract %cst[]`, then a
+# `linalg.fill`) at the input phase: the reference models the plain form there.
+STABLEHLO_REDUCE = """func.func @reduce_sum() -> tensor<2xi32> {
+  %x = util.unfoldable_constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi32>
+  %init = util.unfoldable_constant dense<10> : tensor<i32>
+  %r = stablehlo.reduce(%x init: %init) applies stablehlo.add across dimensions = [1]
+      : (tensor<2x3xi32>, tensor<i32>) -> tensor<2xi32>
+  return %r : tensor<2xi32>
+}
+"""
+
+
+def test_a_stablehlo_reduction_is_modelled_at_the_input_phase() -> None:
+    loaded = load_program(STABLEHLO_REDUCE, "reduce.mlir")
+    assert loaded.program is not None, loaded.unmodelled
+    (out,) = expect(loaded.program, []).outputs
+    assert out.tolist() == [16, 25]
