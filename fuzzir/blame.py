@@ -175,15 +175,15 @@ def _shows(outcome: _Outcome, sym: tuple[str, ...], *, turned_counts: bool = Fal
         return True, ""
     other = next((o for o in outcome.observations if o.kind not in IR_KINDS and symptom(o) not in ignore), None)
     if other is not None and not turned_counts:
-        return None, f"the changed program fails another way ({other.kind}: {other.message[:120]})"
+        return None, f"it fails another way there ({other.kind}: {other.message[:120]})"
     if sym[0] in RUN_ONLY_KINDS:
         if not outcome.ran:
             why = f"{other.kind}: {other.message[:120]}" if other else "it did not run here"
-            return None, f"the changed program fails before its values can be judged ({why})"
+            return None, f"it fails there before its values can be judged ({why})"
         if sym[0] == "miscompile" and not any(v == "judged" for n, v in outcome.oracles.items() if n != _IR_ORACLE):
-            return None, "no oracle could judge the changed program's values"
+            return None, "no oracle could judge the values there"
     if sym == (WRITTEN,) and not outcome.compiled:
-        return None, "the changed program stops before the IR that shows a written constant"
+        return None, "the compile stops there before the IR that shows a written constant"
     return False, ""
 
 
