@@ -502,8 +502,8 @@ class _Walk:
             extents.append(extent)
         return highs, extents, batch
 
-    def constant_data(self, value: object) -> np.ndarray | None:
-        """The elements of `value` when it is a constant (through barriers and casts), else None."""
+    def constant_data(self, value: object, dtype: type = np.int64) -> np.ndarray | None:
+        """The elements of `value` as `dtype` when it is a constant (through barriers and casts), else None."""
         ir = self.ir
         for _ in range(16):
             owner = value.owner
@@ -521,8 +521,8 @@ class _Walk:
             shape = tuple(int(d) for d in ir.ShapedType(attr.type).shape)
             try:
                 if attr.is_splat:
-                    return np.full(shape, int(attr.get_splat_value().value), dtype=np.int64)
-                return np.asarray(np.array(attr), dtype=np.int64).reshape(shape)
+                    return np.full(shape, attr.get_splat_value().value, dtype=dtype)
+                return np.asarray(np.array(attr), dtype=dtype).reshape(shape)
             except (TypeError, ValueError):
                 return None
         return None
@@ -601,6 +601,47 @@ class _Walk:
                 return
         data = [operands[0]] + ([operands[-1]] if len(ins) > 2 else [])  # a mask keeps some of the output
         self.set(op, [join(data, one_of=True)])
+
+    def _iree_linalg_ext_scan(self, op: object, operands: list[V]) -> None:
+        """A running combination along one dimension (its order is the program's): its body applied
+        once per step from the accumulator's initial value, the input fed at every step."""
+        ir = self.ir
+        inp, acc = operands[0], operands[-1]
+        t = ir.RankedTensorType(op.operands[0].type)
+        dim = ir.IntegerAttr(op.attributes["dimension"]).value
+        if t.is_dynamic_dim(dim):
+            self.set(op, [V(why="a scan has a dynamic extent", bound=math.inf)] * len(op.results))
+            return
+        block = op.regions[0].blocks[0]
+        args = list(block.arguments)
+        found = []
+        for fed, carried in ((args[0], args[1]), (args[1], args[0])):  # which one carries, bound both ways
+            self.values[fed] = inp
+            (new,) = self._iterate(block, [carried], [acc], max(1, int(t.shape[dim])))
+            found.append(new)
+        self.set(op, [join([*found, acc])] * len(op.results))
+
+    def _iree_linalg_ext_sort(self, op: object, operands: list[V]) -> None:
+        """One tensor sorted is a permutation of its elements, whatever the comparator's ties; with
+        several, elements whose keys tie may come in any order in the others."""
+        if len(op.results) == 1:
+            self.set(op, [join(operands, one_of=True)])
+            return
+        why = f"iree_linalg_ext.sort{self.where(op)} of several tensors: the order of tied keys is not defined"
+        self.set(op, [V(why=why, bound=math.inf)] * len(op.results))
+
+    def _iree_linalg_ext_topk(self, op: object, operands: list[V]) -> None:
+        """The k best values are some of the input's (the destination's initial values are replaced);
+        their indices depend on how ties are broken, which is not defined."""
+        n_in = len(op.operands) - len(op.results)
+        values = self.constant_data(op.operands[0], np.float64) if n_in >= 1 else None
+        if values is not None and np.unique(values).size == values.size:  # no ties: the indices are defined
+            index = join([operands[1]], one_of=True) if n_in >= 2 else V(float(max(values.shape, default=1)))
+            self.set(op, [join([operands[0]], one_of=True), *[index] * (len(op.results) - 1)])
+            return
+        why = f"iree_linalg_ext.topk{self.where(op)}: which of tied values comes first is not defined"
+        self.set(op, [join([operands[0]], one_of=True), *[V(why=why, bound=math.inf)] * (len(op.results) - 1)]
+                 if n_in >= 1 else [V(why=why, bound=math.inf)] * len(op.results))
 
     def _linalg_pack(self, op: object, operands: list[V]) -> None:
         """The source's elements rearranged into tiles, and the padding value where a tile overhangs."""
