@@ -46,7 +46,7 @@ from .lowering import parse_lowered
 FLOAT_LIMIT = {"f64": 2.0**53, "f32": 2.0**24, "f16": 2.0**11, "bf16": 2.0**8, "f8E4M3FN": 2.0**4,
                "f8E4M3FNUZ": 2.0**4, "f8E5M2": 2.0**3, "f8E5M2FNUZ": 2.0**3, "complex<f32>": 2.0**24,
                "complex<f64>": 2.0**53}
-INT_BITS = {"i1": 1, "i8": 8, "i16": 16, "i32": 32, "i64": 64, "index": 64}
+INT_BITS = {**{f"i{n}": n for n in range(1, 65)}, "index": 64}  # signless integers of any width
 _ROUNDING = ("arith.divf", "arith.remf")  # exact inputs, rounded result
 _SAME = ("math.floor", "math.ceil", "math.round", "math.roundeven", "math.trunc", "arith.negf",
          "math.absf", "math.absi", "arith.extf", "arith.truncf", "arith.extsi", "arith.trunci",
@@ -601,6 +601,16 @@ class _Walk:
                 return
         data = [operands[0]] + ([operands[-1]] if len(ins) > 2 else [])  # a mask keeps some of the output
         self.set(op, [join(data, one_of=True)])
+
+    def _arith_bitcast(self, op: object, operands: list[V]) -> None:
+        """The same bits as another type: an integer result is exact (any bits are some integer); a
+        float one may be any value, NaN included."""
+        etype = _etype(op.results[0].type)
+        if etype in INT_BITS and not operands[0].why:
+            self.set(op, [join(operands, bound=2.0 ** (INT_BITS[etype] - 1))])
+        else:
+            self.set(op, [join(operands, bound=math.inf, why=f"arith.bitcast{self.where(op)} to {etype} may give "
+                                                               "any float, NaN included")])
 
     def _iree_linalg_ext_scan(self, op: object, operands: list[V]) -> None:
         """A running combination along one dimension (its order is the program's): its body applied
