@@ -1,0 +1,11 @@
+// Converted from IREE's tests/e2e/linalg/narrow_n_matmuls.mlir @matmul_narrow_n_2 (Apache-2.0 WITH LLVM-exception) by
+// scripts/convert_iree_e2e.py: its check.expect_* ops dropped, the values they checked returned.
+module {
+  func.func @matmul_narrow_n_2() -> tensor<3x2xi32> {
+    %0 = util.unfoldable_constant dense<[[1, 2, 0, 5], [3, 4, -1, -3], [5, 6, -7, 0]]> : tensor<3x4xi8>
+    %1 = util.unfoldable_constant dense<[[-2, 1], [3, -1], [4, 0], [-1, 2]]> : tensor<4x2xi8>
+    %2 = util.unfoldable_constant dense<[[1, -1], [2, 0], [3, 1]]> : tensor<3x2xi32>
+    %3 = linalg.matmul ins(%0, %1 : tensor<3x4xi8>, tensor<4x2xi8>) outs(%2 : tensor<3x2xi32>) -> tensor<3x2xi32>
+    return %3 : tensor<3x2xi32>
+  }
+}

@@ -1,0 +1,20 @@
+// Converted from IREE's tests/e2e/linalg_ext_ops/top-k.mlir @topk_1d_dim0_min (Apache-2.0 WITH LLVM-exception) by
+// scripts/convert_iree_e2e.py: its check.expect_* ops dropped, the values they checked returned.
+module {
+  func.func @topk_1d_dim0_min() -> (tensor<3xf32>, tensor<3xi32>) {
+    %0 = util.unfoldable_constant dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00, 9.000000e+00, 1.000000e+01]> : tensor<10xf32>
+    %1 = util.unfoldable_constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]> : tensor<10xi32>
+    %2 = tensor.empty() : tensor<3xf32>
+    %3 = tensor.empty() : tensor<3xi32>
+    %cst = arith.constant 0x7F800000 : f32
+    %c0_i32 = arith.constant 0 : i32
+    %4 = linalg.fill ins(%cst : f32) outs(%2 : tensor<3xf32>) -> tensor<3xf32>
+    %5 = linalg.fill ins(%c0_i32 : i32) outs(%3 : tensor<3xi32>) -> tensor<3xi32>
+    %6:2 = iree_linalg_ext.topk dimension(0) ins(%0, %1 : tensor<10xf32>, tensor<10xi32>) outs(%4, %5 : tensor<3xf32>, tensor<3xi32>) {
+    ^bb0(%arg0: f32, %arg1: f32):
+      %7 = arith.cmpf olt, %arg0, %arg1 : f32
+      iree_linalg_ext.yield %7 : i1
+    } -> tensor<3xf32>, tensor<3xi32>
+    return %6#0, %6#1 : tensor<3xf32>, tensor<3xi32>
+  }
+}

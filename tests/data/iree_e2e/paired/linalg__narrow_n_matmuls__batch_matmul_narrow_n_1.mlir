@@ -1,0 +1,10 @@
+module {
+  func.func @batch_matmul_narrow_n_1() -> (tensor<2x3x1xi32>, tensor<2x3x1xi32>) {
+    %0 = util.unfoldable_constant dense<[[[1, 2, 0, 5], [3, 4, -1, -3], [5, 6, -7, 0]], [[-3, 1, 4, 2], [-1, 0, 6, -1], [1, -2, 3, -4]]]> : tensor<2x3x4xi8>
+    %1 = util.unfoldable_constant dense<[[[-2], [3], [4], [-1]], [[1], [2], [-5], [3]]]> : tensor<2x4x1xi8>
+    %2 = util.unfoldable_constant dense<[[[1], [2], [3]], [[4], [5], [6]]]> : tensor<2x3x1xi32>
+    %3 = linalg.batch_matmul ins(%0, %1 : tensor<2x3x4xi8>, tensor<2x4x1xi8>) outs(%2 : tensor<2x3x1xi32>) -> tensor<2x3x1xi32>
+    %cst = arith.constant dense<[[[0], [7], [-17]], [[-11], [-29], [-24]]]> : tensor<2x3x1xi32>
+    return %3, %cst : tensor<2x3x1xi32>, tensor<2x3x1xi32>
+  }
+}

@@ -1,0 +1,15 @@
+module {
+  func.func @scan_2d_dim1_inclusive_sum() -> (tensor<2x3xi32>, tensor<2xi32>, tensor<2x3xi32>, tensor<2xi32>) {
+    %0 = util.unfoldable_constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi32>
+    %1 = tensor.empty() : tensor<2x3xi32>
+    %2 = util.unfoldable_constant dense<0> : tensor<2xi32>
+    %3:2 = iree_linalg_ext.scan dimension(1) inclusive(true) ins(%0 : tensor<2x3xi32>) outs(%1, %2 : tensor<2x3xi32>, tensor<2xi32>) {
+    ^bb0(%arg0: i32, %arg1: i32):
+      %4 = arith.addi %arg0, %arg1 : i32
+      iree_linalg_ext.yield %4 : i32
+    } -> tensor<2x3xi32>, tensor<2xi32>
+    %cst = arith.constant dense<[[1, 3, 6], [4, 9, 15]]> : tensor<2x3xi32>
+    %cst_0 = arith.constant dense<[6, 15]> : tensor<2xi32>
+    return %3#0, %3#1, %cst, %cst_0 : tensor<2x3xi32>, tensor<2xi32>, tensor<2x3xi32>, tensor<2xi32>
+  }
+}

@@ -1,0 +1,11 @@
+module {
+  func.func @tensor_int() -> (tensor<2x2x1xi32>, tensor<2x2x1xi32>) {
+    %0 = util.unfoldable_constant dense<[[[1, 2, 3], [4, 5, 6]], [[1, 2, 3], [4, 5, 6]]]> : tensor<2x2x3xi32>
+    %1 = util.unfoldable_constant dense<[[[7], [8], [9]], [[7], [8], [9]]]> : tensor<2x3x1xi32>
+    %2 = tosa.const  values(dense<0> : tensor<1xi32>) : () -> tensor<1xi32>
+    %3 = tosa.const  values(dense<0> : tensor<1xi32>) : () -> tensor<1xi32>
+    %4 = tosa.matmul %0, %1, %2, %3 : (tensor<2x2x3xi32>, tensor<2x3x1xi32>, tensor<1xi32>, tensor<1xi32>) -> tensor<2x2x1xi32>
+    %cst = arith.constant dense<[[[50], [122]], [[50], [122]]]> : tensor<2x2x1xi32>
+    return %4, %cst : tensor<2x2x1xi32>, tensor<2x2x1xi32>
+  }
+}

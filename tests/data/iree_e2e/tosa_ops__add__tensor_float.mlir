@@ -1,0 +1,10 @@
+// Converted from IREE's tests/e2e/tosa_ops/add.mlir @tensor_float (Apache-2.0 WITH LLVM-exception) by
+// scripts/convert_iree_e2e.py: its check.expect_* ops dropped, the values they checked returned.
+module {
+  func.func @tensor_float() -> tensor<4xf32> {
+    %0 = util.unfoldable_constant dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00]> : tensor<4xf32>
+    %1 = util.unfoldable_constant dense<[5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00]> : tensor<4xf32>
+    %2 = tosa.add %0, %1 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    return %2 : tensor<4xf32>
+  }
+}
