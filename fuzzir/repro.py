@@ -1,9 +1,10 @@
 """`repro.sh`: the exact IREE commands that show a finding, with IREE's tools alone.
 
-The script exits 1 while the bug reproduces, 0 once it is gone, and 2 when
-the program fails in some other way (it then no longer shows *this* bug).
-It needs `iree-compile`, `iree-opt` and `iree-run-module` on PATH (the
-`iree-base-compiler` and `iree-base-runtime` wheels) and nothing of fuzzir.
+The script exits 1 while the finding's own symptom shows, 0 once it is gone, and
+125 when the build cannot test it (a tool missing, a different failure first):
+what `git bisect run` expects. It takes IREE's tools from IREE_COMPILE, IREE_OPT,
+IREE_RUN_MODULE, else IREE_BUILD's tools/ or bin/, else PATH, and needs nothing of
+fuzzir.
 
 It does not rebuild the commands: it prints the argv the judge ran for the
 reproducer cell (`CaseResult.commands`, built by `fuzzir.commands`), one
@@ -15,12 +16,13 @@ dumps (`phases/*.stream.mlir`), as the IR oracles did.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from fuzzir import commands as cmds
-from fuzzir.findings import Finding, needs_run
+from fuzzir.findings import Finding, Observation, needs_run
 from fuzzir.targets import TARGETS, Target
 
 # What an IR finding leaves in the stream phase IR.
@@ -54,11 +56,11 @@ MUTATED_LOCAL = ("local-task", "local-sync")
 def _mutated_lines(target: Target) -> list[str]:
     """The end of a `mutated-constant` reproducer, after its run line (exit status in $rc)."""
     if target.driver not in MUTATED_LOCAL:
-        return ['echo "cannot show: the results change between calls in one runtime context (meta.json), and '
-                f'iree-run-module makes one call; on {target.name} no constant is mapped read-only"; exit 2']
+        return [f'echo "cannot test: the results change between calls in one runtime context (meta.json), and '
+                f'iree-run-module makes one call; on {target.name} no constant is mapped read-only"; exit {SKIP}']
     return ['if [ "$rc" -ge 128 ]; then echo "reproduces: iree-run-module faulted (exit status $rc) '
             'writing the module\'s read-only constant data"; exit 1; fi',
-            'if [ "$rc" -ne 0 ]; then echo "changed: iree-run-module exited $rc"; exit 2; fi',
+            f'if [ "$rc" -ne 0 ]; then echo "cannot test: iree-run-module exited $rc"; exit {SKIP}; fi',
             'echo "fixed: the module ran with its constants mapped read-only"; exit 0']
 
 
@@ -93,61 +95,146 @@ def build(finding: Finding, *, compiles: list[list[str]], inputs: Sequence[np.nd
     """
     o = finding.repro_observation()
     argvs = [list(c) for c in compiles]
-    run: list[str] | None = None
     if needs_run(o.kind, o.stage):
         run = run_command(TARGETS[o.target], inputs, expected if o.kind == "miscompile" else [],
                           exact=exact, tolerances=tolerances, function=function)
         if o.kind == "mutated-constant":
             run.append("--module_mode=mmap")  # see MUTATED_LOCAL
         argvs.append(run)
-    copies = " ".join(f'"$HERE/{f}"' for f in cmds.files_read(argvs))
+    return script(o, argvs, iree_version), argvs
+
+
+#: The tools a reproducer may call, and the variable that names each (`IREE_BUILD` covers all three).
+TOOL_VARIABLES = {"iree-compile": "IREE_COMPILE", "iree-opt": "IREE_OPT", "iree-run-module": "IREE_RUN_MODULE"}
+#: `git bisect run`'s reading of a reproducer's exit status.
+GOOD, BAD, SKIP = 0, 1, 125
+_PLACEHOLDER = re.compile(r"%v|@sym|<loc>|\bNx|0xH|`T`|\bN\b")
+#: What a crash of an LLVM/MLIR tool prints besides dying of a signal.
+_CRASH_TEXT = "LLVM ERROR|Assertion|Please report issues|Stack dump|Segmentation fault|terminate called"
+
+
+def fragment(diagnostic: str) -> str:
+    """The longest literal piece of a normalized diagnostic (between the placeholders normalization puts
+    for names, numbers, shapes and locations): text any build that shows this failure prints verbatim."""
+    pieces = [p.strip(" '\":;,.()") for p in _PLACEHOLDER.split(diagnostic)]
+    return max(pieces, key=len, default="") if any(len(p) >= 8 for p in pieces) else ""
+
+
+def _preamble(o: Observation, iree_version: str, tools: list[str]) -> list[str]:
     lines = [
         "#!/usr/bin/env bash",
         f"# fuzzir reproducer: {o.kind} on {o.target}, variant '{o.variant}' "
-        f"(decoupling pass {'on' if o.variant == 'with' else 'removed'}), IREE {iree_version}.",
+        f"(decoupling pass {'on' if o.variant == 'with' else 'removed'}), found with IREE {iree_version}.",
         f"# {o.message}",
-        "# Exits 1 while the bug reproduces, 0 when it is gone, 2 when the program fails otherwise.",
-        "# Each command runs verbatim in a scratch copy of this directory (meta.json `commands`).",
+        f"# Exit status, as `git bisect run` reads it: {GOOD} the symptom is absent (good), {BAD} it is present (bad),",
+        f"# {SKIP} this build cannot test it (a tool missing, a flag it does not know, a different failure).",
+        "# Which IREE: IREE_COMPILE, IREE_OPT, IREE_RUN_MODULE (paths), else IREE_BUILD (a build or install",
+        "# tree: its tools/ or bin/), else PATH. Each command runs verbatim in a scratch copy of this directory.",
         'HERE="$(cd "$(dirname "$0")" && pwd)"',
+        "_tool() {",
+        '  local var="$1" name="$2" dir',
+        '  if [ -n "${!var:-}" ]; then echo "${!var}"; return; fi',
+        '  for dir in tools bin; do',
+        '    if [ -n "${IREE_BUILD:-}" ] && [ -x "$IREE_BUILD/$dir/$name" ]; then',
+        '      echo "$IREE_BUILD/$dir/$name"; return',
+        '    fi',
+        "  done",
+        '  command -v "$name"',
+        "}",
+    ]
+    for name in tools:
+        var = TOOL_VARIABLES[name]
+        bin_ = var + "_BIN"
+        lines += [f'{bin_}="$(_tool {var} {name})"',
+                  f'if [ -z "${bin_}" ] || [ ! -x "${bin_}" ]; then',
+                  f'  echo "cannot test: {name} not found (set {var} or IREE_BUILD, or put it on PATH)"; exit {SKIP}',
+                  "fi",
+                  f'{name}() {{ "${bin_}" "$@"; }}']
+    return lines
+
+
+def script(o: Observation, argvs: list[list[str]], iree_version: str) -> str:
+    """The reproducer of the symptom `o` that runs `argvs` (compile steps, then the run when it needs one).
+
+    Each symptom is checked for itself, never "some command failed": a compile error by a fragment of its
+    normalized diagnostic, a compiler crash by its signal or crash text (and the diagnostic where it is
+    specific), wrong values by iree-run-module's comparison after the module ran, a runtime failure by its
+    failure mode, a written constant by the stream IR; any other failure exits 125 (cannot test)."""
+    # Older records name their files through the script's directory ($HERE/x); the work copy has them all.
+    argvs = [[a.replace("$HERE/", "") for a in argv] for argv in argvs]
+    run = argvs[-1] if argvs and argvs[-1][0] == "iree-run-module" else None
+    compiles = argvs[:-1] if run is not None else argvs
+    copies = " ".join(f'"$HERE/{f}"' for f in cmds.files_read(argvs))
+    tools = [t for t in TOOL_VARIABLES if any(a[0] == t for a in argvs)]
+    lines = _preamble(o, iree_version, tools) + [
         'WORK="$(mktemp -d)"',
         "trap 'rm -rf \"$WORK\"' EXIT",
-        f'cp {copies} "$WORK"/ || exit 2',
-        'cd "$WORK" || exit 2',
+        f'cp {copies} "$WORK"/ || exit {SKIP}',
+        f'cd "$WORK" || exit {SKIP}',
     ]
+    frag = fragment(o.diagnostic) if o.diagnostic else ""
     for i, cmd in enumerate(compiles):
         last = i == len(compiles) - 1
         line = cmds.shell_line(cmd)
         if o.kind in ("compile-error", "compiler-crash") and last:
-            lines += [line, "rc=$?",
-                      'if [ "$rc" -ne 0 ]; then echo "reproduces: iree-compile exited $rc"; exit 1; fi',
-                      'echo "fixed: iree-compile succeeded"; exit 0']
+            lines += ["{", line, "} 2> stderr.txt", "rc=$?", "cat stderr.txt >&2",
+                      f'if [ "$rc" -eq 0 ]; then echo "fixed: iree-compile succeeded"; exit {GOOD}; fi']
+            lines += _compile_failure(o, frag)
         elif o.kind == "timeout" and o.stage == "compile" and last:
             lines += [f"timeout 300 {line}", "rc=$?",
-                      'if [ "$rc" -eq 124 ]; then echo "reproduces: iree-compile ran over 300 s"; exit 1; fi',
-                      'echo "fixed: iree-compile finished (exit $rc)"; exit 0']
+                      f'if [ "$rc" -eq 124 ]; then echo "reproduces: iree-compile ran over 300 s"; exit {BAD}; fi',
+                      f'if [ "$rc" -ne 0 ]; then echo "cannot test: iree-compile failed (exit $rc)"; exit {SKIP}; fi',
+                      f'echo "fixed: iree-compile finished"; exit {GOOD}']
         else:
-            lines += [line, 'if [ "$?" -ne 0 ]; then echo "changed: a compile step failed"; exit 2; fi']
+            lines += [line, f'if [ "$?" -ne 0 ]; then echo "cannot test: a compile step failed"; exit {SKIP}; fi']
     if o.kind in IR_CHECKS:
         comment, pattern, what, fixed = IR_CHECKS[o.kind]
         lines += [
             comment,
             f"set -- {cmds.PHASES_DIR}/*.stream.mlir",
-            'if [ ! -f "$1" ]; then echo "changed: no stream phase IR was dumped"; exit 2; fi',
+            f'if [ ! -f "$1" ]; then echo "cannot test: no stream phase IR was dumped"; exit {SKIP}; fi',
             f"if grep -Eq {cmds.shell_line([pattern])} \"$@\"; then",
-            f'  echo "reproduces: {what}"; exit 1', "fi",
-            f'echo "fixed: {fixed}"; exit 0']
+            f'  echo "reproduces: {what}"; exit {BAD}', "fi",
+            f'echo "fixed: {fixed}"; exit {GOOD}']
     if run is not None:
-        prefix = "timeout 300 " if o.kind == "timeout" else ""
-        lines += [f"{prefix}{cmds.shell_line(run)}", "rc=$?"]
-        if o.kind == "miscompile":
-            lines += ['if [ "$rc" -ne 0 ]; then echo "reproduces: outputs differ from the expected ones"; exit 1; fi',
-                      'echo "fixed: outputs match"; exit 0']
-        elif o.kind == "timeout":
-            lines += ['if [ "$rc" -eq 124 ]; then echo "reproduces: the run took over 300 s"; exit 1; fi',
-                      'echo "fixed"; exit 0']
-        elif o.kind == "mutated-constant":
-            lines += _mutated_lines(TARGETS[o.target])
-        else:
-            lines += ['if [ "$rc" -ne 0 ]; then echo "reproduces: iree-run-module exited $rc"; exit 1; fi',
-                      'echo "fixed: the module ran"; exit 0']
-    return "\n".join(lines) + "\n", argvs
+        lines += _run_check(o, run, frag)
+    return "\n".join(lines) + "\n"
+
+
+def _compile_failure(o: Observation, frag: str) -> list[str]:
+    """After a failed last compile step (rc, stderr.txt): is it this compile error or this crash?"""
+    crashed = f'{{ [ "$rc" -ge 128 ] || grep -Eq {cmds.shell_line([_CRASH_TEXT])} stderr.txt; }}'
+    has = f"grep -qF -- {cmds.shell_line([frag])} stderr.txt" if frag else "true"
+    if o.kind == "compile-error":
+        return [f'if {crashed}; then echo "cannot test: iree-compile crashed instead (exit $rc)"; exit {SKIP}; fi',
+                f'if {has}; then echo "reproduces: the compile error ({frag or "any"})"; exit {BAD}; fi',
+                f'echo "cannot test: iree-compile failed with another error (exit $rc)"; exit {SKIP}']
+    generic = not frag or "Please report issues" in o.diagnostic
+    signal = (f'[ "$rc" -eq {128 + o.signal} ] || ' if o.signal and o.signal > 0 else "")
+    site = "true" if generic else has
+    return [f'if {crashed} && {{ {signal}{site}; }}; then echo "reproduces: iree-compile crashed (exit $rc)"; '
+            f"exit {BAD}; fi",
+            f'if {crashed}; then echo "cannot test: iree-compile crashed elsewhere (exit $rc)"; exit {SKIP}; fi',
+            f'echo "cannot test: iree-compile failed without crashing (exit $rc)"; exit {SKIP}']
+
+
+def _run_check(o: Observation, run: list[str], frag: str) -> list[str]:
+    """The run line and the check of its symptom (rc, out.txt)."""
+    prefix = "timeout 300 " if o.kind == "timeout" else ""
+    lines = ["{", f"{prefix}{cmds.shell_line(run)}", "} > out.txt 2>&1", "rc=$?", "cat out.txt"]
+    if o.kind == "miscompile":
+        return lines + [f'if [ "$rc" -eq 0 ]; then echo "fixed: outputs match"; exit {GOOD}; fi',
+                        "if grep -q '^\\[FAILED\\] result\\[' out.txt; then "
+                        f'echo "reproduces: outputs differ from the expected ones"; exit {BAD}; fi',
+                        f'echo "cannot test: iree-run-module failed before comparing (exit $rc)"; exit {SKIP}']
+    if o.kind == "timeout":
+        return lines + [f'if [ "$rc" -eq 124 ]; then echo "reproduces: the run took over 300 s"; exit {BAD}; fi',
+                        f'if [ "$rc" -ne 0 ]; then echo "cannot test: the run failed (exit $rc)"; exit {SKIP}; fi',
+                        f'echo "fixed"; exit {GOOD}']
+    if o.kind == "mutated-constant":
+        return lines + _mutated_lines(TARGETS[o.target])
+    has = f"grep -qF -- {cmds.shell_line([frag])} out.txt" if frag else "true"
+    crash = '[ "$rc" -ge 128 ]' if o.kind == "runtime-crash" else "false"
+    return lines + [f'if [ "$rc" -eq 0 ]; then echo "fixed: the module ran"; exit {GOOD}; fi',
+                    f'if {crash} || {has}; then echo "reproduces: iree-run-module failed (exit $rc)"; exit {BAD}; fi',
+                    f'echo "cannot test: iree-run-module failed another way (exit $rc)"; exit {SKIP}']
