@@ -63,7 +63,7 @@ def _compiler_argv(*middle: str, src: str, out: str, dumps: bool) -> list[str]:
 
 
 def test_formats_are_discovered_and_registered() -> None:
-    assert exports.FORMATS == ("check", "issue", "lit")
+    assert exports.FORMATS == ("bisect", "check", "issue", "lit")
     for name, fmt in exports.formats().items():
         assert fmt.name == name and fmt.description and callable(fmt.render)
     with pytest.raises(exports.ExportError, match="unknown format"):
