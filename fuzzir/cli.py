@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="turn a finding into a lit test, an e2e check test or a bug report")
     ex.add_argument("finding", help="a finding directory (holding meta.json and program.mlir)")
     ex.add_argument("--format", required=True, metavar="FORMAT",
-                    help="lit: RUN-line test; check: tests/e2e/regression test; issue: Markdown report")
+                    help="lit: RUN-line test; check: tests/e2e/regression test; issue: Markdown report; "
+                         "bisect: a script for git bisect run in an IREE checkout")
     ex.add_argument("-o", "--output", help="write here instead of stdout")
 
     rp = sub.add_parser("replay", help="rerun every stored finding on the installed IREE (regression suite)")
