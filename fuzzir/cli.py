@@ -12,7 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
-from fuzzir import __version__
+from fuzzir import __version__, arguments
 from fuzzir.cli_release import (
     RELEASE_COMMANDS,
     ReleaseUsageError,
@@ -38,8 +38,8 @@ def _common(p: argparse.ArgumentParser, default_targets: str) -> None:
                    help=f"comma-separated targets (default: {default_targets})")
     p.add_argument("--pass", dest="pass_name", default="iree-global-opt-detach-elementwise-from-named-ops",
                    help="the pass the 'without' variant removes")
-    p.add_argument("--compile-timeout", type=float, default=60.0, help="seconds per compile (default 60)")
-    p.add_argument("--run-timeout", type=float, default=30.0, help="seconds per run (default 30)")
+    p.add_argument("--compile-timeout", type=arguments.seconds, default=60.0, help="seconds per compile (default 60)")
+    p.add_argument("--run-timeout", type=arguments.seconds, default=30.0, help="seconds per run (default 30)")
     p.add_argument("--values", choices=("exact", "float"), default="exact",
                    help="small-integer inputs compared exactly, or general floats with a derived tolerance")
     p.add_argument("--about", choices=("shipped", "pass"), default="shipped",
@@ -67,7 +67,7 @@ BLAME_SECONDS = 60.0
 
 
 def _blame_options(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("--blame-time", type=float, default=BLAME_SECONDS, metavar="S",
+    p.add_argument("--blame-time", type=arguments.budget, default=BLAME_SECONDS, metavar="S",
                    help=f"seconds to blame {what} at most: which of constant, init value, pass, flags, targets and "
                         f"element type it needs, by experiment (default {BLAME_SECONDS:.0f})")
     p.add_argument("--no-blame", action="store_true", help="do not blame findings")
@@ -80,10 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     fz = sub.add_parser("fuzz", help="run a fuzzing campaign")
     limit = fz.add_mutually_exclusive_group()
-    limit.add_argument("--time", type=float, help="seconds to fuzz (default 60 when no --count)")
-    limit.add_argument("--count", type=int, help="number of programs to check")
+    limit.add_argument("--time", type=arguments.seconds, help="seconds to fuzz (default 60 when no --count)")
+    limit.add_argument("--count", type=arguments.positive, help="number of programs to check")
     fz.add_argument("--seed", type=int, default=0, help="campaign seed (default 0)")
-    fz.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="programs checked at once")
+    fz.add_argument("--jobs", type=arguments.positive, default=os.cpu_count() or 1, help="programs checked at once")
     fz.add_argument("--out", default="findings",
                     help="working findings directory, with its database fuzzir.db (default findings/)")
     fz.add_argument("--corpus", default="crashes",
@@ -93,11 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="cells per program: a rotating sample (default) or every cell")
     fz.add_argument("--flag-set", action="append", default=None, metavar="FLAGS",
                     help="add a set of iree-compile flags (quoted, space-separated) to the rotation")
-    fz.add_argument("--max-ops", type=int, default=4, help="ops per program at most (default 4)")
+    fz.add_argument("--max-ops", type=arguments.max_ops, default=4, help="ops per program at most (default 4)")
     fz.add_argument("--dtypes", type=_dtypes, help="comma-separated element types to draw (default: all of "
                     "f32,f16,i32,i8,bf16,i64,i16, the last three in about a quarter of programs)")
     fz.add_argument("--quiet", action="store_true", help="no progress line")
-    fz.add_argument("--minimize-time", type=float, default=30.0,
+    fz.add_argument("--minimize-time", type=arguments.budget, default=30.0,
                     help="seconds to minimize each new finding during the campaign (default 30)")
     fz.add_argument("--no-minimize", action="store_true", help="store findings unminimized")
     _blame_options(fz, "each new finding, after minimizing it")
@@ -123,18 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
     mn = sub.add_parser("minimize", help="reduce a finding to the smallest program with the same signature")
     mn.add_argument("finding", help="a finding directory (holding meta.json and program.mlir)")
     add_iree_option(mn)
-    mn.add_argument("--time", type=float, default=120.0, help="seconds to spend at most (default 120)")
+    mn.add_argument("--time", type=arguments.seconds, default=120.0, help="seconds to spend at most (default 120)")
 
     bl = sub.add_parser("blame", help="what stored findings need (constant, pass, flags, targets, type), "
                         "by experiment; written into their meta.json")
     bl.add_argument("findings", nargs="+", metavar="FINDING", help="finding directories (holding meta.json)")
     add_iree_option(bl)
-    bl.add_argument("--time", type=float, default=BLAME_SECONDS,
+    bl.add_argument("--time", type=arguments.seconds, default=BLAME_SECONDS,
                     help=f"seconds per finding at most (default {BLAME_SECONDS:.0f})")
 
     gen = sub.add_parser("gen", help="print the program a seed generates")
     gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--max-ops", type=int, default=4)
+    gen.add_argument("--max-ops", type=arguments.max_ops, default=4)
     gen.add_argument("--dtypes", type=_dtypes, help="comma-separated element types to draw (default: all)")
 
     ex = sub.add_parser("export", help="turn a finding into a lit test, an e2e check test or a bug report")
@@ -151,9 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="flip statuses: open -> fixed when fixed, fixed -> open when it reproduces")
     rp.add_argument("--junit", metavar="FILE", help="also write JUnit XML (one testcase per entry)")
     rp.add_argument("--json", action="store_true", help="print the results as JSON")
-    rp.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="entries replayed at once")
-    rp.add_argument("--compile-timeout", type=float, default=60.0, help="seconds per compile (default 60)")
-    rp.add_argument("--run-timeout", type=float, default=30.0, help="seconds per run (default 30)")
+    rp.add_argument("--jobs", type=arguments.positive, default=min(4, os.cpu_count() or 1),
+                    help="entries replayed at once")
+    rp.add_argument("--compile-timeout", type=arguments.seconds, default=60.0, help="seconds per compile (default 60)")
+    rp.add_argument("--run-timeout", type=arguments.seconds, default=30.0, help="seconds per run (default 30)")
     add_release_commands(sub)
 
     pr = sub.add_parser("promote", help="put findings into the committed corpus, on purpose")
@@ -210,7 +211,10 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         raise UsageError("fuzzir fuzz: --count must be at least 1")
     if args.jobs < 1 or args.max_ops < 1:
         raise UsageError("fuzzir fuzz: --jobs and --max-ops must be at least 1")
-    extra = tuple(tuple(shlex.split(s)) for s in (args.flag_set or []))
+    try:
+        extra = tuple(tuple(shlex.split(s)) for s in (args.flag_set or []))
+    except ValueError as e:
+        raise UsageError(f"fuzzir fuzz: --flag-set is not valid shell words ({e})") from None
     settings = _settings(args, DEFAULT_FLAG_SETS + extra)
     time_limit = args.time if args.time is not None else (None if args.count else 60.0)
     campaign = Campaign(settings, Path(args.out), args.seed, jobs=args.jobs, time_limit=time_limit,

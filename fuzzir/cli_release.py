@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from fuzzir import arguments
+
 EXIT_CLEAN = 0
 
 
@@ -61,8 +63,8 @@ def add_release_commands(sub: argparse._SubParsersAction) -> None:
                     help="try every release of a range this short; bisect a longer one (default 4)")
     bs.add_argument("--no-record", action="store_true", help="do not write the result into the finding's meta.json")
     bs.add_argument("--json", action="store_true", help="print the result as JSON")
-    bs.add_argument("--compile-timeout", type=float, default=60.0, help="seconds per compile (default 60)")
-    bs.add_argument("--run-timeout", type=float, default=30.0, help="seconds per run (default 30)")
+    bs.add_argument("--compile-timeout", type=arguments.seconds, default=60.0, help="seconds per compile (default 60)")
+    bs.add_argument("--run-timeout", type=arguments.seconds, default=30.0, help="seconds per run (default 30)")
 
 
 def activate_release(args: argparse.Namespace) -> None:

@@ -1,0 +1,21 @@
+"""Numbers and flag strings checked where they are parsed: one line on stderr, exit 2, no work done."""
+
+from __future__ import annotations
+
+import pytest
+
+from fuzzir.cli import main
+
+
+@pytest.mark.parametrize("argv", [
+    ["fuzz", "--time", "-5"], ["fuzz", "--time", "0"], ["fuzz", "--time", "nan"], ["fuzz", "--time", "inf"],
+    ["fuzz", "--count", "0"], ["fuzz", "--jobs", "0"], ["fuzz", "--max-ops", "0"], ["fuzz", "--max-ops", "-3"],
+    ["fuzz", "--compile-timeout", "0"], ["fuzz", "--compile-timeout", "-1"], ["fuzz", "--run-timeout", "-1"],
+    ["fuzz", "--minimize-time", "-1"], ["fuzz", "--blame-time", "nan"], ["fuzz", "--flag-set", "'--foo"],
+    ["gen", "--max-ops", "0"], ["gen", "--max-ops", "100000"], ["minimize", "x", "--time", "-1"],
+    ["blame", "x", "--time", "0"], ["replay", "--jobs", "0"], ["check", "x.mlir", "--run-timeout", "-1"],
+])
+def test_bad_numbers_are_one_line_and_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
