@@ -17,6 +17,7 @@ argv lists, and per-cell oracle verdicts in `checked_cells`; within 2, optional 
 from __future__ import annotations
 
 import dataclasses
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,6 +162,17 @@ class FindingRecord:
                 raise RecordError(f"meta.json lacks {key!r}")
         if d["kind"] not in KINDS:
             raise RecordError(f"unknown kind {d['kind']!r}")
+        if not _SIGNATURE.fullmatch(d["signature"]):
+            # It names the entry's directory (promote, the store): '../x' or '/etc' must never be one.
+            raise RecordError(f"meta.json has a signature that is not a finding name: {d['signature'][:80]!r}")
+        _one_line(d.get("iree_version"), "iree_version")
+        for cell in [d.get("repro_cell"), *(d.get("checked_cells") or [])]:
+            if isinstance(cell, dict):
+                for flag in cell.get("flags") or []:
+                    _one_line(flag, "a cell's flag")
+        for argv in d.get("commands") or []:
+            for arg in argv if isinstance(argv, list) else [argv]:
+                _one_line(arg, "a command")
         status = d.get("status", "open")
         if status not in STATUSES:
             raise RecordError(f"unknown status {status!r}")
@@ -208,6 +220,17 @@ class FindingRecord:
             if isinstance(e, RecordError):
                 raise
             raise RecordError(f"meta.json does not fit the schema ({e.__class__.__name__}: {e})") from None
+
+
+#: A finding's name: its kind and a hash (`findings.signature_of`), letters, digits and dashes only.
+_SIGNATURE = re.compile(r"[a-z][a-z0-9-]{0,80}")
+
+
+def _one_line(value: Any, what: str) -> None:
+    """A string that exports write into RUN lines and scripts: a newline or control character there would
+    be a command of its own (a crafted corpus entry running code in CI)."""
+    if isinstance(value, str) and any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise RecordError(f"meta.json has a control character in {what}: {value[:80]!r}")
 
 
 def _argv(command: Any) -> list[str]:

@@ -1,0 +1,45 @@
+"""A corpus entry is untrusted data: a crafted meta.json must not write outside the corpus or run code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fuzzir.cli import main
+
+CORPUS = Path(__file__).resolve().parent.parent / "crashes"
+ENTRY = "compile-error-221b7de2d97e"
+
+
+def _crafted(tmp_path: Path, **changes: object) -> Path:
+    entry = Path(shutil.copytree(CORPUS / ENTRY, tmp_path / "findings" / ENTRY))
+    meta = json.loads((entry / "meta.json").read_text())
+    for key, value in changes.items():
+        if key == "flags":
+            meta["repro_cell"]["flags"] = value
+        else:
+            meta[key] = value
+    (entry / "meta.json").write_text(json.dumps(meta))
+    return entry
+
+
+@pytest.mark.parametrize("signature", ["../x", "/tmp/evil", "a/b", ".hidden"])
+def test_promote_refuses_a_signature_that_is_a_path(signature: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    entry = _crafted(tmp_path, signature=signature)
+    corpus = tmp_path / "corpus"
+    assert main(["promote", str(entry), "--corpus", str(corpus), "--no-run"]) == 2
+    assert "signature" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists() and not Path("/tmp/evil").exists()
+    assert not corpus.exists() or not any(corpus.iterdir())
+
+
+@pytest.mark.parametrize("changes", [{"flags": ["--x\nrm -rf ~"]}, {"iree_version": "3.13.0\n// RUN: touch pwned"}])
+def test_a_newline_in_a_flag_or_version_is_refused_not_run(changes: dict, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    entry = _crafted(tmp_path, **changes)
+    assert main(["export", str(entry), "--format", "lit"]) == 2
+    assert "control character" in capsys.readouterr().err
