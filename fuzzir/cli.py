@@ -203,6 +203,26 @@ def _settings(args: argparse.Namespace, flag_sets: tuple[tuple[str, ...], ...]):
                     run_timeout=args.run_timeout, values=args.values)
 
 
+def _usable_out(out: Path, what: str) -> None:
+    """A findings directory that can be written, with a usable database, checked before any work."""
+    from fuzzir.db import DB_NAME, DBError, FindingsDB
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{what}: {out} is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".fuzzir-probe-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        raise UsageError(f"{what}: {out} cannot be written ({e.strerror or e.__class__.__name__})") from None
+    if (out / DB_NAME).exists():  # a new one is made when first needed (check --out stores no counts)
+        try:
+            FindingsDB(out / DB_NAME).check()
+        except DBError as e:
+            raise UsageError(f"{what}: {e}") from None
+
+
 def cmd_fuzz(args: argparse.Namespace) -> int:
     from fuzzir.campaign import Campaign, summary_table
     from fuzzir.judge import DEFAULT_FLAG_SETS
@@ -211,6 +231,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         raise UsageError("fuzzir fuzz: --count must be at least 1")
     if args.jobs < 1 or args.max_ops < 1:
         raise UsageError("fuzzir fuzz: --jobs and --max-ops must be at least 1")
+    _usable_out(Path(args.out), "fuzzir fuzz: --out")
     try:
         extra = tuple(tuple(shlex.split(s)) for s in (args.flag_set or []))
     except ValueError as e:
@@ -249,6 +270,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from fuzzir.persist import store_case
     from fuzzir.pipeline import iree_compiler_version
 
+    if args.out:
+        _usable_out(Path(args.out), "fuzzir check: --out")
     if len(args.files) > 1 or Path(args.files[0]).is_dir():
         return _check_many(args)
     path = Path(args.files[0])
@@ -297,37 +320,39 @@ def _record_needs(stored: list, needs: dict) -> None:
                                                            needs[r.finding.signature]))
 
 
+def _blamed_rows(case, needs: dict) -> dict:
+    """signature -> what blame adds to a finding's rows in `fuzzir check --json` (`coverage.case_json`)."""
+    from fuzzir.blame import cause_key
+    from fuzzir.findings import group, signature_of
+
+    out = {}
+    for f in group(case.observations):
+        n = needs.get(f.signature)
+        if n is not None:
+            cause = f"{cause_key(f.repro_observation(), n)}|{f.key.rsplit('|', 1)[1]}"
+            out[f.signature] = {"needs": n.to_json(), "cause": cause, "cause_signature": signature_of(cause),
+                                "blame": n.words()}
+    return out
+
+
 def _report_case(args: argparse.Namespace, case, file: str, iree_version: str, needs: dict | None = None) -> int:
     """Print a judged case (text or JSON) by verdict; exit 1 for defects (and latent, if asked).
 
     `needs`: signature -> `blame.Needs` of the findings that were blamed; each row carries it."""
-    from fuzzir.any_program import cells_json, oracle_summary
-    from fuzzir.blame import cause_key
-    from fuzzir.findings import DEFECT, GUARDED, LATENT, group, signature_of, split_verdicts
+    from fuzzir.any_program import oracle_summary
+    from fuzzir.coverage import case_json
+    from fuzzir.findings import DEFECT, GUARDED, LATENT, group, split_verdicts
 
     needs = needs or {}
     by_verdict = split_verdicts(group(case.observations), args.about)
-
-    def blamed(f) -> dict:
-        n = needs.get(f.signature)
-        if n is None:
-            return {}
-        cause = f"{cause_key(f.repro_observation(), n)}|{f.key.rsplit('|', 1)[1]}"
-        return {"needs": n.to_json(), "cause": cause, "cause_signature": signature_of(cause), "blame": n.words()}
-
-    rows = {v: [{"kind": o.kind, "signature": f.signature, "variant": o.variant, "target": o.target,
-                 "flags": list(o.flags), "op": o.op, "message": o.message, "verdict": v, **blamed(f)}
-                for f in fs for o in f.observations] for v, fs in by_verdict.items()}
-    counts = {v: len(fs) for v, fs in by_verdict.items()}
+    report = case_json(case, file, by_verdict, args.about, iree_version, _blamed_rows(case, needs))
+    counts = report["counts"]
     failed = counts[DEFECT] + (counts[LATENT] if args.fail_on_latent else 0)
     if args.json:
-        print(json.dumps({"findings": rows[DEFECT], "latent": rows[LATENT], "guarded": rows[GUARDED],
-                          "counts": counts, "about": args.about, "iree_version": iree_version,
-                          "file": file, "exact": case.exact, "oracles": oracle_summary(case),
-                          "cells": cells_json(case)}, indent=2))
+        print(json.dumps(report, indent=2))
         return EXIT_FINDINGS if failed else EXIT_CLEAN
-    for verdict in (DEFECT, LATENT, GUARDED):
-        for r in rows[verdict]:
+    for verdict, key in ((DEFECT, "findings"), (LATENT, "latent"), (GUARDED, "guarded")):
+        for r in report[key]:
             print(f"{verdict:<8} {r['kind']:<19} {r['target']:<9} {r['variant']:<8} {r['op']}: {r['message']}")
         for f in by_verdict[verdict]:
             if f.signature in needs:
@@ -415,12 +440,14 @@ def _check_many(args: argparse.Namespace) -> int:
             continue
         case = judge_program(loaded.program, text, args.seed, settings, cells=plan_cells(settings, 0),
                              source=loaded.source, unmodelled=loaded.unmodelled)
+        needs = {} if args.no_blame else _blame_case(case, settings, str(path), args)
         if args.out:
-            store_case(Path(args.out), case, seed=args.seed, elapsed=None, source=str(path), about=args.about)
+            _record_needs(store_case(Path(args.out), case, seed=args.seed, elapsed=None, source=str(path),
+                                     about=args.about), needs)
         by_verdict = split_verdicts(group(case.observations), args.about)
         coverage.add(ProgramCoverage(str(path), list(case.checked),
                                      [(f, v) for v, fs in by_verdict.items() for f in fs]))
-        report = case_json(case, str(path), by_verdict, args.about, version)
+        report = case_json(case, str(path), by_verdict, args.about, version, _blamed_rows(case, needs))
         reports.append(report)
         failed |= bool(report["counts"][DEFECT] or (args.fail_on_latent and report["counts"][LATENT]))
         if not args.json:
@@ -543,10 +570,16 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from fuzzir import report
+    from fuzzir.db import DB_NAME, DBError, FindingsDB
 
     root = Path(args.dir)
     if not root.is_dir():
         raise UsageError(f"fuzzir report: no such directory: {args.dir}")
+    if (root / DB_NAME).exists():
+        try:
+            FindingsDB(root / DB_NAME).check()
+        except DBError as e:
+            raise UsageError(f"fuzzir report: {e}") from None
     try:
         md, page = report.write(root, Path(args.output) if args.output else root)
     except OSError as e:

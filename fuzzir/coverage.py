@@ -138,10 +138,13 @@ class Coverage:
 
 
 def case_json(case: CaseResult, file: str, by_verdict: dict[str, list[Finding]], about: str,
-              iree_version: str) -> dict[str, Any]:
-    """One program's report as `fuzzir check --json` prints it for a single file (without blame)."""
+              iree_version: str, blamed: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One program's report as `fuzzir check --json` prints it; `blamed`: signature -> what blame adds to
+    each of that finding's rows (`needs`, `cause`, in words)."""
+    blamed = blamed or {}
     rows = {v: [{"kind": o.kind, "signature": f.signature, "variant": o.variant, "target": o.target,
-                 "flags": list(o.flags), "op": o.op, "message": o.message, "verdict": v}
+                 "flags": list(o.flags), "op": o.op, "message": o.message, "verdict": v,
+                 **blamed.get(f.signature, {})}
                 for f in fs for o in f.observations] for v, fs in by_verdict.items()}
     return {"findings": rows[DEFECT], "latent": rows[LATENT], "guarded": rows[GUARDED],
             "counts": {v: len(fs) for v, fs in by_verdict.items()}, "about": about, "iree_version": iree_version,

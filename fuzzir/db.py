@@ -84,6 +84,10 @@ class Sighting:
     repro: str = ""
 
 
+class DBError(ValueError):
+    """A findings database that cannot be used (unwritable, not a database): one line."""
+
+
 class FindingsDB:
     """The database at `path` (created on first use)."""
 
@@ -104,6 +108,15 @@ class FindingsDB:
                 yield con
         finally:
             con.close()
+
+    def check(self) -> None:
+        """Open (or create) the database now, or raise DBError saying in one line why it cannot be used:
+        a campaign or report must not fail on it halfway with sqlite's traceback."""
+        try:
+            with self._connect() as con:
+                con.execute("SELECT count(*) FROM sightings").fetchone()
+        except (sqlite3.Error, OSError) as e:
+            raise DBError(f"{self.path}: not a usable findings database ({e})") from None
 
     def start_campaign(self, *, seed: int, settings: dict, iree_version: str, fuzzir_version: str) -> int:
         with self._connect() as con:

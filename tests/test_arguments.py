@@ -19,3 +19,19 @@ def test_bad_numbers_are_one_line_and_exit_2(argv: list[str], capsys: pytest.Cap
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_an_unusable_out_or_database_is_refused_before_any_work(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "fuzzir.db").write_bytes(bytes(range(256)) * 8)  # not SQLite
+    for argv, said in [(["fuzz", "--out", str(a_file), "--count", "1"], "is not a directory"),
+                       (["fuzz", "--out", str(a_file / "sub"), "--count", "1"], "cannot be written"),
+                       (["fuzz", "--out", str(corrupt), "--count", "1"], "not a usable findings database"),
+                       (["report", str(corrupt)], "not a usable findings database"),
+                       (["check", "x.mlir", "--out", str(a_file)], "is not a directory")]:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert said in err and err.count("\n") == 1, err
