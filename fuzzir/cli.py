@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="seconds to minimize each new finding during the campaign (default 30)")
     fz.add_argument("--no-minimize", action="store_true", help="store findings unminimized")
     _blame_options(fz, "each new finding, after minimizing it")
+    add_iree_option(fz)
     _common(fz, "llvm-cpu,vmvx,vulkan,cuda,rocm")
 
     ck = sub.add_parser("check", help="run every oracle on .mlir files (one, several, or directories)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -30,9 +31,10 @@ def _find_links(p: argparse.ArgumentParser) -> None:
 
 def add_iree_option(p: argparse.ArgumentParser) -> None:
     """`--iree VERSION` on check, replay and minimize."""
-    p.add_argument("--iree", metavar="VERSION",
+    p.add_argument("--iree", metavar="VERSION|PATH",
                    help="run on this IREE release instead of the installed one (installed into the "
-                        "release cache first if needed; see `fuzzir iree`)")
+                        "release cache first if needed; see `fuzzir iree`), or on the build or install tree "
+                        "at PATH (its tools/ or bin/)")
 
 
 def add_release_commands(sub: argparse._SubParsersAction) -> None:
@@ -73,6 +75,13 @@ def activate_release(args: argparse.Namespace) -> None:
 
     version = getattr(args, "iree", None)
     if not version:
+        return
+    if os.path.isdir(version):  # a build or install tree: its tools, the pass pipeline derived from them
+        try:
+            where = releases.activate_tree(version)
+        except releases.ReleaseError as e:
+            raise ReleaseUsageError(f"fuzzir {args.command}: {e}") from None
+        print(f"note: IREE from the tree at {where}", file=sys.stderr)
         return
     try:
         release = releases.activate(version, find_links=getattr(args, "find_links", None))

@@ -100,7 +100,8 @@ def depends_on_tools(cached: Callable) -> Callable:
 
 
 def select_iree(root: str | None) -> None:
-    """Use the IREE release unpacked at `root` for every tool from now on (None: the installed wheels)."""
+    """Use the IREE release unpacked at `root`, or the build or install tree there (its tools/ or bin/),
+    for every tool from now on (None: the installed wheels)."""
     global _selected_root
     _selected_root = os.path.abspath(root) if root else None
     for clear in _TOOL_CACHES:
@@ -117,7 +118,15 @@ def installed_tool(name: str) -> str | None:
     return _wheel_tool(name)
 
 
+#: Where a build or install tree (`--iree PATH`) keeps its tools: a CMake build's tools/, an install's bin/.
+TREE_TOOL_DIRS = ("tools", "bin")
+
+
 def _release_tool(root: str, name: str) -> str:
+    for sub in TREE_TOOL_DIRS:
+        candidate = os.path.join(root, sub, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
     for package, sub in _WHEEL_TOOL_DIRS:
         candidate = os.path.join(root, *package.split("."), sub, name)
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):

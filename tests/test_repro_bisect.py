@@ -92,3 +92,23 @@ def test_bisect_export_rebuilds_then_runs_the_reproducer(tmp_path: Path) -> None
     run = subprocess.run(["bash", str(script), str(broken)], capture_output=True, text=True, timeout=300,
                          env={"PATH": "/usr/bin:/bin"})
     assert run.returncode == 125 and "build failed" in run.stdout
+
+
+def test_fuzzir_runs_against_a_build_or_install_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--iree PATH`: the tools of a tree with bin/ (here the venv, an install of the wheels) are used."""
+    from fuzzir import sandbox
+    from fuzzir.cli import main
+    from fuzzir.targets import use_compiler_options
+
+    program = tmp_path / "p.mlir"
+    program.write_text((CORPUS / "compile-error-221b7de2d97e" / "program.mlir").read_text())
+    try:
+        assert main(["check", str(program), "--iree", str(TOOLS.parent), "--targets", "rocm", "--no-blame",
+                     "--json"]) == 1
+        assert sandbox.tool_path("iree-compile") == str(TOOLS / "iree-compile")
+    finally:
+        sandbox.select_iree(None)
+        use_compiler_options(None)
+    assert "tree at" in capsys.readouterr().err
+    assert main(["check", str(program), "--iree", str(tmp_path)]) == 2  # no tools there: one line
+    assert "not an IREE build or install tree" in capsys.readouterr().err
