@@ -37,6 +37,11 @@ DEFAULT_DIM = 4
 _RESOURCES_START = "{-#"
 
 
+#: The most elements a program's arguments and results may hold for fuzzir to draw, pass and compare them
+#: (2**26: 256 MiB of f32 for all of them): above it the program is compiled and judged on its IR only.
+MAX_ELEMENTS = 1 << 26
+
+
 class SourceError(ValueError):
     """The file is not MLIR, or has no entry function fuzzir can call; the message is one line."""
 
@@ -143,6 +148,11 @@ class Source:
         for j, r in enumerate(self.results):
             if r.problem:
                 return f"result #{j} ({r.type}): {r.problem}"
+        elements = sum(int(np.prod(a.shape, dtype=np.float64)) for a in (*self.args, *self.results))
+        if elements > MAX_ELEMENTS:
+            # fuzzir would hold these arrays itself (inputs, outputs, the reference): refused before allocating.
+            return (f"its arguments and results hold {elements:.3g} elements, over fuzzir's budget of "
+                    f"{MAX_ELEMENTS:.3g} (compiled, not run)")
         return ""
 
     def result_types(self) -> list[str]:
