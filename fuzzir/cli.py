@@ -190,15 +190,18 @@ def _settings(args: argparse.Namespace, flag_sets: tuple[tuple[str, ...], ...]):
 
     targets = _targets(args.targets)
     variants = VARIANTS
-    try:
-        ablated_pipeline(targets[0], flag_sets[0], args.pass_name)
-    except (PassNotFound, NotRebuildable) as e:
-        if selected_iree() is None:  # --iree VERSION: that release may lack the pass
-            raise UsageError(str(e)) from None
-        print(f"note: {e}: the 'without' variant is skipped", file=sys.stderr)
-        variants = ("with",)
-    except Exception as e:  # the probe compile failed: most likely a bad flag
-        raise UsageError(f"cannot build the pipeline with these flags: {str(e).splitlines()[0]}") from None
+    for flags in flag_sets:  # every set probed: a flag iree-compile rejects is the user's error, not IREE's bug
+        try:
+            ablated_pipeline(targets[0], flags, args.pass_name)
+        except (PassNotFound, NotRebuildable) as e:
+            if selected_iree() is None:  # --iree VERSION: that release may lack the pass
+                raise UsageError(str(e)) from None
+            if variants != ("with",):
+                print(f"note: {e}: the 'without' variant is skipped", file=sys.stderr)
+            variants = ("with",)
+        except Exception as e:  # the probe compile failed: most likely a bad flag
+            raise UsageError(f"cannot build the pipeline with the flags {' '.join(flags) or '(none)'}: "
+                             f"{str(e).splitlines()[0]}") from None
     return Settings(targets=targets, flag_sets=flag_sets, matrix=getattr(args, "matrix", "full"),
                     variants=variants, pass_name=args.pass_name, compile_timeout=args.compile_timeout,
                     run_timeout=args.run_timeout, values=args.values)

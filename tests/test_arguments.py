@@ -48,3 +48,12 @@ def test_a_huge_argument_is_compiled_not_drawn(tmp_path, capsys: pytest.CaptureF
                  "--json"]) == 0
     cells = json.loads(capsys.readouterr().out)["cells"]
     assert all("over fuzzir's budget" in c["oracles"]["differential"] for c in cells)
+
+
+def test_a_flag_iree_compile_rejects_in_a_flag_set_is_the_users_error(tmp_path, capsys) -> None:
+    """It was stored as a compile-error defect of IREE: one probe compile per flag set finds it first."""
+    assert main(["fuzz", "--flag-set=--no-such-iree-flag", "--count", "1", "--out", str(tmp_path / "f"),
+                 "--targets", "llvm-cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "--no-such-iree-flag" in err and "Traceback" not in err
+    assert not any((tmp_path / "f").glob("*-*"))  # no finding stored
