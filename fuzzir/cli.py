@@ -565,6 +565,9 @@ def cmd_promote(args: argparse.Namespace) -> int:
     corpus = Path(args.corpus)
     if corpus.exists() and not corpus.is_dir():
         raise UsageError(f"fuzzir promote: the corpus {args.corpus} is not a directory")
+    if not args.no_run:
+        print("note: promote runs each finding's repro.sh to see it reproduce: the commands in it execute here "
+              "(--no-run skips that)", file=sys.stderr)
     results = promote([Path(p) for p in args.findings], corpus, run=not args.no_run)
     for r in results:
         print(f"{r.finding}: {r.detail}" if r.ok else f"{r.finding}: not promoted: {r.detail}",

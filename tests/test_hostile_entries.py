@@ -43,3 +43,41 @@ def test_a_newline_in_a_flag_or_version_is_refused_not_run(changes: dict, tmp_pa
     entry = _crafted(tmp_path, **changes)
     assert main(["export", str(entry), "--format", "lit"]) == 2
     assert "control character" in capsys.readouterr().err
+
+
+def _promote(entry: Path, corpus: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["promote", str(entry), "--corpus", str(corpus), "--no-run"]) == 2
+    assert not corpus.exists() or not any(corpus.iterdir())
+    return capsys.readouterr().err
+
+
+def test_promote_refuses_entries_that_do_not_read_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    src = CORPUS / "miscompile-978cad5abacb"
+    corpus = tmp_path / "corpus"
+    cases = {
+        "strings": lambda e: np.save(e / "expected0.npy", np.array(["a", "b"])),
+        "truncated": lambda e: (e / "input0.npy").write_bytes((e / "input0.npy").read_bytes()[:20]),
+        "not utf-8": lambda e: (e / "program.mlir").write_bytes(b"\xff\xfe func.func"),
+        "no repro": lambda e: (e / "repro.sh").unlink(),
+    }
+    for name, spoil in cases.items():
+        entry = Path(shutil.copytree(src, tmp_path / name.replace(" ", "-") / src.name))
+        spoil(entry)
+        err = _promote(entry, corpus, capsys)
+        assert "not promoted" in err and "Traceback" not in err, (name, err)
+    unknown = _crafted(tmp_path / "t", flags=[])
+    meta = json.loads((unknown / "meta.json").read_text())
+    meta["repro_cell"]["target"] = "tpu"
+    (unknown / "meta.json").write_text(json.dumps(meta))
+    assert "unknown target" in _promote(unknown, corpus, capsys)
+
+
+def test_promote_into_an_unwritable_corpus_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    entry = Path(shutil.copytree(CORPUS / ENTRY, tmp_path / "findings" / ENTRY))
+    assert main(["promote", str(entry), "--corpus", str(blocker / "corpus"), "--no-run"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be written" in err and "Traceback" not in err
