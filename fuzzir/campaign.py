@@ -114,23 +114,31 @@ class Campaign:
         program = generate(seed, **self.generator_options)
         return judge_program(program, emit(program), seed, self.settings, index)
 
+    def _left(self) -> float:
+        """Seconds left of `--time` (infinite without one): minimizing and blaming stay within it, so a
+        campaign ends on time instead of waiting for them (`fuzzir minimize` and `fuzzir blame` finish later)."""
+        return float("inf") if self.time_limit is None else self.time_limit - self.stats.elapsed
+
     def _minimize(self, path: Path) -> None:
+        if self._left() < 5:
+            return  # stays unminimized: `fuzzir minimize` does it later
         try:
-            record = minimize_entry(path, time_budget=self.minimize_seconds, settings=self.settings,
-                                    lock=self.store_lock)
+            record = minimize_entry(path, time_budget=min(self.minimize_seconds, self._left()),
+                                    settings=self.settings, lock=self.store_lock)
             self.stats.minimized += 1
             self.stats.minimize_log.append((path.name, record))
         except Exception as e:  # a failed reduction keeps the stored (unminimized) finding
             self.stats.minimize_log.append((path.name, {"error": str(e).splitlines()[0][:200]}))
             return
-        if self.blame_seconds > 0 and not self.stop.is_set():
+        if self.blame_seconds > 0 and not self.stop.is_set() and self._left() >= 5:
             self._blame(path)
 
     def _blame(self, path: Path) -> None:
         """What the minimized finding needs (`fuzzir.blame`), into its meta.json; a failure leaves it unblamed."""
         start = time.monotonic()
         try:
-            needs = blame_entry(path, budget=self.blame_seconds, settings=self.settings, lock=self.store_lock)
+            needs = blame_entry(path, budget=min(self.blame_seconds, self._left()), settings=self.settings,
+                                lock=self.store_lock)
         except Exception as e:  # noqa: BLE001 - the finding stays as it is, unblamed
             self.stats.minimize_log.append((path.name, {"blame error": str(e).splitlines()[0][:200]}))
             return
