@@ -78,7 +78,7 @@ def activate_release(args: argparse.Namespace) -> None:
         return
     if os.path.isdir(version):  # a build or install tree: its tools, the pass pipeline derived from them
         try:
-            where = releases.activate_tree(version)
+            where = _activate_tree(version)
         except releases.ReleaseError as e:
             raise ReleaseUsageError(f"fuzzir {args.command}: {e}") from None
         print(f"note: IREE from the tree at {where}", file=sys.stderr)
@@ -90,6 +90,27 @@ def activate_release(args: argparse.Namespace) -> None:
     where = f"{release.path}" if release else "the installed wheels"
     revision = release.revision if release else releases.installed_release().revision
     print(f"note: IREE {version} ({revision}) from {where}", file=sys.stderr)
+
+
+def _activate_tree(path: str) -> str:
+    """Use the IREE build or install tree at `path` (its tools/ or bin/) for every tool from now on, as
+    `--iree PATH` asks: an engineer's own build, before sending a change. Returns the tree's path."""
+    from fuzzir import releases
+    from fuzzir.sandbox import TREE_TOOL_DIRS, select_iree, tool_path
+    from fuzzir.targets import use_compiler_options
+
+    root = os.path.abspath(path)
+    if not any(os.access(os.path.join(root, d, "iree-compile"), os.X_OK) for d in TREE_TOOL_DIRS):
+        raise releases.ReleaseError(f"{path} has no tools/iree-compile or bin/iree-compile: "
+                                    "not an IREE build or install tree")
+    select_iree(root)
+    try:
+        use_compiler_options(releases.compiler_options(tool_path("iree-compile")))
+    except (FileNotFoundError, OSError) as e:
+        select_iree(None)
+        use_compiler_options(None)
+        raise releases.ReleaseError(f"the IREE tree at {path} does not run ({e})") from None
+    return root
 
 
 def _mb(n: int) -> str:

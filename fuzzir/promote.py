@@ -23,8 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from fuzzir.entry_check import entry_problem
 from fuzzir.findings import GUARDED
 from fuzzir.sandbox import tool_path
 from fuzzir.store import DirectoryStore, StoreError, read_entry
@@ -72,7 +71,7 @@ def promote_one(path: Path, corpus: Path, *, run: bool = True) -> Promotion:
         return Promotion(path, False, "it is guarded by the pass (seen only without it): not a defect of IREE")
     if record.minimization is None:
         return Promotion(path, False, f"not minimized: run `fuzzir minimize {path}` first")
-    problem = _malformed(path)
+    problem = entry_problem(path)
     if problem:
         return Promotion(path, False, problem)
     entries = DirectoryStore(corpus).entries_lenient()
@@ -99,29 +98,6 @@ def promote_one(path: Path, corpus: Path, *, run: bool = True) -> Promotion:
     except OSError as e:
         return Promotion(path, False, f"the corpus {corpus} cannot be written ({e.strerror or e})")
     return Promotion(path, True, f"promoted to {dest}", dest)
-
-
-def _malformed(path: Path) -> str:
-    """Why the entry at `path` is not fit for the corpus ('' when it is): a corpus entry is untrusted data,
-    and replay would otherwise judge a truncated input or a string-typed expected output as a finding."""
-    from fuzzir.any_program import SourceError, load_program
-    from fuzzir.targets import TARGETS
-
-    entry = read_entry(path)
-    if entry.record.repro_cell.target not in TARGETS:
-        return f"unknown target {entry.record.repro_cell.target!r} in meta.json"
-    if not (path / "repro.sh").is_file():
-        return "no repro.sh"
-    try:
-        text = entry.program()
-        load_program(text, str(path / "program.mlir"))
-        arrays = [*entry.inputs(), *entry.expected()]
-    except (StoreError, SourceError, ValueError, OSError) as e:
-        return f"it does not read back: {str(e).splitlines()[0][:200] if str(e) else type(e).__name__}"
-    odd = next((a for a in arrays if np.asarray(a).dtype.kind not in "biufcV"), None)
-    if odd is not None:
-        return f"a stored input or expected output has element type {np.asarray(odd).dtype}, not a tensor's"
-    return ""
 
 
 def promote(paths: list[Path], corpus: Path, *, run: bool = True) -> list[Promotion]:

@@ -357,24 +357,6 @@ def activate(version: str | None, *, find_links: str | None = None,
     return release
 
 
-def activate_tree(path: str) -> str:
-    """Use the IREE build or install tree at `path` (its tools/ or bin/) for every tool from now on, as
-    `--iree PATH` asks: an engineer's own build, before sending a change. Returns the tree's path."""
-    from fuzzir.sandbox import TREE_TOOL_DIRS
-
-    root = os.path.abspath(path)
-    if not any(os.access(os.path.join(root, d, "iree-compile"), os.X_OK) for d in TREE_TOOL_DIRS):
-        raise ReleaseError(f"{path} has no tools/iree-compile or bin/iree-compile: not an IREE build or install tree")
-    select_iree(root)
-    try:
-        use_compiler_options(compiler_options(tool_path("iree-compile")))
-    except (FileNotFoundError, OSError) as e:
-        select_iree(None)
-        use_compiler_options(None)
-        raise ReleaseError(f"the IREE tree at {path} does not run ({e})") from None
-    return root
-
-
 def _previous_minor_options() -> dict[str, str]:
     """Pass options for a release that prints them nowhere (3.11.0: old pass headers, and its registered
     pipeline hides nested passes in adaptors): those of the previous minor release's registered pipeline

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from fuzzir.dtypes import numpy_dtype
+from fuzzir.entry_check import entry_problem
 from fuzzir.findings import GUARDED, IR_KINDS, Observation, group, needs_run
 from fuzzir.judge import Cell, Settings, judge_program
 from fuzzir.model import Program
@@ -148,6 +149,10 @@ def replay_entry(path: Path, *, compile_timeout: float = 60.0, run_timeout: floa
         return Outcome(name, path, "?", "?", ERROR, str(e).removeprefix(f"{path}: "),
                        seconds=time.monotonic() - start)
     record = entry.record
+    problem = entry_problem(path)
+    if problem:
+        return Outcome(name, path, record.kind, record.status, ERROR, problem, record=record,
+                       seconds=time.monotonic() - start)
     try:
         out = _replay(entry, compile_timeout, run_timeout)
     except StoreError as e:

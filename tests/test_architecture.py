@@ -20,7 +20,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("fuzzir", "fuzzir.__main__", "fuzzir.cli", "fuzzir.cli_release", "fuzzir.pytest_plugin",
      "fuzzir.atheris_target"),
     ("fuzzir.api", "fuzzir.campaign", "fuzzir.minimize", "fuzzir.replay", "fuzzir.bisect", "fuzzir.exports",
-     "fuzzir.promote", "fuzzir.report", "fuzzir.reduce_any", "fuzzir.minimize_any", "fuzzir.blame"),
+     "fuzzir.promote", "fuzzir.report", "fuzzir.reduce_any", "fuzzir.minimize_any", "fuzzir.blame",
+     "fuzzir.entry_check"),
     ("fuzzir.judge", "fuzzir.persist", "fuzzir.store", "fuzzir.record", "fuzzir.repro", "fuzzir.filters",
      "fuzzir.any_program", "fuzzir.db", "fuzzir.coverage", "fuzzir.counterfactuals"),
     ("fuzzir.oracles",),
@@ -29,7 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("fuzzir.generators", "fuzzir.parse", "fuzzir.emit", "fuzzir.shrink", "fuzzir.families", "fuzzir.findings",
      "fuzzir.diagnostics", "fuzzir.mlir_values", "fuzzir.source", "fuzzir.frontend_facts", "fuzzir.pass_matcher",
      "fuzzir.mlir_walk", "fuzzir.needs"),
-    ("fuzzir.model", "fuzzir.exprs", "fuzzir.names", "fuzzir.dtypes"),
+    ("fuzzir.model", "fuzzir.exprs", "fuzzir.names", "fuzzir.dtypes", "fuzzir.arguments"),
 ]
 
 

@@ -81,3 +81,14 @@ def test_promote_into_an_unwritable_corpus_is_one_line(tmp_path: Path, capsys: p
     assert main(["promote", str(entry), "--corpus", str(blocker / "corpus"), "--no-run"]) == 2
     err = capsys.readouterr().err
     assert "cannot be written" in err and "Traceback" not in err
+
+
+def test_replay_reports_an_entry_that_does_not_read_back_as_an_error(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """It said 'reproduces' for a truncated expected output and a missing repro.sh (judging the program again)."""
+    corpus = tmp_path / "corpus"
+    entry = Path(shutil.copytree(CORPUS / ENTRY, corpus / ENTRY))
+    (entry / "repro.sh").unlink()
+    assert main(["replay", str(corpus)]) == 1
+    out = capsys.readouterr().out
+    assert "no repro.sh" in out and "reproduces" not in out.split("\n")[-2]
