@@ -25,20 +25,24 @@ from fuzzir import commands as cmds
 from fuzzir.findings import Finding, Observation, needs_run
 from fuzzir.targets import TARGETS, Target
 
-# What an IR finding leaves in the stream phase IR.
-# kind -> (comment, grep -E pattern, what reproduces, what is fixed)
+# What an IR finding leaves in the stream phase IR, where memory is decided (the IR oracle's verdict is
+# made there too): a constant resource bound `rw` by a dispatch, or copied out into a resource a dispatch
+# then writes. kind -> (comment, grep -E pattern, what reproduces, what is fixed)
+_RW_CONSTANT = r"rw %[^:]*: !stream\.resource<constant>"
+_CONSTANT_COPY = (r"stream\.cmd\.copy .*: !stream\.resource<constant>\{[^}]*\} -> "
+                  r"!stream\.resource<(external|transient|variable|staging)>")
 IR_CHECKS: dict[str, tuple[str, str, str, str]] = {
     "constant-copy": (
-        "# A copy whose source is a constant resource is a copy-on-write of a constant.",
-        r"stream\.(cmd\.copy|async\.clone|async\.copy).*!stream\.resource<constant>",
-        "the stream IR copies a constant resource",
-        "no copy of a constant resource",
+        "# A copy out of a constant resource into one a dispatch can write is a copy-on-write of a constant.",
+        _CONSTANT_COPY,
+        "the stream IR copies a constant resource out to write it",
+        "no copy out of a constant resource",
     ),
     "readwrite-constant": (
-        "# In this program only a constant can be tied to a dispatch result: any readwrite binding is it.",
-        r"dispatch\.tensor<readwrite:",
-        "a dispatch binds the constant readwrite",
-        "no readwrite binding",
+        "# A dispatch binds a constant resource read-write, or writes a copy made of one.",
+        f"{_RW_CONSTANT}|{_CONSTANT_COPY}",
+        "a dispatch writes the constant (bound rw, or through a copy of it)",
+        "no constant resource is bound rw or copied out",
     ),
 }
 #: kind -> the grep -E pattern alone, for the exports' RUN lines.
