@@ -123,12 +123,14 @@ TREE_TOOL_DIRS = ("tools", "bin")
 
 
 def _release_tool(root: str, name: str) -> str:
-    for sub in TREE_TOOL_DIRS:
-        candidate = os.path.join(root, sub, name)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
+    # A release's native binary first: an unpacked release also has bin/ entry points, Python wrappers
+    # that would run whichever iree package the interpreter imports (the installed one), not this release.
     for package, sub in _WHEEL_TOOL_DIRS:
         candidate = os.path.join(root, *package.split("."), sub, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    for sub in TREE_TOOL_DIRS:
+        candidate = os.path.join(root, sub, name)
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     # Never fall back to another IREE: mixing releases would make every verdict wrong.
