@@ -63,6 +63,7 @@ class Stats:
     #: finding name -> whether it needs the constant (None: not established), for blamed findings
     blamed: dict[str, bool | None] = field(default_factory=dict)
     blame_seconds: float = 0.0  # worker time spent blaming
+    corpus_blamed: dict[str, bool | None] = field(default_factory=dict)  # the same, for corpus entries seen
     #: finding name -> the finding (or 'corpus <entry>') blame showed has the same cause
     same_cause: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
@@ -197,6 +198,8 @@ class Campaign:
                     st.first_finding_seconds = st.elapsed
             elif outcome == KNOWN:
                 st.known += 1
+                if finding.signature in self.corpus.about_constants:  # blamed when it was promoted
+                    st.corpus_blamed[finding.signature] = self.corpus.about_constants[finding.signature]
             else:
                 st.duplicates += 1
             if outcome != KNOWN and cause["hits"] == 1:  # first sighting this run, not in the corpus
@@ -298,9 +301,10 @@ def summary_table(stats: Stats, jobs: int) -> str:
         lines.append(f"  {'kind':<19}{'signature':<33}{'hits':>5}{'first (s)':>10}  {'constant':<13}where")
         # Blamed findings that need no constant are real IREE bugs, but not this fuzzer's class: listed last.
         order = {True: 0, None: 1, False: 2}
-        for sig, c in sorted(rows, key=lambda r: (order[stats.blamed.get(r[0])], r[1]["first"])):
+        about = {**stats.corpus_blamed, **stats.blamed}
+        for sig, c in sorted(rows, key=lambda r: (order[about.get(r[0])], r[1]["first"])):
             where = "corpus (known)" if c["place"] == KNOWN else c["path"]
-            needed = _NEEDED[stats.blamed[sig]] if sig in stats.blamed else "not blamed"
+            needed = _NEEDED[about[sig]] if sig in about else "not blamed"
             if sig in stats.same_cause:
                 where += f" (same cause as {stats.same_cause[sig]})"
             lines.append(f"  {c['kind']:<19}{sig:<33}{c['hits']:>5}{c['first']:>10.1f}  {needed:<13}{where}")

@@ -12,6 +12,7 @@ from fuzzir.db import FindingsDB, Sighting
 from fuzzir.findings import DEFECT, GUARDED, LATENT, SHIPPED, Finding, group
 from fuzzir.judge import CaseResult
 from fuzzir.model import Program
+from fuzzir.needs import Needs
 from fuzzir.pipeline import iree_compiler_version
 from fuzzir.record import CellRecord, FindingRecord
 from fuzzir.store import DirectoryStore, NewFinding
@@ -112,11 +113,15 @@ class CorpusIndex:
         self.root = root
         self.sizes: dict[str, tuple[int, int]] = {}
         self.causes: dict[str, str] = {}  # blamed cause (`fuzzir.blame`) -> the entry's signature
+        self.about_constants: dict[str, bool | None] = {}  # signature -> what blame says (`Needs.about_constants`)
         if root is not None:
             for entry in DirectoryStore(root).entries_lenient():
                 self.sizes[entry.record.signature] = entry.record.size
                 if entry.record.cause:
                     self.causes.setdefault(entry.record.cause, entry.record.signature)
+                needs = Needs.from_json(entry.record.needs)
+                if needs is not None:
+                    self.about_constants[entry.record.signature] = needs.about_constants()
 
     def __contains__(self, signature: str) -> bool:
         return signature in self.sizes
