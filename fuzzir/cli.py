@@ -231,10 +231,6 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     from fuzzir.campaign import Campaign, summary_table
     from fuzzir.judge import DEFAULT_FLAG_SETS
 
-    if args.count is not None and args.count < 1:
-        raise UsageError("fuzzir fuzz: --count must be at least 1")
-    if args.jobs < 1 or args.max_ops < 1:
-        raise UsageError("fuzzir fuzz: --jobs and --max-ops must be at least 1")
     _usable_out(Path(args.out), "fuzzir fuzz: --out")
     try:
         extra = tuple(tuple(shlex.split(s)) for s in (args.flag_set or []))
@@ -376,8 +372,6 @@ def cmd_blame(args: argparse.Namespace) -> int:
     from fuzzir.blame import blame_entry
     from fuzzir.store import StoreError
 
-    if not args.time > 0:
-        raise UsageError("fuzzir blame: --time must be a positive number of seconds")
     for finding in args.findings:
         path = Path(finding)
         if not (path / "meta.json").is_file():
