@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fuzzir import __version__
+from fuzzir.any_program import load_program
 from fuzzir.blame import blame_entry
 from fuzzir.db import DB_NAME, FindingsDB
 from fuzzir.emit import emit
 from fuzzir.findings import DEFECT, GUARDED, LATENT, SHIPPED, Finding
+from fuzzir.generators.frontends import LINALG, frontend_for, generate_text
 from fuzzir.generators.programs import generate
 from fuzzir.judge import CaseResult, Settings, judge_program
 from fuzzir.minimize import minimize_entry
@@ -81,8 +83,10 @@ class Campaign:
                  time_limit: float | None = None, count: int | None = None,
                  progress: bool = True, on_stored: Callable[[Finding, Path | None, str], None] | None = None,
                  generator_options: dict | None = None, minimize_seconds: float = 0.0,
-                 corpus: Path | None = None, about: str = SHIPPED, blame_seconds: float = 0.0) -> None:
+                 corpus: Path | None = None, about: str = SHIPPED, blame_seconds: float = 0.0,
+                 frontend: str = LINALG) -> None:
         self.settings = settings
+        self.frontend = frontend  # a frontend's name, or `all` for every frontend in turn
         self.out = out
         self.corpus = CorpusIndex(corpus if corpus is not None and corpus.is_dir() else None)
         self.about = about
@@ -112,8 +116,16 @@ class Campaign:
 
     def _check(self, index: int) -> CaseResult:
         seed = program_seed(self.seed, index)
-        program = generate(seed, **self.generator_options)
-        return judge_program(program, emit(program), seed, self.settings, index)
+        frontend = frontend_for(self.frontend, index)
+        if frontend == LINALG:
+            program = generate(seed, **self.generator_options)
+            return judge_program(program, emit(program), seed, self.settings, index)
+        # A frontend's program is judged as `fuzzir check` judges one: read with the bindings, modelled
+        # at IREE's input phase where the model covers it, and by its frontend's reference oracle.
+        text = generate_text(frontend, seed, max_ops=int(self.generator_options.get("max_ops", 4)))
+        loaded = load_program(text, "program.mlir")
+        return judge_program(loaded.program, text, seed, self.settings, index, source=loaded.source,
+                             unmodelled=loaded.unmodelled)
 
     def _left(self) -> float:
         """Seconds left of `--time` (infinite without one): minimizing and blaming stay within it, so a

@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="cells per program: a rotating sample (default) or every cell")
     fz.add_argument("--flag-set", action="append", default=None, metavar="FLAGS",
                     help="add a set of iree-compile flags (quoted, space-separated) to the rotation")
+    fz.add_argument("--frontend", type=arguments.frontend, default="all", metavar="NAME",
+                    help="what programs are written in: linalg (fuzzir's model), a frontend fuzzir generates "
+                         "(tosa, stablehlo) or all (default: each in turn, program by program)")
     fz.add_argument("--max-ops", type=arguments.max_ops, default=4, help="ops per program at most (default 4)")
     fz.add_argument("--dtypes", type=_dtypes, help="comma-separated element types to draw (default: all of "
                     "f32,f16,i32,i8,bf16,i64,i16, the last three in about a quarter of programs)")
@@ -135,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("gen", help="print the program a seed generates")
     gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--frontend", type=arguments.frontend, default="linalg", metavar="NAME",
+                     help="what the program is written in: linalg (default, fuzzir's model) or a frontend "
+                          "fuzzir generates (tosa, stablehlo)")
     gen.add_argument("--max-ops", type=arguments.max_ops, default=4)
     gen.add_argument("--dtypes", type=_dtypes, help="comma-separated element types to draw (default: all)")
 
@@ -244,7 +250,9 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                                            **({"dtypes": args.dtypes} if args.dtypes else {})},
                         minimize_seconds=0.0 if args.no_minimize else args.minimize_time,
                         blame_seconds=0.0 if args.no_blame else args.blame_time,
-                        corpus=None if args.corpus == "none" else Path(args.corpus), about=args.about)
+                        corpus=None if args.corpus == "none" else Path(args.corpus), about=args.about,
+                        frontend=args.frontend)
+
     def stop(signum: int, frame: object) -> None:
         """Ctrl-C or SIGTERM (CI, timeout(1)): stop taking programs and finish those in flight.
 
@@ -460,8 +468,16 @@ def _check_many(args: argparse.Namespace) -> int:
 
 def cmd_gen(args: argparse.Namespace) -> int:
     from fuzzir.emit import emit
+    from fuzzir.generators.frontends import ALL, LINALG, generate_text
     from fuzzir.generators.programs import generate
 
+    if args.frontend == ALL:
+        raise UsageError("fuzzir gen: --frontend all is for campaigns; name one frontend")
+    if args.frontend != LINALG:
+        if args.dtypes:
+            raise UsageError(f"fuzzir gen: --dtypes is for linalg programs, not {args.frontend}")
+        sys.stdout.write(generate_text(args.frontend, args.seed, max_ops=args.max_ops))
+        return EXIT_CLEAN
     options = {"dtypes": args.dtypes} if args.dtypes else {}
     sys.stdout.write(emit(generate(args.seed, max_ops=args.max_ops, **options)))
     return EXIT_CLEAN

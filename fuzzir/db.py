@@ -53,15 +53,23 @@ CREATE TABLE IF NOT EXISTS sightings (
     families TEXT, init_kinds TEXT, targets TEXT, variants TEXT, flags TEXT,   -- JSON lists
     repro TEXT                       -- one line: the directory's repro.sh, when stored
 );
-CREATE TABLE IF NOT EXISTS coverage (
+CREATE TABLE IF NOT EXISTS matrix (
     campaign INTEGER NOT NULL,
+    frontend TEXT NOT NULL,          -- what the program is written in: linalg, tosa, stablehlo ...
     family TEXT NOT NULL,
     init_kind TEXT NOT NULL,
     target TEXT NOT NULL,
     outcome TEXT NOT NULL,           -- defect, latent, guarded or clean
     count INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (campaign, family, init_kind, target, outcome)
+    PRIMARY KEY (campaign, frontend, family, init_kind, target, outcome)
 );
+"""
+#: Databases written before the frontend was a dimension kept the counts in `coverage`, without it:
+#: they were all linalg programs. Moved once into `matrix` when such a database is opened.
+_MIGRATE = """
+INSERT INTO matrix (campaign, frontend, family, init_kind, target, outcome, count)
+    SELECT campaign, 'linalg', family, init_kind, target, outcome, count FROM coverage;
+DROP TABLE coverage;
 """
 
 
@@ -103,6 +111,11 @@ class FindingsDB:
         try:
             if not self._ready:
                 con.executescript(_SCHEMA)
+                if con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='coverage'").fetchone():
+                    try:
+                        con.executescript(f"BEGIN IMMEDIATE;{_MIGRATE}COMMIT;")
+                    except sqlite3.OperationalError:  # another process moved it first
+                        con.rollback()
                 self._ready = True
             with con:  # one transaction
                 yield con
@@ -131,8 +144,8 @@ class FindingsDB:
                         (programs, cells, round(seconds, 2), new, campaign))
 
     def record(self, campaign: int | None, elapsed: float | None, sightings: Iterable[Sighting],
-               coverage: Iterable[tuple[str, str, str, str]] = ()) -> None:
-        """Count one program's sightings and its coverage cells (family, init kind, target, outcome)."""
+               coverage: Iterable[tuple[str, str, str, str, str]] = ()) -> None:
+        """Count one program's sightings and its coverage cells (frontend, family, init kind, target, outcome)."""
         now = time.time()
         with self._connect() as con:
             for s in sightings:
@@ -156,11 +169,12 @@ class FindingsDB:
                     " smaller_than_stored=MAX(smaller_than_stored, ?), repro=COALESCE(NULLIF(?, ''), repro)"
                     " WHERE signature=?",
                     (now, s.place, small[0], small[1], smaller, s.repro, s.signature))
-            for family, init_kind, target, outcome in coverage:
+            for frontend, family, init_kind, target, outcome in coverage:
                 con.execute(
-                    "INSERT INTO coverage (campaign, family, init_kind, target, outcome, count) VALUES (?,?,?,?,?,1)"
-                    " ON CONFLICT (campaign, family, init_kind, target, outcome) DO UPDATE SET count=count+1",
-                    (campaign or 0, family, init_kind, target, outcome))
+                    "INSERT INTO matrix (campaign, frontend, family, init_kind, target, outcome, count)"
+                    " VALUES (?,?,?,?,?,?,1) ON CONFLICT (campaign, frontend, family, init_kind, target, outcome)"
+                    " DO UPDATE SET count=count+1",
+                    (campaign or 0, frontend, family, init_kind, target, outcome))
 
     def sightings(self) -> list[dict]:
         """Every sighting row as a dict, first seen first."""
@@ -177,14 +191,14 @@ class FindingsDB:
             out.append(d)
         return out
 
-    def coverage(self) -> dict[tuple[str, str, str, str], int]:
-        """Counts over all campaigns, by (family, init kind, target, outcome)."""
+    def coverage(self) -> dict[tuple[str, str, str, str, str], int]:
+        """Counts over all campaigns, by (frontend, family, init kind, target, outcome)."""
         if not self.path.exists():
             return {}
         with self._connect() as con:
-            rows = con.execute("SELECT family, init_kind, target, outcome, SUM(count) FROM coverage"
-                               " GROUP BY family, init_kind, target, outcome").fetchall()
-        return {(f, i, t, o): int(n) for f, i, t, o, n in rows}
+            rows = con.execute("SELECT frontend, family, init_kind, target, outcome, SUM(count) FROM matrix"
+                               " GROUP BY frontend, family, init_kind, target, outcome").fetchall()
+        return {(fe, f, i, t, o): int(n) for fe, f, i, t, o, n in rows}
 
     def campaigns(self) -> list[dict]:
         if not self.path.exists():

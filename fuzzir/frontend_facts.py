@@ -13,11 +13,21 @@ import dataclasses
 from fuzzir.mlir_walk import file_loc, module_globals, walk_ops
 from fuzzir.source import Source, SourceOp, destination_facts, destinations
 
-__all__ = ["FRONTEND_DIALECTS", "refine"]
+__all__ = ["FRONTEND_DIALECTS", "LINALG", "frontend_of", "refine"]
 
 #: Dialects of ops that have no destination until IREE's input conversion gives them one.
 FRONTEND_DIALECTS = ("stablehlo", "chlo", "tosa", "torch")
+#: The frontend a dialect belongs to (chlo is StableHLO's client dialect).
+_FRONTEND_OF = {"stablehlo": "stablehlo", "chlo": "stablehlo", "tosa": "tosa", "torch": "torch"}
+#: What a program with no frontend op is written in.
+LINALG = "linalg"
 _CONSTANT_INITS = ("global", "large", "nonsplat", "splat")
+
+
+def frontend_of(op_names: frozenset[str] | set[str]) -> str:
+    """The frontend a program is written in, by the dialects of its ops (`linalg` when none is a frontend's)."""
+    dialects = {name.partition(".")[0] for name in op_names}
+    return next((_FRONTEND_OF[d] for d in FRONTEND_DIALECTS if d in dialects), LINALG)
 
 
 def refine(source: Source, lowered: str) -> Source:

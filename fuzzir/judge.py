@@ -38,7 +38,7 @@ from fuzzir.commands import PHASE_ORDER
 from fuzzir.compiler import CompileResult, compile_program
 from fuzzir.diagnostics import diagnostic_op, first_diagnostic, is_global_write, normalize_diagnostic
 from fuzzir.findings import VARIANTS, Observation, group
-from fuzzir.frontend_facts import refine
+from fuzzir.frontend_facts import LINALG, frontend_of, refine
 from fuzzir.model import Program
 from fuzzir.oracles import ORACLES, Abstain, Evidence, Limits, Verdict
 from fuzzir.oracles.any_inputs import draw_any_inputs
@@ -119,6 +119,11 @@ class CaseResult:
     @property
     def function(self) -> str:
         return self.source.function if self.source is not None else "main"
+
+    @property
+    def frontend(self) -> str:
+        """What the program is written in (`linalg` for fuzzir's own programs): a dimension of the report."""
+        return frontend_of(self.source.op_names) if self.source is not None else LINALG
 
 
 def shows_signature(key: str, cell: Cell, variants: tuple[str, ...],

@@ -62,7 +62,7 @@ def new_record(finding: Finding, case: CaseResult, program: Program | None, *, s
         size_ops=shape.size[0], size_elements=shape.size[1],
         observations=list(finding.observations),
         checked_cells=list(case.checked),
-        removed_pass=case.pass_name, commands=commands,
+        removed_pass=case.pass_name, commands=commands, frontend=case.frontend,
     )
 
 
@@ -166,9 +166,13 @@ def _sighting(r: Stored, shape: Shape, corpus: CorpusIndex | None) -> Sighting:
                     f.targets, f.variants, f.flag_sets, stored_size=stored, repro=repro)
 
 
-def coverage_cells(case: CaseResult, results: list[Stored]) -> list[tuple[str, str, str, str]]:
-    """(family, init kind, target, outcome) per op and checked target: the worst verdict of a
+def coverage_cells(case: CaseResult, results: list[Stored]) -> list[tuple[str, str, str, str, str]]:
+    """(frontend, family, init kind, target, outcome) per op and checked target: the worst verdict of a
     finding there, or 'clean'."""
+    return [(case.frontend, *cell) for cell in _op_cells(case, results)]
+
+
+def _op_cells(case: CaseResult, results: list[Stored]) -> list[tuple[str, str, str, str]]:
     program = case.program
     targets = sorted({c.target for c in case.checked})
     if program is None:  # without a model: per result, its producing op and destination

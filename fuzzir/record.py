@@ -108,6 +108,9 @@ class FindingRecord:
     #: the cause key by what the finding needs (`blame.cause_key`); '' until blamed. Reports, the summary and
     #: promote group findings by it (one row per root cause), the signature stays the first-sight key.
     cause: str = ""
+    #: what the program is written in (`fuzzir.frontend_facts.frontend_of`): `fuzzir gen --frontend` with
+    #: `seed` regenerates a campaign's program; written only when not linalg
+    frontend: str = "linalg"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -144,6 +147,8 @@ class FindingRecord:
         })
         if self.cause:
             d["cause"] = self.cause
+        if self.frontend != "linalg":
+            d["frontend"] = self.frontend
         for key in ("minimization", "fixed_in", "reopened_in", "bisect", "needs"):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
@@ -173,6 +178,9 @@ class FindingRecord:
         for argv in d.get("commands") or []:
             for arg in argv if isinstance(argv, list) else [argv]:
                 _one_line(arg, "a command")
+        frontend = d.get("frontend", "linalg")
+        if not isinstance(frontend, str) or not _FRONTEND.fullmatch(frontend):
+            raise RecordError(f"meta.json has a frontend that is not a dialect name: {str(frontend)[:40]!r}")
         status = d.get("status", "open")
         if status not in STATUSES:
             raise RecordError(f"unknown status {status!r}")
@@ -212,7 +220,7 @@ class FindingRecord:
                 commands=[_argv(c) for c in d.get("commands") or []],
                 minimization=d.get("minimization"), fixed_in=d.get("fixed_in"), reopened_in=d.get("reopened_in"),
                 bisect=d["bisect"] if isinstance(d.get("bisect"), dict) else None,
-                needs=d["needs"] if isinstance(d.get("needs"), dict) else None,
+                needs=d["needs"] if isinstance(d.get("needs"), dict) else None, frontend=frontend,
                 cause=d["cause"] if isinstance(d.get("cause"), str) else "",
                 extra={k: v for k, v in d.items() if k not in known},
             )
@@ -224,6 +232,7 @@ class FindingRecord:
 
 #: A finding's name: its kind and a hash (`findings.signature_of`), letters, digits and dashes only.
 _SIGNATURE = re.compile(r"[a-z][a-z0-9-]{0,80}")
+_FRONTEND = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 def _one_line(value: Any, what: str) -> None:

@@ -2,7 +2,8 @@
 
 Both show the same two things:
 
-1. the matrix of op families x init kinds (overall, then per target), each cell a
+1. the matrix of op families (by the frontend the program was written in: linalg, tosa,
+   stablehlo) x init kinds (overall, then per target), each cell a
    bar split by the share of programs per verdict (defect, latent, guarded, clean)
    with the counts behind it (the Markdown names the worst verdict): where the compiler is wrong, where only the
    pass keeps it right, and where nothing was found. The counts come from the
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from fuzzir.db import DB_NAME, FindingsDB
 from fuzzir.findings import DEFECT, GUARDED, LATENT
+from fuzzir.frontend_facts import LINALG
 from fuzzir.needs import Needs
 from fuzzir.store import DirectoryStore
 
@@ -54,25 +56,26 @@ class Cause:
 @dataclass
 class Report:
     title: str
-    matrix: dict[tuple[str, str, str, str], int]  # (family, init kind, target, outcome) -> programs
+    matrix: dict[tuple[str, str, str, str, str], int]  # (frontend, family, init kind, target, outcome) -> programs
     causes: list[Cause]
     campaigns: list[dict]
     source: str  # what the matrix counts: "database" or "stored findings"
 
-    def families(self) -> list[str]:
-        return sorted({k[0] for k in self.matrix})
+    def rows(self) -> list[tuple[str, str]]:
+        """(frontend, family) rows of the matrix: linalg's first, then each frontend's."""
+        return sorted({k[:2] for k in self.matrix}, key=lambda r: (r[0] != LINALG, r))
 
     def init_kinds(self) -> list[str]:
-        kinds = {k[1] for k in self.matrix}
+        kinds = {k[2] for k in self.matrix}
         return sorted(kinds, key=lambda k: (_INIT_ORDER.index(k) if k in _INIT_ORDER else len(_INIT_ORDER), k))
 
     def targets(self) -> list[str]:
-        return sorted({k[2] for k in self.matrix})
+        return sorted({k[3] for k in self.matrix})
 
-    def cell(self, family: str, init: str, target: str | None) -> dict[str, int]:
+    def cell(self, row: tuple[str, str], init: str, target: str | None) -> dict[str, int]:
         counts = dict.fromkeys(OUTCOMES, 0)
-        for (f, i, t, o), n in self.matrix.items():
-            if f == family and i == init and (target is None or t == target):
+        for (fe, f, i, t, o), n in self.matrix.items():
+            if (fe, f) == row and i == init and (target is None or t == target):
                 counts[o] = counts.get(o, 0) + n
         return counts
 
@@ -121,7 +124,7 @@ def build(root: Path) -> Report:
             for family in e.record.families or ["unknown"]:
                 for init in sorted(set(e.record.init_kinds)) or ["unknown"]:
                     for target in e.record.targets:
-                        k = (family, init, target, e.record.verdict)
+                        k = (e.record.frontend, family, init, target, e.record.verdict)
                         matrix[k] = matrix.get(k, 0) + 1
     rank = {DEFECT: 0, LATENT: 1, GUARDED: 2}
     apart = {True: 0, None: 1, False: 2}  # those that need no constant are IREE bugs of another class: last
@@ -141,9 +144,10 @@ def _md_cell(counts: dict[str, int]) -> str:
 
 def _md_matrix(rep: Report, target: str | None) -> list[str]:
     inits = rep.init_kinds()
-    lines = [f"| family \\ init | {' | '.join(inits)} |", "|---|" + "---|" * len(inits)]
-    for family in rep.families():
-        lines.append(f"| {family} | " + " | ".join(_md_cell(rep.cell(family, i, target)) for i in inits) + " |")
+    lines = [f"| frontend | family \\ init | {' | '.join(inits)} |", "|---|---|" + "---|" * len(inits)]
+    for row in rep.rows():
+        lines.append(f"| {row[0]} | {row[1]} | " + " | ".join(_md_cell(rep.cell(row, i, target)) for i in inits)
+                     + " |")
     return lines
 
 
@@ -163,7 +167,7 @@ def _summary(rep: Report) -> str:
 
 def markdown(rep: Report) -> str:
     lines = [f"# {rep.title}", "", _summary(rep), "",
-             f"## Where: op family x init kind (counts from the {rep.source})", "",
+             f"## Where: frontend and op family x init kind (counts from the {rep.source})", "",
              "Each cell: the worst verdict seen there, then counts (D defect, L latent, G guarded, C clean).", ""]
     lines += _md_matrix(rep, None)
     for target in rep.targets():
@@ -198,11 +202,12 @@ code { font-size: 12px; }
 def _html_matrix(rep: Report, target: str | None) -> str:
     """One table; each cell a bar split in proportion to the programs of each verdict, then counts."""
     inits = rep.init_kinds()
-    out = ["<table><tr><th>family \\ init</th>" + "".join(f"<th>{html.escape(i)}</th>" for i in inits) + "</tr>"]
-    for family in rep.families():
-        out.append(f"<tr><th>{html.escape(family)}</th>")
+    out = ["<table><tr><th>frontend</th><th>family \\ init</th>"
+           + "".join(f"<th>{html.escape(i)}</th>" for i in inits) + "</tr>"]
+    for row in rep.rows():
+        out.append(f"<tr><th>{html.escape(row[0])}</th><th>{html.escape(row[1])}</th>")
         for i in inits:
-            counts = rep.cell(family, i, target)
+            counts = rep.cell(row, i, target)
             total = sum(counts.values())
             if not total:
                 out.append('<td class="m none">·</td>')
@@ -222,7 +227,7 @@ def html_page(rep: Report) -> str:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(rep.title)}</title>",
              f"<style>{_CSS}</style></head><body>", f"<h1>{html.escape(rep.title)}</h1>",
              f"<p>{html.escape(_summary(rep))}</p>", f'<p class="legend">{legend}</p>',
-             f"<h2>Where: op family x init kind (counts from the {html.escape(rep.source)})</h2>",
+             f"<h2>Where: frontend and op family x init kind (counts from the {html.escape(rep.source)})</h2>",
              _html_matrix(rep, None)]
     for target in rep.targets():
         parts += [f"<h3>{html.escape(target)}</h3>", _html_matrix(rep, target)]
@@ -248,6 +253,6 @@ def write(root: Path, out: Path) -> tuple[Path, Path]:
     page.write_text(html_page(rep))
     (out / "report.json").write_text(json.dumps({
         "causes": [c.__dict__ for c in rep.causes],
-        "matrix": [{"family": f, "init_kind": i, "target": t, "outcome": o, "programs": n}
-                   for (f, i, t, o), n in sorted(rep.matrix.items())]}, indent=2) + "\n")
+        "matrix": [{"frontend": fe, "family": f, "init_kind": i, "target": t, "outcome": o, "programs": n}
+                   for (fe, f, i, t, o), n in sorted(rep.matrix.items())]}, indent=2) + "\n")
     return md, page

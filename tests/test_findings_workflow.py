@@ -74,7 +74,7 @@ def test_repeats_are_counted_in_the_database_and_corpus_signatures_are_not_store
     assert [r.outcome for r in known] == [KNOWN] and not other.exists()
     assert db.sightings()[0]["place"] == "corpus"
     cover = db.coverage()
-    assert cover[("reduction", "nonsplat", "llvm-cpu", "defect")] == 3
+    assert cover[("linalg", "reduction", "nonsplat", "llvm-cpu", "defect")] == 3
 
 
 def test_a_guarded_program_is_coverage_not_a_finding(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_a_guarded_program_is_coverage_not_a_finding(tmp_path: Path) -> None:
     results = store_case(tmp_path / "findings", case, seed=0, elapsed=None, source="t", db=db)
     assert [(r.verdict, r.outcome, r.path) for r in results] == [("guarded", "guarded", None)]
     assert not (tmp_path / "findings").exists()
-    assert db.coverage() == {("pooling", "nonsplat", "llvm-cpu", "guarded"): 1}
+    assert db.coverage() == {("linalg", "pooling", "nonsplat", "llvm-cpu", "guarded"): 1}
 
 
 def test_promote_refuses_what_does_not_belong_and_takes_what_does(tmp_path: Path,
