@@ -11,7 +11,7 @@ import pytest
 
 from fuzzir.cli import main
 from fuzzir.db import FindingsDB
-from fuzzir.frontend_facts import frontend_of
+from fuzzir.frontend_facts import constant_destinations, frontend_of
 from fuzzir.generators.frontends import ALL, LINALG, frontend_for, frontends, generate_text
 from fuzzir.record import FindingRecord, RecordError
 from fuzzir.report import build, markdown
@@ -64,3 +64,24 @@ def test_an_unknown_frontend_is_one_line_and_exit_2(capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert "unknown frontend 'cobol'" in err and "Traceback" not in err
     assert main(["gen", "--frontend", "all"]) == 2
+
+
+_BIAS_INTO_OUTS = """
+func.func @main(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %bias = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %bcast = linalg.broadcast ins(%bias : tensor<4xf32>) outs(%e : tensor<2x4xf32>) dimensions = [0]
+  %0 = linalg.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%bcast : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %1 = linalg.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%f : tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %0, %1 : tensor<2x4xf32>, tensor<2x4xf32>
+}
+"""
+
+
+def test_a_constant_broadcast_into_a_destination_counts_and_a_zero_fill_does_not() -> None:
+    # The bias's broadcast is computed only from a constant: a frontend's conv or matmul with a bias
+    # looks so after IREE's input conversion. The fill of a scalar zero is fresh storage.
+    assert constant_destinations(_BIAS_INTO_OUTS) == ["linalg.matmul (computed from constants)"]
+    assert constant_destinations("not mlir") == []
