@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fuzzir import commands as cmds
+from fuzzir import warm_calls
 from fuzzir.compiler import classify
 from fuzzir.sandbox import ToolResult, run_tool, tool_path
 from fuzzir.source import SCALAR_TYPES
@@ -259,7 +260,7 @@ def call_inputs(inputs: Sequence[np.ndarray]) -> list[dict] | str:
             else:
                 return f"argument {k} is a {x.dtype.name} scalar, which cannot be passed"
             continue
-        array = np.ascontiguousarray(value)
+        array = np.require(value, requirements="C")  # (np.ascontiguousarray makes a rank-0 array rank 1)
         etype = HAL_ELEMENT_TYPES.get(array.dtype.name)
         if etype is None:
             return f"argument {k} has element type {array.dtype.name}, which cannot be passed"
@@ -268,13 +269,14 @@ def call_inputs(inputs: Sequence[np.ndarray]) -> list[dict] | str:
 
 
 def run_calls(vmfb: str, target: Target, inputs: Sequence[np.ndarray], *, workdir: str, timeout: float = 60.0,
-              function: str = "main", calls: int = 2) -> CallsResult:
+              function: str = "main", calls: int = 2, warm: bool = True) -> CallsResult:
     """Call `function` of vmfb `calls` times with the same inputs, in one runtime context, in a child process.
 
     One child for all the calls (they must share the context: that is where state written by
     one call is seen by the next), under the sandbox's timeout and memory limit, so that a
-    fault takes down the child only. Inputs that cannot be passed (`call_inputs`) make a
-    result with status "error" and no call. Never raises on a runtime failure."""
+    fault takes down the child only: this thread's warm child (`fuzzir.warm_calls`), or with
+    `warm=False` a fresh one that runs this request alone. Inputs that cannot be passed
+    (`call_inputs`) make a result with status "error" and no call. Never raises on a runtime failure."""
     start = time.monotonic()
     os.makedirs(workdir, exist_ok=True)
     workdir = os.path.abspath(workdir)
@@ -290,9 +292,14 @@ def run_calls(vmfb: str, target: Target, inputs: Sequence[np.ndarray], *, workdi
                "driver": target.driver, "function": function, "calls": calls, "out": workdir, "inputs": specs}
     with open(os.path.join(workdir, "calls.json"), "w") as f:
         json.dump(request, f)
-    res = run_tool([sys.executable, "-I", "-S", _CHILD, os.path.join(workdir, "calls.json")],
-                   timeout=max(0.1, timeout - (time.monotonic() - start)),
-                   mem_limit_mb=driver_memory_limit(target.driver), cwd=workdir)
+    left = max(0.1, timeout - (time.monotonic() - start))
+    limit = driver_memory_limit(target.driver)
+    if warm:
+        res = warm_calls.request(os.path.join(workdir, "calls.json"), runtime=request["runtime"],
+                                 driver=target.driver, timeout=left, mem_limit_mb=limit)
+    else:
+        res = run_tool([sys.executable, "-I", "-S", _CHILD, os.path.join(workdir, "calls.json")], timeout=left,
+                       mem_limit_mb=limit, cwd=workdir)
     return _read_calls(res, workdir, calls)
 
 

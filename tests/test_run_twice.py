@@ -8,6 +8,7 @@ call is right ([0, 7, -17]) and the second is not.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -20,7 +21,7 @@ from fuzzir.cli import main
 from fuzzir.compiler import compile_program
 from fuzzir.oracles.run_twice import CALLS
 from fuzzir.runner import run_calls
-from fuzzir.targets import TARGETS
+from fuzzir.targets import TARGETS, driver_memory_limit
 
 # From IREE's tests/e2e/linalg/narrow_n_matmuls.mlir (@matvec), returning the result.
 NARROW_N_MATVEC = """
@@ -142,3 +143,64 @@ def test_the_finding_is_stored_and_its_repro_reproduces(tmp_path: Path, capsys: 
     assert "reproduces: iree-run-module faulted" in proc.stdout
     assert main(["export", str(entry), "--format", "lit"]) == 2  # one call through a pipe cannot show it
     assert "cannot be shown by a lit test" in capsys.readouterr().err
+
+
+SHAPES = """
+func.func @main(%s: tensor<f32>, %z: tensor<0x3xi16>, %m: tensor<2x3xi64>)
+    -> (tensor<f32>, tensor<0x3xi16>, tensor<2x3xi64>) {
+  %0 = arith.addf %s, %s : tensor<f32>
+  %1 = arith.addi %z, %z : tensor<0x3xi16>
+  %2 = arith.muli %m, %m : tensor<2x3xi64>
+  return %0, %1, %2 : tensor<f32>, tensor<0x3xi16>, tensor<2x3xi64>
+}
+"""
+
+
+def test_the_child_passes_rank_0_zero_size_and_wide_values_as_bytes(tmp_path: Path) -> None:
+    """Arguments travel as bytes and become buffer views of their shape: rank 0 stays rank 0 (numpy's
+    `ascontiguousarray` made it rank 1, and the run-twice oracle abstained on every scalar tensor)."""
+    src = tmp_path / "program.mlir"
+    src.write_text(SHAPES)
+    compiled = compile_program(str(src), TARGETS["llvm-cpu"], "with", workdir=str(tmp_path), dump_phases=False)
+    assert compiled.ok and compiled.vmfb is not None
+    m = np.arange(6, dtype=np.int64).reshape(2, 3) - (1 << 40)
+    res = run_calls(compiled.vmfb, TARGETS["llvm-cpu"], [np.array(1.25, np.float32), np.zeros((0, 3), np.int16), m],
+                    workdir=os.path.join(tmp_path, "calls"), calls=2)
+    assert res.status == "ok" and len(res.calls) == 2, res.error
+    first = [np.asarray(out.array()) for out in res.calls[0]]
+    assert first[0].shape == () and float(first[0]) == 2.5
+    assert first[1].shape == (0, 3)
+    assert np.array_equal(first[2], m * m)
+    assert [o.data for o in res.calls[0]] == [o.data for o in res.calls[1]]
+
+
+def test_a_warm_child_serves_cell_after_cell_and_a_dead_one_is_replaced(tmp_path: Path) -> None:
+    """The warm child answers as a fresh one would; killed or out of time, the next request gets a new one."""
+    from fuzzir import warm_calls
+
+    src = tmp_path / "program.mlir"
+    src.write_text(COUNTER)
+    compiled = compile_program(str(src), TARGETS["llvm-cpu"], "with", workdir=str(tmp_path), dump_phases=False)
+    assert compiled.ok and compiled.vmfb is not None
+    x = [np.arange(4, dtype=np.int32)]
+
+    def calls(k: int, **kw: object):
+        return run_calls(compiled.vmfb, TARGETS["llvm-cpu"], x, workdir=str(tmp_path / f"c{k}"), calls=CALLS, **kw)
+
+    warm, fresh = calls(0), calls(1, warm=False)
+    assert warm.status == fresh.status == "ok"
+    assert [[o.data for o in c] for c in warm.calls] == [[o.data for o in c] for c in fresh.calls]
+    (child,) = warm_calls._local.children.values()
+    pid = child.proc.pid
+    assert calls(2).status == "ok" and child.proc.pid == pid  # the same process, a new context each time
+    os.kill(pid, 9)
+    child.proc.wait()
+    again = calls(3)
+    assert again.status == "ok" and len(again.calls) == CALLS
+    assert next(iter(warm_calls._local.children.values())).proc.pid != pid
+    (child,) = warm_calls._local.children.values()
+    late = warm_calls.request(str(tmp_path / "c3" / "calls.json"), runtime=json.loads(
+        (tmp_path / "c3" / "calls.json").read_text())["runtime"], driver="local-task", timeout=0.0,
+        mem_limit_mb=driver_memory_limit("local-task"))
+    assert late.timed_out and child.proc.poll() is not None and not warm_calls._local.children
+    assert calls(5).status == "ok"
