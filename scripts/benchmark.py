@@ -1,7 +1,7 @@
 """Measure fuzzir's speed: programs fully checked per minute, the share of worker
 time spent inside the compiler, and time to first finding (overall and per kind).
 
-    .venv/bin/python scripts/benchmark.py --time 120 --jobs 2 [--targets ...] [--json out.json]
+    .venv/bin/python scripts/benchmark.py --time 120 --jobs 2 [--targets ...] [--frontend F] [--json out.json]
 
 Findings go to a temporary directory (the committed corpus is not touched), so
 every run starts from an empty store and time-to-first-finding means what it says.
@@ -36,6 +36,8 @@ def main() -> int:
                     help="minimize new findings too (0: measure checking alone)")
     ap.add_argument("--blame-time", type=float, default=0.0,
                     help="blame each minimized finding too, seconds at most (0: no blame; needs --minimize-time)")
+    ap.add_argument("--frontend", default="linalg",
+                    help="linalg (default: the figures of earlier rounds), a frontend (tosa, stablehlo) or all")
     ap.add_argument("--json", help="write the figures here as JSON")
     args = ap.parse_args()
 
@@ -43,13 +45,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fuzzir-bench-") as out:
         t0 = time.monotonic()
         campaign = Campaign(settings, Path(out), args.seed, jobs=args.jobs, time_limit=args.time,
-                            progress=False, minimize_seconds=args.minimize_time, blame_seconds=args.blame_time)
+                            progress=False, minimize_seconds=args.minimize_time, blame_seconds=args.blame_time,
+                            **({"frontend": args.frontend} if args.frontend != "linalg" else {}))
         stats = campaign.run()
         wall = time.monotonic() - t0
     worker_time = wall * args.jobs
     figures = {
         "iree_version": iree_compiler_version(),
         "targets": args.targets,
+        "frontend": args.frontend,
         "matrix": args.matrix,
         "jobs": args.jobs,
         "seconds": round(wall, 1),
