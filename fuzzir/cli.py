@@ -348,7 +348,7 @@ def _report_case(args: argparse.Namespace, case, file: str, iree_version: str, n
 
     `needs`: signature -> `blame.Needs` of the findings that were blamed; each row carries it."""
     from fuzzir.any_program import oracle_summary
-    from fuzzir.coverage import case_json
+    from fuzzir.coverage import case_json, note_line
     from fuzzir.findings import DEFECT, GUARDED, LATENT, group, split_verdicts
 
     needs = needs or {}
@@ -365,6 +365,8 @@ def _report_case(args: argparse.Namespace, case, file: str, iree_version: str, n
         for f in by_verdict[verdict]:
             if f.signature in needs:
                 print(f"  {f.signature} needs: {needs[f.signature].words()}")
+    for note in report["notes"]:
+        print(note_line(note))
     print(oracle_summary(case))
     summary = f"{counts[DEFECT]} finding(s)" if counts[DEFECT] else "clean"
     notes = []

@@ -148,7 +148,8 @@ def case_json(case: CaseResult, file: str, by_verdict: dict[str, list[Finding]],
                 for f in fs for o in f.observations] for v, fs in by_verdict.items()}
     return {"findings": rows[DEFECT], "latent": rows[LATENT], "guarded": rows[GUARDED],
             "counts": {v: len(fs) for v, fs in by_verdict.items()}, "about": about, "iree_version": iree_version,
-            "file": file, "exact": case.exact, "oracles": oracle_summary(case), "cells": cells_json(case)}
+            "file": file, "exact": case.exact, "oracles": oracle_summary(case), "cells": cells_json(case),
+            "notes": [{"note": note, "cells": cells} for note, cells in case.notes.items()]}
 
 
 def case_lines(report: dict[str, Any], cells: int) -> list[str]:
@@ -160,4 +161,10 @@ def case_lines(report: dict[str, Any], cells: int) -> list[str]:
     for verdict, key in ((DEFECT, "findings"), (LATENT, "latent")):
         lines += [f"  {verdict:<8} {r['kind']:<19} {r['target']:<9} {r['variant']:<8} {r['op']}: {r['message']}"
                   for r in report[key]]
+    lines += [f"  {note_line(n)}" for n in report.get("notes", [])]
     return lines
+
+
+def note_line(note: dict[str, Any]) -> str:
+    """A note (`oracles.Judged`) in words: not a finding, and the cells it was seen in."""
+    return f"note ({', '.join(note['cells'])}): {note['note']}"

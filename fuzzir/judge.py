@@ -40,7 +40,7 @@ from fuzzir.diagnostics import diagnostic_op, first_diagnostic, is_global_write,
 from fuzzir.findings import VARIANTS, Observation, group
 from fuzzir.frontend_facts import LINALG, frontend_of, refine
 from fuzzir.model import Program
-from fuzzir.oracles import ORACLES, Abstain, Evidence, Limits, Verdict
+from fuzzir.oracles import ORACLES, Abstain, Evidence, Judged, Limits, Verdict
 from fuzzir.oracles.any_inputs import draw_any_inputs
 from fuzzir.oracles.inputs import draw_inputs
 from fuzzir.oracles.lowering import lower
@@ -108,6 +108,8 @@ class CaseResult:
     facts: Facts | None = None  # without a model: exactness of outputs, validity of inputs
     unmodelled: str = ""  # why the model does not cover the program
     lowered: str = ""  # input-phase IR, without a model
+    #: what oracles noted that is no finding (`oracles.Judged`), each with the cells it was noted in
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def exact(self) -> bool:
@@ -232,11 +234,15 @@ def judge_program(program: Program | None, text: str, seed: int, settings: Setti
     return case
 
 
-def _record(verdicts: dict[str, str], name: str, verdict: Verdict) -> list[Observation]:
+def _record(verdicts: dict[str, str], name: str, verdict: Verdict, case: CaseResult, cell: str) -> list[Observation]:
     if isinstance(verdict, Abstain):
         verdicts[name] = f"abstained: {verdict.reason}"
         return []
     verdicts[name] = "judged"
+    if isinstance(verdict, Judged):
+        for note in verdict.notes:
+            case.notes.setdefault(note, []).append(cell)
+        return list(verdict.observations)
     return list(verdict)
 
 
@@ -250,7 +256,7 @@ def _judge_case(case: CaseResult, evidences: list[Evidence | None]) -> list[Obse
             continue
         for (record, _), verdict in zip(compiled, judge_case([ev for _, ev in compiled]), strict=True):
             assert record.oracles is not None
-            obs += _record(record.oracles, name, verdict)
+            obs += _record(record.oracles, name, verdict, case, f"{record.target} {record.variant}")
     return obs
 
 
@@ -284,6 +290,6 @@ def judge_cell(program: Program | None, src: str, cell: Cell, settings: Settings
                             limits=Limits(settings.compile_timeout, settings.run_timeout, settings.pass_name))
         for name, oracle in ORACLES.items():
             if hasattr(oracle, "judge"):
-                obs += _record(verdicts, name, oracle.judge(evidence))
+                obs += _record(verdicts, name, oracle.judge(evidence), case, f"{cell.target.name} {cell.variant}")
     case.checked.append(CellRecord(cell.target.name, cell.variant, cell.flags, ran, verdicts))
     return obs, evidence

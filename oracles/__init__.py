@@ -71,7 +71,16 @@ class Abstain:
     reason: str
 
 
-Verdict = list[Observation] | Abstain
+@dataclass(frozen=True)
+class Judged:
+    """A judgement with notes: facts a person should read that are no finding (a copy of a constant the
+    program's semantics require, say). Returning a plain list is the same judgement without notes."""
+
+    observations: list[Observation]
+    notes: tuple[str, ...] = ()
+
+
+Verdict = list[Observation] | Judged | Abstain
 
 
 class Oracle(Protocol):

@@ -24,8 +24,8 @@ from __future__ import annotations
 from fuzzir import names
 from fuzzir.findings import Observation
 from fuzzir.model import Program, dtype_class
-from fuzzir.oracles import Abstain, Evidence, register
-from fuzzir.oracles.ir import find_written_constants
+from fuzzir.oracles import Abstain, Evidence, Judged, register
+from fuzzir.oracles.ir import check_written_constants
 from fuzzir.oracles.ir.violations import IRViolation
 from fuzzir.pipeline import bindings_version, foreign_compiler
 from fuzzir.source import Source
@@ -91,14 +91,14 @@ def _source_names(source: Source, v: IRViolation) -> Named | None:
 class WrittenConstants:
     name = "written-constants"
 
-    def judge(self, ev: Evidence) -> list[Observation] | Abstain:
+    def judge(self, ev: Evidence) -> list[Observation] | Judged | Abstain:
         c = ev.cell
         phases = ev.compiled.phase_ir
         if "stream" not in phases:
             # A flow-level tie alone is no verdict (stream may still materialize the destination fresh).
             return Abstain("the compile stopped before stream IR, where written constants are judged")
         try:
-            violations = find_written_constants(phases)
+            report = check_written_constants(phases)
         except Exception as e:
             foreign = foreign_compiler()
             if foreign is not None:  # another release's IR (`--iree VERSION`): the bindings may not read it
@@ -109,6 +109,9 @@ class WrittenConstants:
             # unreadable IR is IREE's output, not a bug of the program
             return [Observation("compile-error", c.variant, c.target.name, c.flags, "ir",
                                 f"compiled IR could not be parsed: {e}")]
+        violations = report.violations
+        # A copy the program needs is no finding; the note says where it is, for a person to read.
+        notes = tuple(ev.source.rename(n.message) if ev.source is not None else n.message for n in report.notes)
         obs = []
         for v in violations:
             index, name, family, init, dclass = _op_facts(ev.program, v.op)
@@ -128,7 +131,7 @@ class WrittenConstants:
             obs.append(Observation(v.kind, c.variant, c.target.name, c.flags, "ir", message,
                                    op_index=index, op_name=name, family=family, init_kind=init,
                                    dtype_class=dclass, constant=constant))
-        return obs
+        return Judged(obs, notes) if notes else obs
 
 
 register(WrittenConstants())

@@ -333,3 +333,23 @@ def test_insert_slice_into_constant_is_clean(tmp_path: Path, stride: int) -> Non
     assert all(n.kind == REQUIRED_COPY and "as the program requires" in n.message for n in report.notes)
     if stride == 2:  # a strided insert is a dispatch writing part of the constant's copy (a contiguous one a copy)
         assert [n.constant for n in report.notes] == ["cst0:nonsplat"]
+
+
+def test_check_prints_a_required_copy_as_a_note_not_a_finding(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """`fuzzir check` shows the note (text and JSON) with the cells it was seen in, and exits clean."""
+    import json
+
+    from fuzzir.cli import main
+
+    src = tmp_path / "insert.mlir"
+    src.write_text(insert_program(2, 3).replace(' loc("cst0:nonsplat")', "").replace(' loc("op0:ins")', ""))
+    args = ["check", str(src), "--targets", "llvm-cpu", f"--iree-flag={NO_INLINE[0]}", "--no-blame"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "note (llvm-cpu with, llvm-cpu without): " in text and "as the program requires" in text
+    assert main([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["findings"] == [] and len(report["notes"]) == 1
+    (note,) = report["notes"]
+    assert note["cells"] == ["llvm-cpu with", "llvm-cpu without"] and f"{src}:" in note["note"]
