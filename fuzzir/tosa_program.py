@@ -27,7 +27,9 @@ accuracy"), as the conformance suite in `tosa-tools` applies them:
   not: a looser, safe bound). The statistical part of the rule (error mean and variance
   over the spec's test data sets) is not applied: the inputs are not those data sets;
 - anything else (a float result of two rounding ops in a chain, a transcendental):
-  no rule of the spec bounds it, and that output is not judged.
+  no rule of the spec bounds it; the oracle then compares it exactly where fuzzir's own
+  value analysis (`oracles.value_facts`, as the differential oracle uses it) establishes
+  the values exact (small integers, no rounding anywhere), else does not judge it.
 """
 
 from __future__ import annotations
@@ -65,10 +67,13 @@ class OutputRule:
     ulp: float = 0.0
     ks: int = 0
     why: str = ""  # for NONE
+    established: bool = False  # EXACT because fuzzir's value analysis established the values exact
 
     @property
     def rule(self) -> str:
         """The rule in words, for messages."""
+        if self.established:
+            return "exact: no rule of the spec bounds it, fuzzir's value analysis establishes it exact"
         if self.mode == ULP:
             return f"the spec's {self.ulp:g}-ULP rule for {self.op}"
         if self.mode == DOT_PRODUCT:
