@@ -25,6 +25,7 @@ fails (its first error line).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 
@@ -36,7 +37,7 @@ from fuzzir.oracles import Abstain, Evidence, Verdict, register
 from fuzzir.oracles.float_bounds import output_bounds
 from fuzzir.oracles.outputs import differ, result_facts, tolerance
 from fuzzir.source import Source
-from fuzzir.xla_run import XlaResult, run_xla
+from fuzzir.xla_run import NOT_INSTALLED, XlaResult, run_xla, xla_installed
 
 #: Dialects XLA's StableHLO importer takes.
 DIALECTS = ("stablehlo", "chlo", "func", "builtin")
@@ -91,7 +92,9 @@ class XlaReference:
         first = evidences[0]
         source = first.source
         why = ""
-        if source is None:
+        if not xla_installed():
+            why = NOT_INSTALLED
+        elif source is None:
             why = "the program was not read from MLIR"
         elif first.inputs is None:
             why = f"no inputs: {first.facts.invalid}" if first.facts and first.facts.invalid else "no inputs"
@@ -106,7 +109,7 @@ class XlaReference:
             return [Abstain(f"XLA cannot be given the program: {why}") for _ in evidences]
         xla = self._run(text, first)
         if not xla.ok:
-            return [Abstain(xla.error if xla.error == "jax not installed" else f"XLA failed: {xla.error}")
+            return [Abstain(xla.error if xla.error == NOT_INSTALLED else f"XLA failed: {xla.error}")
                     for _ in evidences]
         bounds = output_bounds(text, "main", list(first.inputs))
         tols = [self._tolerance(first, j, bounds) for j in range(len(xla.outputs))]
@@ -174,8 +177,6 @@ class XlaReference:
 
 
 def _replace_message(o: Observation, message: str) -> Observation:
-    import dataclasses
-
     return dataclasses.replace(o, message=message)
 
 

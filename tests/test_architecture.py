@@ -26,10 +26,10 @@ LAYERS: list[tuple[str, ...]] = [
      "fuzzir.any_program", "fuzzir.db", "fuzzir.coverage", "fuzzir.counterfactuals"),
     ("fuzzir.oracles",),
     ("fuzzir.sandbox", "fuzzir.targets", "fuzzir.pipeline", "fuzzir.releases", "fuzzir.commands",
-     "fuzzir.compiler", "fuzzir.runner", "fuzzir.calls_child"),
+     "fuzzir.compiler", "fuzzir.runner", "fuzzir.calls_child", "fuzzir.xla_run", "fuzzir.xla_child"),
     ("fuzzir.generators", "fuzzir.parse", "fuzzir.emit", "fuzzir.shrink", "fuzzir.families", "fuzzir.findings",
      "fuzzir.diagnostics", "fuzzir.mlir_values", "fuzzir.source", "fuzzir.frontend_facts", "fuzzir.pass_matcher",
-     "fuzzir.mlir_walk", "fuzzir.needs"),
+     "fuzzir.mlir_walk", "fuzzir.needs", "fuzzir.constant_destinations"),
     ("fuzzir.model", "fuzzir.exprs", "fuzzir.names", "fuzzir.dtypes", "fuzzir.arguments"),
 ]
 
