@@ -7,7 +7,8 @@ constant (weights, a KV cache, a zero buffer) becomes an `iree_linalg_ext.scatte
 `tensor.insert_slice` whose destination is that constant. This module writes such
 programs as a frontend does, one chain of ops on the entry function's first argument:
 
-- `reduce` (add, max, min) and `reduce_window` (add, max; padded or not) with constant inits;
+- `reduce` (add, max, min) and `reduce_window` (add, max; padded or not) with constant inits, each its
+  body's identity as frontends emit them (0, -inf, +inf; any other is implementation-defined);
 - `dot_general` with constant weights (or a second argument) plus a constant bias;
 - `scatter` (add, or replace) and `dynamic_update_slice` into a constant, or into a value
   computed from constants only (a broadcast, a sum of two constants);
@@ -34,6 +35,9 @@ MAX_DIM = 12
 FOCUS = ("scatter", "dynamic_update_slice")
 FORMS = ("reduce", "reduce_window", "dot_general", "scatter", "dynamic_update_slice", "pad", "concatenate",
          "slice", "elementwise")
+
+#: +inf and -inf of each float type, as MLIR hex literals.
+_INF = {"f32": ("0x7F800000", "0xFF800000")}
 
 __all__ = ["DTYPES", "FOCUS", "FORMS", "FRONTEND", "generate"]
 
@@ -82,6 +86,21 @@ class _Builder:
         dtype = dtype or self.dtype
         name = self.fresh("c")
         self.emit(f"{name} = stablehlo.constant dense<{_literal(value, dtype)}> : {_t((), dtype)}")
+        return name
+
+    def identity(self, op: str) -> str:
+        """The init a frontend gives a reduction: its body's identity (JAX's 0, -inf, +inf; the integer type's
+        extremes). Any other init leaves the result implementation-defined in StableHLO (its init may be
+        combined in any number of times), and XLA and IREE do differ on it."""
+        name = self.fresh("c")
+        if op == "add":
+            literal = _literal(0, self.dtype)
+        elif self.dtype.startswith("f"):
+            literal = _INF[self.dtype][op == "maximum"]
+        else:
+            bits = int(self.dtype[1:])
+            literal = str(-(2 ** (bits - 1)) if op == "maximum" else 2 ** (bits - 1) - 1)
+        self.emit(f"{name} = stablehlo.constant dense<{literal}> : {_t((), self.dtype)}")
         return name
 
     def small(self, low: int = -4, high: int = 4) -> int:
@@ -146,7 +165,7 @@ def _reduce(b: _Builder, v: Value) -> Value:
     name, shape = _rank2(b, v)
     op = b.rng.choice(("add", "maximum", "minimum"))
     dim = b.rng.randint(0, 1)
-    init = b.scalar(b.small(0, 3) if op == "add" else b.small())
+    init = b.identity(op)
     out = (shape[1 - dim],)
     new = b.fresh()
     b.emit(f"{new} = stablehlo.reduce({name} init: {init}) applies stablehlo.{op} across dimensions = [{dim}] : "
@@ -157,7 +176,7 @@ def _reduce(b: _Builder, v: Value) -> Value:
 def _reduce_window(b: _Builder, v: Value) -> Value:
     name, shape = _rank2(b, v)
     op = b.rng.choice(("add", "maximum"))
-    init = b.scalar(b.small(0, 2) if op == "add" else b.small())
+    init = b.identity(op)
     window = tuple(b.rng.randint(1, min(2, d)) for d in shape)
     pads = tuple((b.rng.randint(0, 1), b.rng.randint(0, 1)) for _ in shape) if b.rng.random() < 0.5 else None
     padded = tuple(d + (p[0] + p[1] if pads else 0) for d, p in zip(shape, pads or [(0, 0)] * len(shape),

@@ -25,7 +25,11 @@ their literal, both with E = 0. With `u` the unit roundoff of the op's float typ
 - scatter adding n updates (the updates' size) into one element: as reduce; replacing: as select;
 - convert to a float type: E + u B + t; convert from an integer: exact below 2^(mantissa + 1).
 
-The two evaluations then differ by at most 2E. Anything else (division, transcendental
+The two evaluations then differ by at most 2E. One thing StableHLO leaves open altogether: a
+`reduce` or `reduce_window` combines its init value into each result "an implementation-defined
+amount" of times, so an init that is not the identity of its body (a sum starting at 2, a max
+starting at -4) gives implementation-defined values. Every output such a value reaches, integer
+or float, exact or not, is marked `undefined` and must not be compared. Anything else (division, transcendental
 functions, a comparison or integer conversion of an inexact float, CHLO) has no bound here:
 its outputs are not compared, and the reason says which op. The bound is loose on purpose:
 a missed bug costs less than a false positive.
@@ -41,7 +45,7 @@ import numpy as np
 from fuzzir.mlir_walk import literal_elements
 from fuzzir.source import resource_array, resource_name
 
-__all__ = ["Bound", "output_bounds"]
+__all__ = ["Bound", "OutputBound", "identity_problem", "output_bounds"]
 
 #: Unit roundoff and smallest normal number of each float type.
 _FLOATS = {"f64": (2.0**-53, 2.0**-1022), "f32": (2.0**-24, 2.0**-126), "f16": (2.0**-11, 2.0**-14),
@@ -62,6 +66,56 @@ class Bound:
     b: float = 0.0
     e: float = 0.0
     why: str = ""
+
+
+@dataclass(frozen=True)
+class OutputBound:
+    """One output: how far two correct evaluations may differ (`tolerance`), or why no bound is derived
+    (`why`); `undefined` says why StableHLO leaves its value implementation-defined ("" when it does not)."""
+
+    tolerance: float | None = None
+    why: str = ""
+    undefined: str = ""
+
+
+_ADDITIVE = ("stablehlo.add", "stablehlo.or", "stablehlo.xor")  # identity: zero
+
+
+def _init_value(ir: object, value: object) -> float | None:
+    """The value of a reduction's init when it is a constant (None otherwise)."""
+    owner = value.owner
+    if isinstance(owner, ir.Block) or owner.operation.name != "stablehlo.constant":
+        return None
+    attr = owner.attributes["value"]
+    if not isinstance(attr, ir.DenseElementsAttr) or not attr.is_splat:
+        return None
+    got = getattr(attr.get_splat_value(), "value", None)
+    return None if got is None else float(got)
+
+
+def identity_problem(ir: object, op: object, inputs: Bound) -> str:
+    """Why a reduce or reduce_window's result is implementation-defined ("" when its init changes nothing).
+
+    The init is harmless when it is the body's identity: zero for add, or and xor; for maximum (minimum),
+    any init no greater (no less) than every value the input can hold (-B, +B by its magnitude bound
+    `inputs`), -inf (+inf) included: a max is the same however many times it is taken."""
+    name = op.operation.name
+    if name not in ("stablehlo.reduce", "stablehlo.reduce_window"):
+        return ""
+    body = _body_op(op)
+    inits = list(op.operands)[len(op.operands) // 2:]
+    if len(inits) != 1:
+        return f"a variadic {name}: its inits' effect is not analysed"
+    value = _init_value(ir, inits[0])
+    if value is None:
+        return f"a {name} whose init is not a constant: implementation-defined unless it is the identity"
+    harmless = ((body in _ADDITIVE and value == 0) or
+                (body == "stablehlo.maximum" and not inputs.why and value <= -inputs.b) or
+                (body == "stablehlo.minimum" and not inputs.why and value >= inputs.b))
+    if harmless:
+        return ""
+    return (f"a {name} of {body or 'a body of several ops'} with init {value:g}, not its identity: StableHLO "
+            "leaves the result implementation-defined")
 
 
 def _gamma(k: float, u: float) -> float:
@@ -129,6 +183,17 @@ class _Walk:
         self.ir = ir
         self.text = text
         self.values: dict[object, Bound] = {}
+        self.undefined: dict[object, str] = {}
+
+    def step(self, op: object) -> None:
+        """Bound `op`'s results, and carry forward why any of them is implementation-defined."""
+        undefined = identity_problem(self.ir, op, self.get(op.operands[0]) if len(op.operands) else Bound()) or next(
+            (self.undefined[v] for v in op.operands if self.undefined.get(v)), "")
+        bound = self.op(op)
+        for r in op.results:
+            self.values[r] = bound
+            if undefined:
+                self.undefined[r] = undefined
 
     def get(self, value: object) -> Bound:
         return self.values.get(value, Bound(why="a value the analysis did not reach"))
@@ -140,6 +205,9 @@ class _Walk:
         etype = _etype(op.results[0].type) if len(op.results) else ""
         u, t = _FLOATS.get(etype, (0.0, 0.0))
         is_float = etype in _FLOATS
+        if name in ("stablehlo.reduce", "stablehlo.reduce_window") and len(ins) == 2 and not ins[0].why and (
+                _body_op(op) in ("stablehlo.maximum", "stablehlo.minimum")) and not identity_problem(ir, op, ins[0]):
+            return ins[0]  # the init changes no value: the result is one of the input's elements
         failed = next((b for b in ins if b.why), None)
         if name == "stablehlo.constant":
             return _constant(ir, op, self.text)
@@ -205,16 +273,17 @@ class _Walk:
         return Bound(math.inf)  # exact, of a magnitude not tracked
 
 
-def output_bounds(text: str, function: str, inputs: list[np.ndarray]) -> list[float | str]:
+def output_bounds(text: str, function: str, inputs: list[np.ndarray]) -> list[OutputBound]:
     """Per output of `function`: how far two correct evaluations may differ (2E), or why no bound is derived."""
     try:
         return _output_bounds(text, function, inputs)
     except Exception as e:  # noqa: BLE001 - IR fuzzir did not write: any surprise means "no bound"
         why = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-        return [f"the program could not be analysed: {why}"] * 64
+        why = f"the program could not be analysed: {why}"
+        return [OutputBound(why=why, undefined=why)] * 64
 
 
-def _output_bounds(text: str, function: str, inputs: list[np.ndarray]) -> list[float | str]:
+def _output_bounds(text: str, function: str, inputs: list[np.ndarray]) -> list[OutputBound]:
     from iree.compiler import ir
 
     with ir.Context():
@@ -231,14 +300,13 @@ def _output_bounds(text: str, function: str, inputs: list[np.ndarray]) -> list[f
                 walk.values[arg] = Bound(why=f"argument #{k} is not finite")
             else:
                 walk.values[arg] = Bound(float(np.abs(x).max(initial=0.0)))
-        out: list[float | str] = []
+        out: list[OutputBound] = []
         for op in block.operations:
             if op.operation.name == "func.return":
                 for v in op.operands:
                     got = walk.get(v)
-                    out.append(got.why or (2 * got.e if math.isfinite(got.e) else "its error bound is infinite"))
+                    why = got.why or ("" if math.isfinite(got.e) else "its error bound is infinite")
+                    out.append(OutputBound(None if why else 2 * got.e, why, walk.undefined.get(v, "")))
                 break
-            bound = walk.op(op)
-            for r in op.results:
-                walk.values[r] = bound
+            walk.step(op)
         return out

@@ -34,7 +34,7 @@ import numpy as np
 from fuzzir.findings import Observation
 from fuzzir.mlir_walk import plain_program, walk_ops
 from fuzzir.oracles import Abstain, Evidence, Verdict, register
-from fuzzir.oracles.float_bounds import output_bounds
+from fuzzir.oracles.float_bounds import OutputBound, output_bounds
 from fuzzir.oracles.outputs import differ, result_facts, tolerance
 from fuzzir.source import Source
 from fuzzir.xla_run import NOT_INSTALLED, XlaResult, run_xla, xla_installed
@@ -136,15 +136,17 @@ class XlaReference:
             return run_xla(text, "main", list(ev.inputs), workdir=work, timeout=timeout)
 
     @staticmethod
-    def _tolerance(ev: Evidence, j: int, bounds: list[float | str]) -> np.ndarray | None | str:
+    def _tolerance(ev: Evidence, j: int, bounds: list[OutputBound]) -> np.ndarray | None | str:
         """None (bit for bit) for an exact output, else the derived float bound, or why neither holds."""
+        bound = bounds[j] if j < len(bounds) else OutputBound(why="it was not analysed", undefined="not analysed")
+        if bound.undefined:
+            return f"result {j} is implementation-defined: {bound.undefined}"
         exact = tolerance(ev, j)
         if exact is None or not isinstance(exact, str):
             return exact
-        bound = bounds[j] if j < len(bounds) else "it was not analysed"
-        if isinstance(bound, str):
-            return f"result {j} is not exact ({exact}) and has no error bound: {bound}"
-        return np.float64(bound)
+        if bound.tolerance is None:
+            return f"result {j} is not exact ({exact}) and has no error bound: {bound.why}"
+        return np.float64(bound.tolerance)
 
     @staticmethod
     def _judge(ev: Evidence, xla: XlaResult, judged: list[int], tols: list) -> list[Observation]:

@@ -30,7 +30,7 @@ from fuzzir.targets import TARGETS, device_available
 from fuzzir.xla_run import NOT_INSTALLED, run_xla
 
 REDUCE_BIAS = """func.func @main(%x: tensor<4x8xf32>) -> tensor<4xf32> {
-  %init = stablehlo.constant dense<1.0> : tensor<f32>
+  %init = stablehlo.constant dense<0.0> : tensor<f32>
   %bias = stablehlo.constant dense<[1.0, -2.0, 3.0, -4.0]> : tensor<4xf32>
   %r = stablehlo.reduce(%x init: %init) applies stablehlo.add across dimensions = [1]
       : (tensor<4x8xf32>, tensor<f32>) -> tensor<4xf32>
@@ -46,7 +46,7 @@ DENSE_FRACTIONS = """func.func @main(%x: tensor<3x16xf32>) -> tensor<3xf32> {
   %d = stablehlo.dot_general %x, %w, contracting_dims = [1] x [0]
       : (tensor<3x16xf32>, tensor<16x5xf32>) -> tensor<3x5xf32>
   %y = stablehlo.add %d, %b : tensor<3x5xf32>
-  %init = stablehlo.constant dense<0.25> : tensor<f32>
+  %init = stablehlo.constant dense<0.0> : tensor<f32>
   %r = stablehlo.reduce(%y init: %init) applies stablehlo.add across dimensions = [1]
       : (tensor<3x5xf32>, tensor<f32>) -> tensor<3xf32>
   return %r : tensor<3xf32>
@@ -92,13 +92,28 @@ def test_clean_stablehlo_is_judged_by_xla_in_every_cell(tmp_path, capsys, progra
 
 def test_the_derived_bound_is_finite_for_sums_and_refused_for_division() -> None:
     inputs = [np.full((3, 16), 8.0, np.float32)]
-    (bound,) = output_bounds(DENSE_FRACTIONS, "main", inputs)
-    # 3 x 16 inputs of 8 times 0.1, plus biases: |y| <= 16*8*0.1 + 2.5, summed over 5 plus 0.25; the bound is
-    # a few hundred roundoffs of that, far below one unit.
-    assert isinstance(bound, float) and 0 < bound < 1e-2
+    (out,) = output_bounds(DENSE_FRACTIONS, "main", inputs)
+    # 3 x 16 inputs of 8 times 0.1, plus biases: |y| <= 16*8*0.1 + 2.5, summed over 5; the bound is a few
+    # hundred roundoffs of that, far below one unit.
+    assert out.tolerance is not None and 0 < out.tolerance < 1e-2 and not out.undefined
     divided = REDUCE_BIAS.replace("stablehlo.add %r, %bias", "stablehlo.divide %r, %bias")
-    (why,) = output_bounds(divided, "main", [np.ones((4, 8), np.float32)])
-    assert why == "stablehlo.divide has no error bound here"
+    (out,) = output_bounds(divided, "main", [np.ones((4, 8), np.float32)])
+    assert out.tolerance is None and out.why == "stablehlo.divide has no error bound here"
+
+
+@pytest.mark.parametrize(("init", "body", "defined"), [
+    ("0.0", "add", True), ("1.0", "add", False), ("0xFF800000", "maximum", True), ("-8.0", "maximum", True),
+    ("-7.0", "maximum", False), ("0x7F800000", "minimum", True), ("0.0", "minimum", False)])
+def test_a_reduction_init_other_than_its_identity_is_implementation_defined(init: str, body: str,
+                                                                            defined: bool) -> None:
+    """StableHLO combines a reduction's init in "an implementation-defined amount" of times: only an identity
+    (or, for max and min, an init beyond every input value: inputs here lie in [-8, 8]) leaves it defined."""
+    text = REDUCE_BIAS.replace("dense<0.0> : tensor<f32>", f"dense<{init}> : tensor<f32>").replace(
+        "applies stablehlo.add", f"applies stablehlo.{body}")
+    (out,) = output_bounds(text, "main", [np.full((4, 8), -8.0, np.float32)])
+    assert (out.undefined == "") == defined, out
+    if not defined:
+        assert "not its identity: StableHLO leaves the result implementation-defined" in out.undefined
 
 
 def test_an_iree_op_mixed_in_makes_it_abstain_with_its_reason() -> None:
@@ -121,7 +136,7 @@ def test_the_reference_runs_and_reports_xla_errors_in_one_line(tmp_path) -> None
     res = run_xla(REDUCE_BIAS, "main", [x], workdir=str(tmp_path / "ok"))
     assert res.ok, res.error
     (out,) = res.outputs
-    np.testing.assert_array_equal(out, x.sum(axis=1) + 1 + np.array([1, -2, 3, -4], np.float32))
+    np.testing.assert_array_equal(out, x.sum(axis=1) + np.array([1, -2, 3, -4], np.float32))
     bad = run_xla(REDUCE_BIAS.replace("dimensions = [1]", "dimensions = [2]"), "main", [x],
                   workdir=str(tmp_path / "bad"))
     assert not bad.ok and "\n" not in bad.error and bad.error
