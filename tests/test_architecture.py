@@ -26,10 +26,11 @@ LAYERS: list[tuple[str, ...]] = [
      "fuzzir.any_program", "fuzzir.db", "fuzzir.coverage", "fuzzir.counterfactuals"),
     ("fuzzir.oracles",),
     ("fuzzir.sandbox", "fuzzir.targets", "fuzzir.pipeline", "fuzzir.releases", "fuzzir.commands",
-     "fuzzir.compiler", "fuzzir.runner", "fuzzir.calls_child", "fuzzir.tosa_tools"),
+     "fuzzir.compiler", "fuzzir.runner", "fuzzir.calls_child", "fuzzir.warm_calls", "fuzzir.tosa_tools",
+     "fuzzir.xla_run", "fuzzir.xla_child"),
     ("fuzzir.generators", "fuzzir.parse", "fuzzir.emit", "fuzzir.shrink", "fuzzir.families", "fuzzir.findings",
      "fuzzir.diagnostics", "fuzzir.mlir_values", "fuzzir.source", "fuzzir.frontend_facts", "fuzzir.pass_matcher",
-     "fuzzir.mlir_walk", "fuzzir.needs", "fuzzir.tosa_program"),
+     "fuzzir.mlir_walk", "fuzzir.needs", "fuzzir.tosa_program", "fuzzir.constant_destinations"),
     ("fuzzir.model", "fuzzir.exprs", "fuzzir.names", "fuzzir.dtypes", "fuzzir.arguments"),
 ]
 
