@@ -63,14 +63,3 @@ def max_ops(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_OPS}, not {text}")
     return value
 
-
-def frontend(text: str) -> str:
-    """A frontend fuzzir generates programs in (`linalg`, `tosa`, ...), or `all`.
-
-    The generators are imported only when the option is given: `fuzzir --help` stays instant."""
-    from fuzzir.generators.frontends import ALL, frontends
-
-    known = (*frontends(), ALL)
-    if text not in known:
-        raise argparse.ArgumentTypeError(f"unknown frontend {text!r} (known: {', '.join(known)})")
-    return text

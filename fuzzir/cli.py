@@ -24,6 +24,18 @@ from fuzzir.cli_release import (
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
+def _frontend(text: str) -> str:
+    """A frontend fuzzir generates programs in (`linalg`, `tosa`, ...), or `all`.
+
+    The generators are imported only when the option is given: `fuzzir --help` stays instant."""
+    from fuzzir.generators.frontends import ALL, frontends
+
+    known = (*frontends(), ALL)
+    if text not in known:
+        raise argparse.ArgumentTypeError(f"unknown frontend {text!r} (known: {', '.join(known)})")
+    return text
+
+
 class UsageError(Exception):
     """Bad input or usage: printed as one line, exit status 2."""
 
@@ -93,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="cells per program: a rotating sample (default) or every cell")
     fz.add_argument("--flag-set", action="append", default=None, metavar="FLAGS",
                     help="add a set of iree-compile flags (quoted, space-separated) to the rotation")
-    fz.add_argument("--frontend", type=arguments.frontend, default="all", metavar="NAME",
+    fz.add_argument("--frontend", type=_frontend, default="all", metavar="NAME",
                     help="what programs are written in: linalg (fuzzir's model), a frontend fuzzir generates "
                          "(tosa, stablehlo) or all (default: each in turn, program by program)")
     fz.add_argument("--max-ops", type=arguments.max_ops, default=4, help="ops per program at most (default 4)")
@@ -138,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("gen", help="print the program a seed generates")
     gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--frontend", type=arguments.frontend, default="linalg", metavar="NAME",
+    gen.add_argument("--frontend", type=_frontend, default="linalg", metavar="NAME",
                      help="what the program is written in: linalg (default, fuzzir's model) or a frontend "
                           "fuzzir generates (tosa, stablehlo)")
     gen.add_argument("--max-ops", type=arguments.max_ops, default=4)

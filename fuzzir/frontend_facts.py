@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 
 from fuzzir.mlir_walk import file_loc, module_globals, walk_ops
-from fuzzir.source import Source, SourceOp, destination_facts, destinations, init_kind
+from fuzzir.source import Source, SourceOp, destination_facts, destinations
 
-__all__ = ["FRONTEND_DIALECTS", "LINALG", "constant_destinations", "frontend_of", "refine"]
+__all__ = ["FRONTEND_DIALECTS", "LINALG", "frontend_of", "refine"]
 
 #: Dialects of ops that have no destination until IREE's input conversion gives them one.
 FRONTEND_DIALECTS = ("stablehlo", "chlo", "tosa", "torch")
@@ -72,49 +72,3 @@ def _line_col(where: str) -> tuple[int, int] | None:
     _, line, col = (":" + where).rsplit(":", 2)
     return (int(line), int(col)) if line.isdigit() and col.isdigit() else None
 
-
-#: Ops that add no data: a destination built only from them is fresh storage, not a constant.
-_FRESH = ("tensor.empty", "linalg.fill")
-
-
-def constant_destinations(lowered: str) -> list[str]:
-    """The destination ops of the input-phase IR `lowered` whose destination is a constant tensor, or
-    a value computed only from constant tensors (a constant bias broadcast into a conv's `outs`).
-
-    That is what a frontend generator is for: IREE's input conversion put a constant into a
-    destination, the form the decoupling pass must detach. A destination made only of fresh storage
-    (`tensor.empty`, a `linalg.fill` of a scalar) is no constant, however constant its scalar. Each
-    entry is "op (kind)"; [] when there is none or `lowered` does not parse."""
-    from iree.compiler import ir
-
-    found: list[str] = []
-    with ir.Context():
-        try:
-            module = ir.Module.parse(lowered)
-        except ir.MLIRError:
-            return []
-        globals_ = module_globals(ir, module)
-        derived: set[object] = set()  # values computed only from constant tensors (and fresh storage)
-        fresh: set[object] = set()  # values with no data of the program's in them
-        for op in walk_ops(module):
-            name = op.operation.name
-            operands = list(op.operands)
-            for dest in destinations(ir, op):
-                if dest in derived:
-                    kind = init_kind(ir, dest, globals_)
-                    found.append(f"{name} ({'computed from constants' if kind == 'result' else kind})")
-            if name == "util.global.load":
-                glob = globals_.get(ir.FlatSymbolRefAttr(op.attributes["global"]).value)
-                mutable = glob is None or "is_mutable" in glob.attributes
-                if not mutable:
-                    derived.update(op.results)
-                continue
-            if name == "arith.constant":
-                is_tensor = all(isinstance(r.type, ir.ShapedType) for r in op.results)
-                (derived if is_tensor else fresh).update(op.results)
-                continue
-            if name in _FRESH or (operands and all(v in fresh for v in operands)):
-                fresh.update(op.results)
-            elif operands and all(v in derived or v in fresh for v in operands) and op.results:
-                derived.update(op.results)
-    return found
