@@ -41,7 +41,9 @@ disagree on whatever the values: an output such a value reaches is marked `undef
 - integer overflow (an add, multiply, reduction or conversion whose magnitude bound leaves the
   type's range; an unsigned subtract or negate; a division of the type's minimum);
 - a scatter that overwrites without `unique_indices` (updates apply in an implementation-defined
-  order), or promises sorted indices not known to be sorted (undefined behaviour).
+  order), or promises sorted indices not known to be sorted (undefined behaviour);
+- a shift by an amount not known to lie within the type's width;
+- any op the walk does not know (a sort that need not be stable, a loop, a custom call ...).
 
 The module is long: one walk, one rule per kind of op; splitting it would scatter the walk's state.
 """
@@ -75,6 +77,13 @@ _SHARED = (*_SUM, "stablehlo.multiply", *_PICK, *_MOVES, *_INDEXED, "stablehlo.s
 #: Integer ops whose result may leave the type's range (implementation-defined in StableHLO).
 _OVERFLOWING = (*_SUM, "stablehlo.multiply", "stablehlo.negate", "stablehlo.abs", "stablehlo.convert",
                 "stablehlo.divide", *_REDUCTIONS)
+#: Ops whose semantics the walk knows (defined, or with the cases above marked): any other op (a sort that
+#: need not be stable, a loop, a custom call ...) may be implementation-defined, and what it reaches is
+#: not compared.
+_KNOWN = (*_SHARED, "stablehlo.constant", "stablehlo.iota", "stablehlo.compare", "stablehlo.and", "stablehlo.or",
+          "stablehlo.xor", "stablehlo.not", "stablehlo.shift_left", "stablehlo.shift_right_arithmetic",
+          "stablehlo.shift_right_logical", "stablehlo.popcnt", "stablehlo.count_leading_zeros", "stablehlo.sign",
+          "stablehlo.divide", "stablehlo.remainder")
 
 
 @dataclass(frozen=True)
@@ -243,7 +252,9 @@ class _Walk:
             (self.undefined[v] for v in op.operands if self.undefined.get(v)), "")
         bound = self.op(op)
         etype = _etype(op.results[0].type) if len(op.results) else ""
-        undefined = undefined or scatter_problem(self.ir, op) or overflow_problem(op.operation.name, etype, bound)
+        name = op.operation.name
+        undefined = (undefined or (f"{name} is not analysed" if name not in _KNOWN else "") or
+                     scatter_problem(self.ir, op) or shift_problem(self.ir, op) or overflow_problem(name, etype, bound))
         for r in op.results:
             self.values[r] = bound
             if undefined:
@@ -332,6 +343,25 @@ class _Walk:
         if name == "stablehlo.remainder":
             return Bound(min(ins[0].b, ins[1].b))
         return Bound(math.inf)  # exact, of a magnitude not tracked (bitwise ops, shifts ...)
+
+
+def shift_problem(ir: object, op: object) -> str:
+    """Why a shift's result is not defined by the spec ("" when its amounts are constants within the width)."""
+    name = op.operation.name
+    if not name.startswith("stablehlo.shift_"):
+        return ""
+    amount = op.operands[1]
+    etype = _etype(amount.type)
+    bits = int(etype.lstrip("ui")) if etype.lstrip("ui").isdigit() else 0
+    owner = amount.owner
+    if not isinstance(owner, ir.Block) and owner.operation.name == "stablehlo.constant":
+        try:
+            values = np.asarray(np.array(owner.attributes["value"]), dtype=np.int64)
+        except (TypeError, ValueError, RuntimeError):
+            values = None
+        if values is not None and values.size and 0 <= values.min() and values.max() < bits:
+            return ""
+    return f"a {name} by an amount not known to lie in [0, {bits}): the spec does not define its result"
 
 
 def overflow_problem(name: str, etype: str, bound: Bound) -> str:

@@ -134,6 +134,15 @@ OVERWRITE = """func.func @main(%u: tensor<2x3xi32>) -> tensor<4x3xi32> {
   return %r : tensor<4x3xi32>
 }
 """
+SORT = """func.func @main(%x: tensor<4xi32>) -> tensor<4xi32> {
+  %r = "stablehlo.sort"(%x) ({
+    ^bb0(%a: tensor<i32>, %b: tensor<i32>):
+      %l = stablehlo.compare LT, %a, %b : (tensor<i32>, tensor<i32>) -> tensor<i1>
+      stablehlo.return %l : tensor<i1>
+  }) {dimension = 0 : i64} : (tensor<4xi32>) -> tensor<4xi32>
+  return %r : tensor<4xi32>
+}
+"""
 
 
 def test_what_stablehlo_leaves_implementation_defined_is_not_compared() -> None:
@@ -145,6 +154,13 @@ def test_what_stablehlo_leaves_implementation_defined_is_not_compared() -> None:
     assert racing.undefined.startswith("a scatter that overwrites without unique indices")
     (promised,) = output_bounds(OVERWRITE.replace("UNIQUE", "true"), "main", [np.ones((2, 3), np.int32)])
     assert promised.undefined == ""
+    shifted = INT_SUM.replace("stablehlo.add", "stablehlo.shift_left")
+    (within,) = output_bounds(shifted, "main", [np.ones(4, np.int32)])
+    assert within.undefined == ""
+    (beyond,) = output_bounds(shifted.replace("[1, 2, 3, 4]", "[1, 2, 3, 40]"), "main", [np.ones(4, np.int32)])
+    assert beyond.undefined.startswith("a stablehlo.shift_left by an amount not known to lie in [0, 32)")
+    (unknown,) = output_bounds(SORT, "main", [np.ones(4, np.int32)])
+    assert unknown.undefined == "stablehlo.sort is not analysed"
 
 
 def test_an_iree_op_mixed_in_makes_it_abstain_with_its_reason() -> None:
