@@ -8,7 +8,7 @@ program, with the inputs the cells ran on, and compares each cell's outputs with
 
 - integers and booleans, and floats established exact (`value_facts`: integers within the
   type's exact range, through ops that round nothing), bit for bit (-0.0 == 0.0);
-- other floats within twice the error bound `float_bounds` derives from the program's
+- other floats within twice the error bound `stablehlo_bounds` derives from the program's
   structure (reduction lengths, contraction sizes, the type's epsilon), which allows any
   reassociation, FMA and flushed denormals on both sides; an output it derives no bound
   for (division, transcendental functions ...) is not compared, and says why.
@@ -34,8 +34,8 @@ import numpy as np
 from fuzzir.findings import Observation
 from fuzzir.mlir_walk import plain_program, walk_ops
 from fuzzir.oracles import Abstain, Evidence, Verdict, register
-from fuzzir.oracles.float_bounds import OutputBound, output_bounds
 from fuzzir.oracles.outputs import differ, result_facts, tolerance
+from fuzzir.oracles.stablehlo_bounds import OutputBound, output_bounds
 from fuzzir.source import Source
 from fuzzir.xla_run import NOT_INSTALLED, XlaResult, run_xla, xla_installed
 

@@ -21,8 +21,8 @@ from fuzzir.cli import main
 from fuzzir.constant_destinations import constant_destinations
 from fuzzir.diagnostics import is_global_write
 from fuzzir.generators.stablehlo import FRONTEND, generate
-from fuzzir.oracles.float_bounds import output_bounds
 from fuzzir.oracles.lowering import lower
+from fuzzir.oracles.stablehlo_bounds import output_bounds
 from fuzzir.oracles.xla_reference import SAME_WAY
 from fuzzir.sandbox import run_tool, tool_path
 from fuzzir.source import read_source
@@ -114,6 +114,53 @@ def test_a_reduction_init_other_than_its_identity_is_implementation_defined(init
     assert (out.undefined == "") == defined, out
     if not defined:
         assert "not its identity: StableHLO leaves the result implementation-defined" in out.undefined
+
+
+INT_SUM = """func.func @main(%x: tensor<4xi32>) -> tensor<4xi32> {
+  %c = stablehlo.constant dense<[1, 2, 3, 4]> : tensor<4xi32>
+  %r = stablehlo.add %x, %c : tensor<4xi32>
+  return %r : tensor<4xi32>
+}
+"""
+OVERWRITE = """func.func @main(%u: tensor<2x3xi32>) -> tensor<4x3xi32> {
+  %dst = stablehlo.constant dense<0> : tensor<4x3xi32>
+  %idx = stablehlo.constant dense<[[1], [1]]> : tensor<2x1xi32>
+  %r = "stablehlo.scatter"(%dst, %idx, %u) ({
+    ^bb0(%a: tensor<i32>, %b: tensor<i32>):
+      stablehlo.return %b : tensor<i32>
+  }) {scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0],
+       scatter_dims_to_operand_dims = [0], index_vector_dim = 1>, indices_are_sorted = false, unique_indices = UNIQUE}
+      : (tensor<4x3xi32>, tensor<2x1xi32>, tensor<2x3xi32>) -> tensor<4x3xi32>
+  return %r : tensor<4x3xi32>
+}
+"""
+SORT = """func.func @main(%x: tensor<4xi32>) -> tensor<4xi32> {
+  %r = "stablehlo.sort"(%x) ({
+    ^bb0(%a: tensor<i32>, %b: tensor<i32>):
+      %l = stablehlo.compare LT, %a, %b : (tensor<i32>, tensor<i32>) -> tensor<i1>
+      stablehlo.return %l : tensor<i1>
+  }) {dimension = 0 : i64} : (tensor<4xi32>) -> tensor<4xi32>
+  return %r : tensor<4xi32>
+}
+"""
+
+
+def test_what_stablehlo_leaves_implementation_defined_is_not_compared() -> None:
+    (small,) = output_bounds(INT_SUM, "main", [np.full(4, 8, np.int32)])
+    assert small.undefined == "" and small.tolerance == 0.0
+    (large,) = output_bounds(INT_SUM, "main", [np.full(4, 2**31 - 2, np.int32)])
+    assert large.undefined.startswith("stablehlo.add may overflow i32")
+    (racing,) = output_bounds(OVERWRITE.replace("UNIQUE", "false"), "main", [np.ones((2, 3), np.int32)])
+    assert racing.undefined.startswith("a scatter that overwrites without unique indices")
+    (promised,) = output_bounds(OVERWRITE.replace("UNIQUE", "true"), "main", [np.ones((2, 3), np.int32)])
+    assert promised.undefined == ""
+    shifted = INT_SUM.replace("stablehlo.add", "stablehlo.shift_left")
+    (within,) = output_bounds(shifted, "main", [np.ones(4, np.int32)])
+    assert within.undefined == ""
+    (beyond,) = output_bounds(shifted.replace("[1, 2, 3, 4]", "[1, 2, 3, 40]"), "main", [np.ones(4, np.int32)])
+    assert beyond.undefined.startswith("a stablehlo.shift_left by an amount not known to lie in [0, 32)")
+    (unknown,) = output_bounds(SORT, "main", [np.ones(4, np.int32)])
+    assert unknown.undefined == "stablehlo.sort is not analysed"
 
 
 def test_an_iree_op_mixed_in_makes_it_abstain_with_its_reason() -> None:

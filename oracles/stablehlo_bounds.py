@@ -1,4 +1,4 @@
-"""How far two correct evaluations of a StableHLO program's float outputs may lie apart.
+"""How far two correct evaluations of a StableHLO program's outputs may lie apart, and which StableHLO leaves open.
 
 XLA and IREE evaluate the same program in different orders: reductions and dot
 products are split, vectorized and reassociated, multiplies and adds are fused (FMA),
@@ -25,14 +25,27 @@ their literal, both with E = 0. With `u` the unit roundoff of the op's float typ
 - scatter adding n updates (the updates' size) into one element: as reduce; replacing: as select;
 - convert to a float type: E + u B + t; convert from an integer: exact below 2^(mantissa + 1).
 
-The two evaluations then differ by at most 2E. One thing StableHLO leaves open altogether: a
-`reduce` or `reduce_window` combines its init value into each result "an implementation-defined
-amount" of times, so an init that is not the identity of its body (a sum starting at 2, a max
-starting at -4) gives implementation-defined values. Every output such a value reaches, integer
-or float, exact or not, is marked `undefined` and must not be compared. Anything else (division, transcendental
+The two evaluations then differ by at most 2E. Anything else (division, transcendental
 functions, a comparison or integer conversion of an inexact float, CHLO) has no bound here:
 its outputs are not compared, and the reason says which op. The bound is loose on purpose:
-a missed bug costs less than a false positive.
+a missed bug costs less than a false positive. Integer values take the same rules with u = t = 0
+(they are exact), and their magnitude bound says where they may overflow.
+
+What StableHLO leaves implementation-defined or undefined, two correct implementations may
+disagree on whatever the values: an output such a value reaches is marked `undefined`
+(`OutputBound.undefined`) and is not compared, integer or float, exact or not:
+
+- a `reduce` or `reduce_window` combines its init into each result "an implementation-defined
+  amount" of times: an init that is not its body's identity (a sum starting at 2; a max starting
+  above some input value) gives implementation-defined values;
+- integer overflow (an add, multiply, reduction or conversion whose magnitude bound leaves the
+  type's range; an unsigned subtract or negate; a division of the type's minimum);
+- a scatter that overwrites without `unique_indices` (updates apply in an implementation-defined
+  order), or promises sorted indices not known to be sorted (undefined behaviour);
+- a shift by an amount not known to lie within the type's width;
+- any op the walk does not know (a sort that need not be stable, a loop, a custom call ...).
+
+The module is long: one walk, one rule per kind of op; splitting it would scatter the walk's state.
 """
 
 from __future__ import annotations
@@ -45,7 +58,7 @@ import numpy as np
 from fuzzir.mlir_walk import literal_elements
 from fuzzir.source import resource_array, resource_name
 
-__all__ = ["Bound", "OutputBound", "identity_problem", "output_bounds"]
+__all__ = ["Bound", "OutputBound", "identity_problem", "output_bounds", "overflow_problem"]
 
 #: Unit roundoff and smallest normal number of each float type.
 _FLOATS = {"f64": (2.0**-53, 2.0**-1022), "f32": (2.0**-24, 2.0**-126), "f16": (2.0**-11, 2.0**-14),
@@ -57,6 +70,20 @@ _MOVES = ("stablehlo.reshape", "stablehlo.broadcast_in_dim", "stablehlo.broadcas
           "stablehlo.slice", "stablehlo.reverse", "stablehlo.pad", "stablehlo.concatenate",
           "stablehlo.dynamic_update_slice", "stablehlo.copy", "stablehlo.optimization_barrier")
 _INDEXED = ("stablehlo.dynamic_slice", "stablehlo.gather")  # operand first, then exact indices
+_REDUCTIONS = ("stablehlo.reduce", "stablehlo.reduce_window", "stablehlo.dot_general", "stablehlo.scatter")
+#: Ops whose integer results the float rules bound too (with no rounding: u = t = 0).
+_SHARED = (*_SUM, "stablehlo.multiply", *_PICK, *_MOVES, *_INDEXED, "stablehlo.select", "stablehlo.convert",
+           *_REDUCTIONS)
+#: Integer ops whose result may leave the type's range (implementation-defined in StableHLO).
+_OVERFLOWING = (*_SUM, "stablehlo.multiply", "stablehlo.negate", "stablehlo.abs", "stablehlo.convert",
+                "stablehlo.divide", *_REDUCTIONS)
+#: Ops whose semantics the walk knows (defined, or with the cases above marked): any other op (a sort that
+#: need not be stable, a loop, a custom call ...) may be implementation-defined, and what it reaches is
+#: not compared.
+_KNOWN = (*_SHARED, "stablehlo.constant", "stablehlo.iota", "stablehlo.compare", "stablehlo.and", "stablehlo.or",
+          "stablehlo.xor", "stablehlo.not", "stablehlo.shift_left", "stablehlo.shift_right_arithmetic",
+          "stablehlo.shift_right_logical", "stablehlo.popcnt", "stablehlo.count_leading_zeros", "stablehlo.sign",
+          "stablehlo.divide", "stablehlo.remainder")
 
 
 @dataclass(frozen=True)
@@ -116,6 +143,40 @@ def identity_problem(ir: object, op: object, inputs: Bound) -> str:
         return ""
     return (f"a {name} of {body or 'a body of several ops'} with init {value:g}, not its identity: StableHLO "
             "leaves the result implementation-defined")
+
+
+_COMBINING = ("stablehlo.add", "stablehlo.multiply", "stablehlo.maximum", "stablehlo.minimum", "stablehlo.and",
+              "stablehlo.or", "stablehlo.xor")
+
+
+def scatter_problem(ir: object, op: object) -> str:
+    """Why a scatter's result is implementation-defined or undefined ("" when it is neither).
+
+    StableHLO applies the updates in an implementation-defined order: with a body that does not
+    combine them alike in any order (an overwrite), overlapping updates land in any order unless the
+    program promises `unique_indices`. A promise of sorted indices is undefined behaviour when they are
+    not, which fuzzir checks only for constant indices."""
+    if op.operation.name != "stablehlo.scatter":
+        return ""
+    attrs = op.attributes
+
+    def flag(name: str) -> bool:
+        return name in attrs and bool(ir.BoolAttr(attrs[name]).value)
+
+    if flag("indices_are_sorted"):
+        index = op.operands[(len(op.operands) - 1) // 2]  # inputs..., indices, updates...
+        owner = index.owner
+        values = None
+        if not isinstance(owner, ir.Block) and owner.operation.name == "stablehlo.constant":
+            try:
+                values = np.asarray(np.array(owner.attributes["value"]), dtype=np.int64).ravel()
+            except (TypeError, ValueError, RuntimeError):
+                values = None
+        if values is None or np.any(np.diff(values) < 0):
+            return "a scatter that promises sorted indices, which are not known to be sorted: undefined behaviour"
+    if _body_op(op) not in _COMBINING and not flag("unique_indices"):
+        return "a scatter that overwrites without unique indices: which update lands is implementation-defined"
+    return ""
 
 
 def _gamma(k: float, u: float) -> float:
@@ -190,6 +251,10 @@ class _Walk:
         undefined = identity_problem(self.ir, op, self.get(op.operands[0]) if len(op.operands) else Bound()) or next(
             (self.undefined[v] for v in op.operands if self.undefined.get(v)), "")
         bound = self.op(op)
+        etype = _etype(op.results[0].type) if len(op.results) else ""
+        name = op.operation.name
+        undefined = (undefined or (f"{name} is not analysed" if name not in _KNOWN else "") or
+                     scatter_problem(self.ir, op) or shift_problem(self.ir, op) or overflow_problem(name, etype, bound))
         for r in op.results:
             self.values[r] = bound
             if undefined:
@@ -215,7 +280,9 @@ class _Walk:
             return Bound(float(max(ir.ShapedType(op.results[0].type).shape, default=1)))
         if failed is not None:
             return failed
-        if not is_float:
+        if not is_float and name == "stablehlo.convert" and _etype(op.operands[0].type) in _FLOATS:
+            return Bound(why="a float converted to an integer may differ") if ins[0].e else ins[0]
+        if not is_float and name not in _SHARED:
             return self._integer(name, ins)
         if name in _SUM:
             b = ins[0].b + ins[1].b
@@ -265,12 +332,52 @@ class _Walk:
         return Bound(why=f"a {name} whose body is {body or 'not one op'} has no error bound here")
 
     def _integer(self, name: str, ins: list[Bound]) -> Bound:
-        """An integer or boolean value: exact unless it comes from an inexact float (a compare, a convert)."""
+        """An integer or boolean value from an op the float rules do not cover: exact unless it comes from an
+        inexact float (a compare); its magnitude where an op keeps it, else not tracked (inf)."""
         if any(b.e for b in ins):
             return Bound(why=f"{name} of an inexact float makes an integer that may differ")
-        if name in _PICK or name in _MOVES or name in _INDEXED or name == "stablehlo.select":
-            return Bound(max((b.b for b in ins), default=0.0))
-        return Bound(math.inf)  # exact, of a magnitude not tracked
+        if name == "stablehlo.compare":
+            return Bound(1.0)
+        if name == "stablehlo.divide":
+            return Bound(ins[0].b)
+        if name == "stablehlo.remainder":
+            return Bound(min(ins[0].b, ins[1].b))
+        return Bound(math.inf)  # exact, of a magnitude not tracked (bitwise ops, shifts ...)
+
+
+def shift_problem(ir: object, op: object) -> str:
+    """Why a shift's result is not defined by the spec ("" when its amounts are constants within the width)."""
+    name = op.operation.name
+    if not name.startswith("stablehlo.shift_"):
+        return ""
+    amount = op.operands[1]
+    etype = _etype(amount.type)
+    bits = int(etype.lstrip("ui")) if etype.lstrip("ui").isdigit() else 0
+    owner = amount.owner
+    if not isinstance(owner, ir.Block) and owner.operation.name == "stablehlo.constant":
+        try:
+            values = np.asarray(np.array(owner.attributes["value"]), dtype=np.int64)
+        except (TypeError, ValueError, RuntimeError):
+            values = None
+        if values is not None and values.size and 0 <= values.min() and values.max() < bits:
+            return ""
+    return f"a {name} by an amount not known to lie in [0, {bits}): the spec does not define its result"
+
+
+def overflow_problem(name: str, etype: str, bound: Bound) -> str:
+    """Why an integer op's result may overflow its type ("" when it cannot): implementation-defined in StableHLO."""
+    if name not in _OVERFLOWING or not etype.startswith(("i", "ui")) or etype == "i1" or bound.why:
+        return ""
+    digits = etype[2:] if etype.startswith("ui") else etype[1:]
+    if not digits.isdigit():
+        return ""
+    bits = int(digits)
+    if etype.startswith("ui") and name in ("stablehlo.subtract", "stablehlo.negate"):
+        return f"{name} on {etype} may wrap below zero: implementation-defined in StableHLO"
+    high = 2.0**bits - 1 if etype.startswith("ui") else 2.0 ** (bits - 1) - 1
+    if bound.b <= high:
+        return ""
+    return f"{name} may overflow {etype} (values up to {bound.b:g}): implementation-defined in StableHLO"
 
 
 def output_bounds(text: str, function: str, inputs: list[np.ndarray]) -> list[OutputBound]:
