@@ -228,10 +228,12 @@ class TosaReference:
                       for j, r in enumerate(program.rules) if r.mode == DOT_PRODUCT}
             run = tosa_tools.run_reference(tools, work, list(ev.inputs), len(program.rules), ev.limits.run_timeout,
                                            bounds=bounds)
+        detail = "" if run.error.startswith("Graph result:") else f": {run.error}"
         if run.status == tosa_tools.UNPREDICTABLE:
-            return _Reference(why=f"the TOSA spec calls the result UNPREDICTABLE on these inputs: {run.error}")
+            return _Reference(why=f"the TOSA spec calls the result UNPREDICTABLE on these inputs (an overflow a "
+                                  f"REQUIRE forbids, for example){detail}")
         if run.status == tosa_tools.ERROR:
-            return _Reference(why=f"the reference model finds the graph an ERROR of the spec: {run.error}")
+            return _Reference(why=f"the reference model finds the graph an ERROR of the spec{detail}")
         if run.status is None:
             return _Reference(why=f"the reference model failed: {run.error}")
         tols = [tolerance(r, run.outputs[j], run.bounds.get(j)) if r.mode != NONE else None

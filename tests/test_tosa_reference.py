@@ -44,6 +44,21 @@ def test_the_reference_runs_the_issues_max_pool_and_gives_6_7_8() -> None:
         assert bad.status is None and "input0.npy" in bad.error and not bad.outputs
 
 
+def test_an_overflow_the_spec_forbids_is_unpredictable_not_a_value() -> None:
+    tools = tosa_tools.find_tools()
+    assert not isinstance(tools, str), tools
+    text = ('func.func @main(%a: tensor<3xi32>) -> tensor<3xi32> {\n'
+            '  %s = "tosa.add"(%a, %a) : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>\n'
+            "  return %s : tensor<3xi32>\n}\n")
+    program = read_tosa(text, "main")
+    with tempfile.TemporaryDirectory() as work:
+        assert tosa_tools.serialize(tools, program.text, work, 60) == ""
+        fine = tosa_tools.run_reference(tools, work, [np.array([1, -2, 3], np.int32)], 1, 60)
+        assert fine.status == tosa_tools.VALID and fine.outputs[0].tolist() == [2, -4, 6]
+        wraps = tosa_tools.run_reference(tools, work, [np.array([1, 2**31 - 1, 3], np.int32)], 1, 60)
+        assert wraps.status == tosa_tools.UNPREDICTABLE and not wraps.outputs
+
+
 @pytest.mark.vulkan
 @pytest.mark.skipif(not device_available(TARGETS["vulkan"]), reason="no Vulkan device")
 def test_the_issues_max_pool_on_vulkan_is_a_miscompile_found_by_the_reference(
