@@ -124,11 +124,12 @@ class TosaReference:
         if program.problem:
             return [Abstain(program.problem) for _ in evidences]
         ran = [ev for ev in evidences if ev.run is not None and ev.run.ok]
+        ran_ids = {id(ev) for ev in ran}  # by identity: Evidence compares its arrays otherwise
         if not ran or ev0.inputs is None:
             return [self._idle(ev) for ev in evidences]
         ref = self._reference(program, ev0)
         if ref.why:
-            return [Abstain(ref.why) if ev in ran else self._idle(ev) for ev in evidences]
+            return [Abstain(ref.why) if id(ev) in ran_ids else self._idle(ev) for ev in evidences]
         program = self._established(program, ev0)
         judged = [j for j, rule in enumerate(program.rules) if rule.mode != NONE]
         if not judged:
@@ -140,7 +141,7 @@ class TosaReference:
             self._same_outputs(ran[0], ev, judged) for ev in ran[1:])
         verdicts: list[Verdict] = []
         for ev in evidences:
-            if ev not in ran:
+            if id(ev) not in ran_ids:
                 verdicts.append(self._idle(ev))
                 continue
             verdicts.append([self._observation(ev, j, problem, ref, program, same)
