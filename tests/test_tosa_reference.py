@@ -139,3 +139,14 @@ def test_a_cell_without_a_device_abstains_while_the_others_are_judged(capsys: py
     verdicts = {(c["target"], c["oracles"][ORACLE]) for c in report["cells"]}
     assert ("llvm-cpu", "judged") in verdicts
     assert all(v == "judged" if t == "llvm-cpu" else v.startswith("abstained: no cuda device") for t, v in verdicts)
+
+
+@pytest.mark.slow
+@pytest.mark.vulkan
+@pytest.mark.skipif(not device_available(TARGETS["vulkan"]), reason="no Vulkan device")
+def test_an_int8_conv_the_targets_split_on_is_settled_by_the_reference(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = check(capsys, DATA / "conv2d_i8_vulkan.mlir", "llvm-cpu,vulkan")
+    assert code == 1
+    ours = [f for f in report["findings"] if "TOSA reference model" in f["message"]]
+    assert {(f["target"], f["variant"]) for f in ours} == {("vulkan", "with"), ("vulkan", "without")}
+    assert not any(SAME_WAY in f["message"] for f in ours)  # llvm-cpu agrees with the reference
