@@ -160,6 +160,18 @@ class _Rules:
             self.exact[key] = ok
         return self.exact[key]
 
+    def _rounded_by(self, value: object) -> str:
+        """The op that rounded an inexact value, looking through the exact ops (a reshape) that moved it."""
+        owner = self._owner(value)
+        for _ in range(64):
+            if owner is None or owner.operation.name not in EXACT_OPS:
+                break
+            inexact = [v for v in owner.operands if not self.is_exact(v)]
+            if not inexact:
+                break
+            owner = self._owner(inexact[0])
+        return f"{owner.operation.name} had" if owner is not None else "an op had"
+
     def rule(self, value: object, dtype: str) -> OutputRule:
         if self.is_exact(value):
             return OutputRule(EXACT, dtype)
@@ -169,10 +181,8 @@ class _Rules:
             return OutputRule(NONE, dtype, name, why=f"this {dtype} result depends on a float op no rule makes exact")
         inexact = [v for v in owner.operands if not self.is_exact(v)]
         if inexact:
-            first = self._owner(inexact[0])
-            before = first.operation.name if first is not None else "an op"
             return OutputRule(NONE, dtype, name, why=(
-                f"its {name} takes the result of {before}, itself rounded: "
+                f"its {name} takes a value {self._rounded_by(inexact[0])} rounded: "
                 "the spec's compliance rules bound one op's error, not a chain's"))
         if name in ULP_OPS:
             return OutputRule(ULP, dtype, name, ulp=1.0 if dtype == "bf16" else ULP_OPS[name])

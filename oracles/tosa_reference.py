@@ -124,11 +124,12 @@ class TosaReference:
         if program.problem:
             return [Abstain(program.problem) for _ in evidences]
         ran = [ev for ev in evidences if ev.run is not None and ev.run.ok]
+        ran_ids = {id(ev) for ev in ran}  # by identity: Evidence compares its arrays otherwise
         if not ran or ev0.inputs is None:
             return [self._idle(ev) for ev in evidences]
         ref = self._reference(program, ev0)
         if ref.why:
-            return [Abstain(ref.why) if ev in ran else self._idle(ev) for ev in evidences]
+            return [Abstain(ref.why) if id(ev) in ran_ids else self._idle(ev) for ev in evidences]
         program = self._established(program, ev0)
         judged = [j for j, rule in enumerate(program.rules) if rule.mode != NONE]
         if not judged:
@@ -140,7 +141,7 @@ class TosaReference:
             self._same_outputs(ran[0], ev, judged) for ev in ran[1:])
         verdicts: list[Verdict] = []
         for ev in evidences:
-            if ev not in ran:
+            if id(ev) not in ran_ids:
                 verdicts.append(self._idle(ev))
                 continue
             verdicts.append([self._observation(ev, j, problem, ref, program, same)
@@ -228,10 +229,12 @@ class TosaReference:
                       for j, r in enumerate(program.rules) if r.mode == DOT_PRODUCT}
             run = tosa_tools.run_reference(tools, work, list(ev.inputs), len(program.rules), ev.limits.run_timeout,
                                            bounds=bounds)
+        detail = "" if run.error.startswith("Graph result:") else f": {run.error}"
         if run.status == tosa_tools.UNPREDICTABLE:
-            return _Reference(why=f"the TOSA spec calls the result UNPREDICTABLE on these inputs: {run.error}")
+            return _Reference(why=f"the TOSA spec calls the result UNPREDICTABLE on these inputs (an overflow a "
+                                  f"REQUIRE forbids, for example){detail}")
         if run.status == tosa_tools.ERROR:
-            return _Reference(why=f"the reference model finds the graph an ERROR of the spec: {run.error}")
+            return _Reference(why=f"the reference model finds the graph an ERROR of the spec{detail}")
         if run.status is None:
             return _Reference(why=f"the reference model failed: {run.error}")
         tols = [tolerance(r, run.outputs[j], run.bounds.get(j)) if r.mode != NONE else None
