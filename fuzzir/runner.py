@@ -37,7 +37,7 @@ import numpy as np
 
 from fuzzir import commands as cmds
 from fuzzir.compiler import classify
-from fuzzir.sandbox import ToolResult, run_tool, tool_path
+from fuzzir.sandbox import DEFAULT_MEM_LIMIT_MB, ToolResult, run_tool, tool_path
 from fuzzir.source import SCALAR_TYPES
 from fuzzir.targets import Target, driver_memory_limit
 
@@ -60,6 +60,8 @@ class RunResult:
     signal: int | None = None
     seconds: float = 0.0
     command: list[str] = field(default_factory=list)
+    memory_limit_mb: int | None = None  # the resident-memory limit the run was killed above
+    retried: str = ""  # a timeout retried with a generous limit: what became of it (`fuzzir.judge`)
 
     @property
     def ok(self) -> bool:
@@ -106,6 +108,7 @@ def run_module(
     timeout: float = 60.0,
     function: str = "main",
     result_types: Sequence[str] | None = None,
+    mem_limit_mb: int | None = DEFAULT_MEM_LIMIT_MB,
 ) -> RunResult:
     """Run ``function`` of vmfb on target's device; never raises on runtime failure.
 
@@ -151,11 +154,12 @@ def run_module(
     res = run_tool(
         [tool_path(argv[0]), *argv[1:]],
         timeout=remaining,
-        mem_limit_mb=driver_memory_limit(target.driver),
+        mem_limit_mb=driver_memory_limit(target.driver, mem_limit_mb),
         cwd=workdir,
     )
     result = RunResult(
-        classify(res), stderr=res.stderr, signal=res.signal, seconds=res.seconds, command=argv
+        classify(res), stderr=res.stderr, signal=res.signal, seconds=res.seconds, command=argv,
+        memory_limit_mb=res.memory_limit_mb,
     )
     if result.status != "ok":
         return result
@@ -268,7 +272,8 @@ def call_inputs(inputs: Sequence[np.ndarray]) -> list[dict] | str:
 
 
 def run_calls(vmfb: str, target: Target, inputs: Sequence[np.ndarray], *, workdir: str, timeout: float = 60.0,
-              function: str = "main", calls: int = 2) -> CallsResult:
+              function: str = "main", calls: int = 2,
+              mem_limit_mb: int | None = DEFAULT_MEM_LIMIT_MB) -> CallsResult:
     """Call `function` of vmfb `calls` times with the same inputs, in one runtime context, in a child process.
 
     One child for all the calls (they must share the context: that is where state written by
@@ -292,7 +297,7 @@ def run_calls(vmfb: str, target: Target, inputs: Sequence[np.ndarray], *, workdi
         json.dump(request, f)
     res = run_tool([sys.executable, "-I", "-S", _CHILD, os.path.join(workdir, "calls.json")],
                    timeout=max(0.1, timeout - (time.monotonic() - start)),
-                   mem_limit_mb=driver_memory_limit(target.driver), cwd=workdir)
+                   mem_limit_mb=driver_memory_limit(target.driver, mem_limit_mb), cwd=workdir)
     return _read_calls(res, workdir, calls)
 
 

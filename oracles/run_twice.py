@@ -82,7 +82,8 @@ class RunTwice:
             return Abstain(f"the program writes a mutable global ({writer}): its results may change between calls")
         function = ev.source.function if ev.source is not None else "main"
         res = run_calls(ev.compiled.vmfb, ev.cell.target, ev.inputs, workdir=os.path.join(ev.work, _DIR),
-                        timeout=ev.limits.run_timeout, function=function, calls=CALLS)
+                        timeout=ev.limits.run_timeout, function=function, calls=CALLS,
+                        mem_limit_mb=ev.limits.rss_limit_mb)
         if not res.calls:
             return Abstain(f"the first call in a child process failed ({res.status}): {res.error}")
         if not _same_as_run(res.calls[0], ev.run.outputs):

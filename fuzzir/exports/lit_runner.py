@@ -14,8 +14,9 @@ import re
 import shlex
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from fuzzir import scratch
 
 _RUN = re.compile(r"^\s*//\s*RUN:(.*)$")
 _SUBST = re.compile(r"%(%|s|S|t|T)")
@@ -67,7 +68,7 @@ def run_lit(path: str | os.PathLike[str], *, timeout: float = 600.0, echo: bool 
         if echo:
             print(f"{path}: no RUN lines", file=sys.stderr)
         return EXIT_USAGE
-    with tempfile.TemporaryDirectory(prefix="fuzzir-lit-") as tmp:
+    with scratch.temp_dir("lit") as tmp:
         values = {"%": "%", "s": shlex.quote(str(path)), "S": shlex.quote(str(path.parent)),
                   "t": shlex.quote(os.path.join(tmp, "t")), "T": shlex.quote(tmp)}
         for cmd in commands:
