@@ -84,6 +84,7 @@ class Stats:
     retried_timeouts: int = 0
     retried_reproduced: int = 0
     cancelled: int = 0  # checks stopped at the deadline (not counted as programs)
+    stopped: int = 0  # minimizations or blames stopped at the deadline (resumed by the next campaign)
 
     @property
     def elapsed(self) -> float:
@@ -153,6 +154,7 @@ class Campaign:
             try:
                 self._minimize_and_blame(path, blame_only)
             except Cancelled:
+                self.stats.stopped += 1
                 self.stats.minimize_log.append((path.name, {"stopped": "at the deadline: the next campaign resumes"}))
 
     def _minimize_and_blame(self, path: Path, blame_only: bool) -> None:
@@ -405,9 +407,10 @@ def summary_table(stats: Stats, jobs: int) -> str:
         lines.append(f"timeouts retried with a generous limit: {stats.retried_timeouts}; "
                      f"{stats.retried_reproduced} timed out again (kept as findings), "
                      f"{stats.retried_timeouts - stats.retried_reproduced} finished (not findings)")
-    if stats.resumed or stats.cancelled:
-        lines.append(f"resumed {stats.resumed} finding(s) a previous run left unminimized or unblamed; "
-                     f"{stats.cancelled} program(s) in flight at the deadline dropped")
+    if stats.resumed or stats.cancelled or stats.stopped:
+        lines.append(f"resumed {stats.resumed} finding(s) a previous run left unminimized or unblamed; at the "
+                     f"deadline, {stats.cancelled} program(s) in flight dropped and {stats.stopped} minimization(s) "
+                     "stopped (the next campaign on this --out resumes them)")
     if stats.blamed:
         counts = {v: sum(1 for b in stats.blamed.values() if b is v) for v in (True, False, None)}
         lines.append(f"blamed {len(stats.blamed)} finding(s) in {stats.blame_seconds:.1f}s: {counts[True]} need the "

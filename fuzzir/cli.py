@@ -236,7 +236,6 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     from fuzzir.campaign import Campaign, summary_table
     from fuzzir.judge import DEFAULT_FLAG_SETS
 
-    started = time.monotonic()  # --time bounds the whole command, the set-up included
     _usable_out(Path(args.out), "fuzzir fuzz: --out")
     try:
         extra = tuple(tuple(shlex.split(s)) for s in (args.flag_set or []))
@@ -251,7 +250,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                         minimize_seconds=0.0 if args.no_minimize else args.minimize_time,
                         blame_seconds=0.0 if args.no_blame else args.blame_time,
                         corpus=None if args.corpus == "none" else Path(args.corpus), about=args.about,
-                        started=started)
+                        started=args.started)  # --time bounds the whole command, the set-up included
     def stop(signum: int, frame: object) -> None:
         """Ctrl-C or SIGTERM (CI, timeout(1)): stop taking programs and finish those in flight.
 
@@ -613,6 +612,7 @@ def _quit(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
     from fuzzir import sandbox, scratch
 
     scratch.sweep_stale()  # what a SIGKILLed run left
@@ -622,18 +622,19 @@ def main(argv: list[str] | None = None) -> int:
     if main_thread:
         signal.signal(signal.SIGTERM, _quit)
     try:
-        return _main(argv)
+        return _main(argv, started)
     finally:
         for s, h in handlers.items():
             signal.signal(s, h)
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str] | None, started: float) -> int:
     from fuzzir import sandbox
 
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.started = started
         activate_release(args)  # --iree VERSION
         return COMMANDS[args.command](args)
     except (UsageError, ReleaseUsageError) as e:
