@@ -142,6 +142,7 @@ def _write_json(path: Path, record: FindingRecord) -> None:
 #: A writer's temporary sibling of entry <name>: `.tmp-<pid>-<random>-<name>` (the new entry being written,
 #: or the old one after an exchange) or `.old-<pid>-<random>-<name>` (holding the old entry as `entry`).
 _LEFTOVER = re.compile(r"^\.(tmp|old)-(?P<pid>\d+)-[a-z0-9_]{8}-(?P<name>.+)$")
+_LEGACY_OLD = re.compile(r"^\.old-[a-z0-9_]{8}$")
 _META_LEFTOVER = re.compile(r"^\.meta-(?P<pid>\d+)-")
 
 
@@ -266,6 +267,16 @@ class DirectoryStore:
                     break
             for p in paths:
                 shutil.rmtree(p, ignore_errors=True)
+        for p in sorted(self.root.glob(".old-*")):  # fuzzir before pids in names: `.old-<random>/entry`
+            if _LEGACY_OLD.match(p.name) and (p / "entry").is_dir():
+                try:
+                    name = read_entry(p / "entry").record.signature
+                except StoreError:
+                    continue
+                if _plain_name(name) and not (self.root / name).exists():
+                    os.replace(p / "entry", self.root / name)
+                    shutil.rmtree(p, ignore_errors=True)
+                    restored.append(name)
         for entry in self._dirs():  # meta.json rewrites cut short
             for f in entry.glob(".meta-*"):
                 m = _META_LEFTOVER.match(f.name)

@@ -167,6 +167,14 @@ def test_recover_leaves_a_live_writers_files_alone(tmp_path: Path) -> None:
     assert (root / f".old-{os.getpid()}-abcd1234-{ENTRY}" / "entry" / "meta.json").is_file()
 
 
+def test_an_entry_an_older_fuzzir_left_between_its_renames_is_put_back(tmp_path: Path) -> None:
+    """Names without a pid (`.old-<random>/entry`): the entry's own signature says where it belongs."""
+    root = tmp_path / "findings"
+    shutil.copytree(CORPUS / ENTRY, root / ".old-abcd1234" / "entry")
+    assert DirectoryStore(root).recover() == [ENTRY]
+    assert sorted(p.name for p in root.iterdir()) == [ENTRY] and entry_problem(root / ENTRY) == ""
+
+
 def test_replacing_an_entry_keeps_it_readable_throughout(tmp_path: Path) -> None:
     from fuzzir.store import NewFinding
 
