@@ -45,7 +45,7 @@ from fuzzir.persist import KNOWN, NEW, CorpusIndex, store_case
 from fuzzir.pipeline import iree_compiler_version
 from fuzzir.sandbox import Cancelled, limits
 from fuzzir.scratch import sweep_stale
-from fuzzir.store import DirectoryStore, read_entry
+from fuzzir.store import DirectoryStore, Entry, read_entry
 
 
 def program_seed(campaign_seed: int, index: int) -> int:
@@ -270,7 +270,8 @@ class Campaign:
         if self.minimize_seconds <= 0:
             return
         failed = {step: self.db.given_up(step) for step in ("minimize", "blame")}
-        for entry in store.entries_lenient():
+        # Oldest first, as they were queued: the one a kill interrupted comes first again.
+        for entry in sorted(store.entries_lenient(), key=_stored_at):
             record = entry.record
             if record.source != "fuzz" or record.status != "open":
                 continue
@@ -366,6 +367,13 @@ class Campaign:
             if sys.stderr.isatty():
                 sys.stderr.write("\n")
         return self.stats
+
+
+def _stored_at(entry: Entry) -> float:
+    try:
+        return (entry.path / "meta.json").stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def summary_table(stats: Stats, jobs: int) -> str:

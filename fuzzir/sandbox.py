@@ -314,6 +314,7 @@ def run_tool(
     mem_limit_mb: int | None = DEFAULT_MEM_LIMIT_MB,
     cwd: str | None = None,
     stderr_cap: int | None = STDERR_CAP,
+    env: dict[str, str] | None = None,
 ) -> ToolResult:
     """Run argv in a new session with a timeout and memory limit; never raises on failure.
 
@@ -335,6 +336,7 @@ def run_tool(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=cwd,
+            env=env,
             start_new_session=True,
             preexec_fn=_child_setup(os.getpid()),
         )

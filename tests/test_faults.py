@@ -250,7 +250,9 @@ def test_a_campaign_killed_mid_minimization_loses_nothing_and_the_next_one_resum
     assert _owned(tmp), "nothing left to clean: the test shows nothing"
     entries = DirectoryStore(out).entries()  # every finding present and whole: none raises
     assert entries and all(entry_problem(e.path) == "" for e in entries)
-    unminimized = sorted(e.name for e in entries if e.record.minimization is None)
+    # Oldest first: the one whose minimization the kill interrupted (findings are minimized in turn).
+    unminimized = sorted((e.name for e in entries if e.record.minimization is None),
+                         key=lambda name: (out / name / "meta.json").stat().st_mtime)
     assert unminimized, "every finding was minimized before the kill: nothing to resume"
     import sqlite3
 
@@ -264,7 +266,7 @@ def test_a_campaign_killed_mid_minimization_loses_nothing_and_the_next_one_resum
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     again = {e.name: e for e in DirectoryStore(out).entries()}
     assert set(again) >= {e.name for e in entries} and all(entry_problem(e.path) == "" for e in again.values())
-    assert read_entry(out / unminimized[0]).record.minimization is not None  # the first one resumed
+    assert read_entry(out / unminimized[0]).record.minimization is not None  # the interrupted one, resumed
 
 
 @pytest.mark.slow
