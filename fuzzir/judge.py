@@ -25,7 +25,6 @@ others judge as usual. Case oracles (`judge_case`) run after the last cell.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,7 +49,7 @@ from fuzzir.pass_matcher import leftover_constant
 from fuzzir.pipeline import DETACH_PASS
 from fuzzir.record import CellRecord
 from fuzzir.runner import RunResult, run_module
-from fuzzir.sandbox import DEFAULT_MEM_LIMIT_MB
+from fuzzir.sandbox import DEFAULT_MEM_LIMIT_MB, quiet
 from fuzzir.source import Source
 from fuzzir.targets import Cell, Target, device_available
 
@@ -144,20 +143,17 @@ def shows_signature(key: str, cell: Cell, variants: tuple[str, ...],
 
 #: A timeout is retried with this many times its limit, and at least GENEROUS_SECONDS.
 GENEROUS_FACTOR, GENEROUS_SECONDS = 4.0, 60.0
-#: One generous retry at a time in this process: a retry runs on a machine as quiet as fuzzir can make it.
-_QUIET = threading.Lock()
-
 R = TypeVar("R", CompileResult, RunResult)
 
 
 def retry_timeout(attempt: Callable[[float], R], limit: float) -> R:
-    """A compile or run that timed out, tried once more with a generous limit, alone among fuzzir's retries.
+    """A compile or run that timed out, tried once more with a generous limit, alone among fuzzir's tools.
 
     Under load (other jobs, other users) a step can miss a tight limit it meets on a quiet machine, and a
     false `timeout` finding is the worst outcome there is; a timeout is a defect only when it reproduces
     with max(GENEROUS_FACTOR x limit, GENEROUS_SECONDS). The result says in `retried` what happened."""
     generous = max(GENEROUS_FACTOR * limit, GENEROUS_SECONDS)
-    with _QUIET:
+    with quiet():  # no other tool of fuzzir's starts meanwhile (`sandbox.quiet`)
         result = attempt(generous)
     again = result.status == "timeout"
     result.retried = (f"timed out after {limit:g} s and again after {generous:g} s on a retry" if again else

@@ -259,6 +259,40 @@ def cancel_all() -> None:
     kill_children()
 
 
+_quiet = threading.Condition()
+_quiet_owner: int | None = None  # the thread running alone (`quiet`), if any
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Within this block, this thread's tools run alone among fuzzir's: other threads start none until it
+    ends (those already running finish). For retrying a timeout on a machine as quiet as fuzzir can make it."""
+    global _quiet_owner
+    me = threading.get_ident()
+    with _quiet:
+        while _quiet_owner is not None and _quiet_owner != me:
+            if _cancelled():
+                raise Cancelled("quiet")
+            _quiet.wait(0.1)
+        _quiet_owner = me
+    try:
+        yield
+    finally:
+        with _quiet:
+            _quiet_owner = None
+            _quiet.notify_all()
+
+
+def _wait_for_quiet() -> None:
+    """Before starting a tool: wait while another thread runs alone (`quiet`), or until cancelled."""
+    me = threading.get_ident()
+    with _quiet:
+        while _quiet_owner is not None and _quiet_owner != me:
+            if _cancelled():
+                raise Cancelled("quiet")
+            _quiet.wait(0.1)
+
+
 def allow_tools() -> None:
     """Undo `cancel_all` (a command line run again in the same process)."""
     _cancel_all.clear()
@@ -328,6 +362,7 @@ def run_tool(
     """
     if _cancelled():
         raise Cancelled(argv[0])
+    _wait_for_quiet()
     start = time.monotonic()
     try:
         proc = subprocess.Popen(

@@ -66,3 +66,27 @@ def test_tool_path_finds_native_binaries() -> None:
         path = tool_path(name)
         with open(path, "rb") as f:
             assert f.read(4) == b"\x7fELF", f"{path} should be the native binary, not a wrapper"
+
+
+def test_a_quiet_retry_runs_alone_among_fuzzirs_tools() -> None:
+    """While one thread retries in `quiet`, another thread's next tool waits for it to end."""
+    import threading
+
+    from fuzzir.sandbox import quiet
+
+    ended: dict[str, float] = {}
+    inside = threading.Event()
+
+    def retry() -> None:
+        with quiet():
+            inside.set()
+            run_tool(["sleep", "1"], timeout=10)
+            ended["retry"] = time.monotonic()
+
+    thread = threading.Thread(target=retry)
+    thread.start()
+    inside.wait(10)
+    run_tool(["true"], timeout=10)
+    started_after = time.monotonic()
+    thread.join()
+    assert started_after >= ended["retry"]
