@@ -88,7 +88,8 @@ def promote_one(path: Path, corpus: Path, *, run: bool = True) -> Promotion:
     dest = corpus / record.signature
     try:
         corpus.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=corpus))
+        # Named like the store's own (`DirectoryStore.recover` removes it when a kill leaves it behind).
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", suffix=f"-{record.signature}", dir=corpus))
         try:
             shutil.copytree(path, tmp / "entry", ignore=shutil.ignore_patterns(".*", "__pycache__"))
             os.replace(tmp / "entry", dest)
@@ -100,4 +101,9 @@ def promote_one(path: Path, corpus: Path, *, run: bool = True) -> Promotion:
 
 
 def promote(paths: list[Path], corpus: Path, *, run: bool = True) -> list[Promotion]:
+    if corpus.is_dir():
+        try:
+            DirectoryStore(corpus).recover()  # what a killed promote left
+        except OSError:
+            pass  # an unwritable corpus: each promotion says so
     return [promote_one(p, corpus, run=run) for p in paths]
