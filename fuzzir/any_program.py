@@ -50,6 +50,21 @@ def parse_dims(specs: list[str]) -> dict[tuple[int, int], int]:
     return dims
 
 
+def _check_dims(source: Source, dims: dict[tuple[int, int], int]) -> None:
+    """A `--dim ARG:DIM=N` naming no argument or dimension of the entry function is the user's mistake:
+    ignoring it would check the program with other sizes than asked for."""
+    for arg, dim in sorted(dims):
+        if (arg, dim) == (-1, -1):
+            continue
+        if arg >= len(source.args):
+            raise ValueError(f"bad --dim {arg}:{dim}: @{source.function} has {len(source.args)} argument(s) "
+                             f"(ARG counts from 0)")
+        rank = len(source.args[arg].shape)
+        if dim >= rank:
+            raise ValueError(f"bad --dim {arg}:{dim}: argument {arg} of @{source.function} has rank {rank} "
+                             f"(DIM counts from 0)")
+
+
 def load_program(text: str, filename: str, *, function: str | None = None,
                  dims: dict[tuple[int, int], int] | None = None) -> Loaded:
     """The program read with the bindings, and its model when it has one; `SourceError` if unreadable.
@@ -60,6 +75,7 @@ def load_program(text: str, filename: str, *, function: str | None = None,
     input phase. Those forms compute what the program computes, so the numpy reference judges the
     program as written, which is what every cell compiles."""
     source = read_source(text, filename=filename, function=function, dims=dims, default_dim=DEFAULT_DIM)
+    _check_dims(source, dims or {})
     first = ""
     if source.function == "main":
         try:

@@ -56,6 +56,14 @@ def positive(text: str) -> int:
     return value
 
 
+def megabytes(text: str) -> int:
+    """A memory limit in MiB, 0 for none (`--rss-limit-mb`)."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or a positive number of MiB, not {text}")
+    return value
+
+
 def max_ops(text: str) -> int:
     """Ops per generated program: 1 to MAX_OPS."""
     value = _integer(text)

@@ -32,14 +32,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fuzzir import releases
+from fuzzir import releases, scratch
 from fuzzir.findings import group
 from fuzzir.judge import Settings, judge_program, plan_cells
 from fuzzir.model import Program
@@ -260,7 +259,7 @@ def summary(d: dict[str, Any]) -> list[str]:
 
 def _unreadable(text: str, target: str) -> str | None:
     """The release's first diagnostic when it cannot read the program at all, else None."""
-    with tempfile.TemporaryDirectory(prefix="fuzzir-bisect-") as tmp:
+    with scratch.temp_dir("bisect") as tmp:
         Path(tmp, "program.mlir").write_text(text)
         res = run_tool([tool_path("iree-compile"), *TARGETS[target].compile_flags, "--compile-to=input",
                         "program.mlir", "-o", os.devnull], timeout=60, cwd=tmp)

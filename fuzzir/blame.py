@@ -74,7 +74,7 @@ def symptom(o: Observation) -> tuple[str, ...]:
     diagnostic = _TYPE_WORD.sub("T", o.diagnostic)
     if o.kind in ("compiler-crash", "runtime-crash"):
         return (o.kind, str(o.signal), diagnostic)
-    if o.kind == "timeout":
+    if o.kind in ("timeout", "oom"):
         return (o.kind, o.stage)
     return (o.kind, diagnostic)
 

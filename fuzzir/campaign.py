@@ -11,6 +11,16 @@ against it and against the committed corpus (`crashes/`), which a campaign only
 reads: a signature already in the corpus is counted, not stored. Counts, times and
 pass coverage go to the findings database (`fuzzir.db`). Only `fuzzir promote`
 adds to the corpus.
+
+The module is long because the campaign loop, its resumption and its summary share the `Stats`.
+
+Faults: `--time` is a deadline for everything (`sandbox.limits`): checks, minimizations
+and blames in flight at it are stopped (their tools killed) and dropped. A start first
+cleans what a killed run left (its temporary directories, an entry between two renames:
+`scratch.sweep_stale`, `DirectoryStore.recover`) and then resumes its work: every
+finding of a campaign that is not minimized (or, minimized, not blamed) is minimized
+(and blamed) again, unless that already failed once (`FindingsDB.give_up`). The
+campaign's row in the database is written after every program, not only at the end.
 """
 
 from __future__ import annotations
@@ -35,7 +45,9 @@ from fuzzir.judge import CaseResult, Settings, judge_program
 from fuzzir.minimize import minimize_entry
 from fuzzir.persist import KNOWN, NEW, CorpusIndex, store_case
 from fuzzir.pipeline import iree_compiler_version
-from fuzzir.store import DirectoryStore, read_entry
+from fuzzir.sandbox import Cancelled, limits
+from fuzzir.scratch import sweep_stale
+from fuzzir.store import DirectoryStore, Entry, read_entry
 
 
 def program_seed(campaign_seed: int, index: int) -> int:
@@ -69,6 +81,12 @@ class Stats:
     #: finding name -> the finding (or 'corpus <entry>') blame showed has the same cause
     same_cause: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
+    resumed: int = 0  # findings a killed or timed-out run left unminimized or unblamed, queued at the start
+    #: timeouts retried with a generous limit (`judge.retry_timeout`), and how many timed out again
+    retried_timeouts: int = 0
+    retried_reproduced: int = 0
+    cancelled: int = 0  # checks stopped at the deadline (not counted as programs)
+    stopped: int = 0  # minimizations or blames stopped at the deadline (resumed by the next campaign)
 
     @property
     def elapsed(self) -> float:
@@ -84,7 +102,7 @@ class Campaign:
                  progress: bool = True, on_stored: Callable[[Finding, Path | None, str], None] | None = None,
                  generator_options: dict | None = None, minimize_seconds: float = 0.0,
                  corpus: Path | None = None, about: str = SHIPPED, blame_seconds: float = 0.0,
-                 frontend: str = LINALG) -> None:
+                 frontend: str = LINALG, started: float | None = None) -> None:
         self.settings = settings
         self.frontend = frontend  # a frontend's name, or `all` for every frontend in turn
         self.out = out
@@ -101,9 +119,12 @@ class Campaign:
         self.generator_options = generator_options or {}
         self.minimize_seconds = minimize_seconds
         self.blame_seconds = blame_seconds  # after minimizing each new finding (0: no blame)
-        self.stats = Stats()
+        self.stats = Stats() if started is None else Stats(started=started)  # started: when the command began
+        #: `--time` as a deadline (time.monotonic()) for everything the campaign runs
+        self.deadline = None if time_limit is None else self.stats.started + time_limit
         self.stop = threading.Event()
         self.to_minimize: list[Path] = []
+        self.to_blame: set[Path] = set()  # of to_minimize: minimized already, blame only
         self._last_line = 0.0
         self.store_lock = threading.Lock()  # the store is shared by checking and minimizing workers
 
@@ -113,6 +134,11 @@ class Campaign:
         if self.count is not None and index >= self.count:
             return True
         return self.time_limit is not None and self.stats.elapsed >= self.time_limit
+
+    def _checked(self, index: int) -> CaseResult:
+        """`_check` within the deadline: stopped at it (`Cancelled`), the program is dropped."""
+        with limits(deadline=self.deadline):
+            return self._check(index)
 
     def _check(self, index: int) -> CaseResult:
         seed = program_seed(self.seed, index)
@@ -132,17 +158,30 @@ class Campaign:
         campaign ends on time instead of waiting for them (`fuzzir minimize` and `fuzzir blame` finish later)."""
         return float("inf") if self.time_limit is None else self.time_limit - self.stats.elapsed
 
-    def _minimize(self, path: Path) -> None:
+    def _minimize(self, path: Path, blame_only: bool = False) -> None:
+        """Minimize a finding, then blame it; stopped at the deadline or on Ctrl-C, it is left as it was
+        and the next campaign on the same `--out` resumes it."""
+        with limits(deadline=self.deadline, stop=self.stop):
+            try:
+                self._minimize_and_blame(path, blame_only)
+            except Cancelled:
+                self.stats.stopped += 1
+                self.stats.minimize_log.append((path.name, {"stopped": "at the deadline: the next campaign resumes"}))
+
+    def _minimize_and_blame(self, path: Path, blame_only: bool) -> None:
         if self._left() < 5:
-            return  # stays unminimized: `fuzzir minimize` does it later
-        try:
-            record = minimize_entry(path, time_budget=min(self.minimize_seconds, self._left()),
-                                    settings=self.settings, lock=self.store_lock)
-            self.stats.minimized += 1
-            self.stats.minimize_log.append((path.name, record))
-        except Exception as e:  # a failed reduction keeps the stored (unminimized) finding
-            self.stats.minimize_log.append((path.name, {"error": str(e).splitlines()[0][:200]}))
-            return
+            return  # stays unminimized: the next campaign (or `fuzzir minimize`) does it
+        if not blame_only:
+            try:
+                record = minimize_entry(path, time_budget=min(self.minimize_seconds, self._left()),
+                                        settings=self.settings, lock=self.store_lock)
+                self.stats.minimized += 1
+                self.stats.minimize_log.append((path.name, record))
+            except Exception as e:  # a failed reduction keeps the stored (unminimized) finding
+                reason = (str(e).splitlines() or [type(e).__name__])[0][:200]
+                self.stats.minimize_log.append((path.name, {"error": reason}))
+                self.db.give_up(path.name, "minimize", reason)
+                return
         if self.blame_seconds > 0 and not self.stop.is_set() and self._left() >= 5:
             self._blame(path)
 
@@ -153,7 +192,9 @@ class Campaign:
             needs = blame_entry(path, budget=min(self.blame_seconds, self._left()), settings=self.settings,
                                 lock=self.store_lock)
         except Exception as e:  # noqa: BLE001 - the finding stays as it is, unblamed
-            self.stats.minimize_log.append((path.name, {"blame error": str(e).splitlines()[0][:200]}))
+            reason = (str(e).splitlines() or [type(e).__name__])[0][:200]
+            self.stats.minimize_log.append((path.name, {"blame error": reason}))
+            self.db.give_up(path.name, "blame", reason)
             return
         finally:
             self.stats.blame_seconds += time.monotonic() - start
@@ -183,6 +224,8 @@ class Campaign:
         st.compile_seconds += case.compile_seconds
         st.check_seconds += case.wall_seconds
         st.run_seconds += case.run_seconds
+        st.retried_timeouts += len(case.retried)
+        st.retried_reproduced += sum(1 for _, again in case.retried if again)
         with self.store_lock:
             stored = store_case(self.out, case, seed=program_seed(self.seed, index), elapsed=st.elapsed,
                                 source="fuzz", about=self.about, corpus=self.corpus, db=self.db,
@@ -221,6 +264,45 @@ class Campaign:
                     st.new_latent += 1
             if self.on_stored:
                 self.on_stored(finding, path, outcome)
+        self._save_counts()
+
+    def _save_counts(self) -> None:
+        """The campaign's row as it stands: a killed campaign leaves its counts so far, not zeros."""
+        st = self.stats
+        if self.campaign_id is not None:
+            self.db.finish_campaign(self.campaign_id, programs=st.programs, cells=st.cells, seconds=st.elapsed,
+                                    new=st.new_defects + st.new_latent)
+
+    def _resume(self) -> None:
+        """Clean what a killed run left, and queue the work it did not finish (see the module docstring)."""
+        sweep_stale()
+        store = DirectoryStore(self.out)
+        store.recover()
+        if self.minimize_seconds <= 0:
+            return
+        failed = {step: self.db.given_up(step) for step in ("minimize", "blame")}
+        # Oldest first, as they were queued: the one a kill interrupted comes first again.
+        for entry in sorted(store.entries_lenient(), key=_stored_at):
+            record = entry.record
+            if record.source != "fuzz" or record.status != "open":
+                continue
+            if record.minimization is None and entry.name not in failed["minimize"]:
+                self.to_minimize.append(entry.path)
+            elif (record.minimization is not None and record.needs is None and self.blame_seconds > 0
+                  and entry.name not in failed["blame"]):
+                self.to_blame.add(entry.path)
+                self.to_minimize.append(entry.path)
+            else:
+                continue
+            self.stats.resumed += 1
+    def _finish(self, index: int, fut: Future) -> None:
+        """Record a checked program; one stopped at the deadline is dropped (it has no verdict)."""
+        try:
+            case = fut.result()
+        except Cancelled:
+            self.stats.cancelled += 1
+            return
+        self._record(index, case)
 
     def _show(self, final: bool = False) -> None:
         """A live line on a terminal; a plain line every 15 s otherwise (CI logs)."""
@@ -247,11 +329,10 @@ class Campaign:
             settings={"targets": [t.name for t in s.targets], "flag_sets": [list(f) for f in s.flag_sets],
                       "matrix": s.matrix, "about": self.about, "pass": s.pass_name, "values": s.values})
         try:
+            self._resume()
             return self._run()
         finally:
-            st = self.stats
-            self.db.finish_campaign(self.campaign_id, programs=st.programs, cells=st.cells, seconds=st.elapsed,
-                                    new=st.new_defects + st.new_latent)
+            self._save_counts()
 
     def _run(self) -> Stats:
         index = 0
@@ -265,9 +346,9 @@ class Campaign:
                     while (self.to_minimize and len(minimizing) < max(1, self.jobs // 2)
                            and len(pending) + len(minimizing) < self.jobs and not self.stop.is_set()):
                         path = self.to_minimize.pop(0)
-                        minimizing[pool.submit(self._minimize, path)] = path
+                        minimizing[pool.submit(self._minimize, path, path in self.to_blame)] = path
                     while (len(pending) + len(minimizing) < self.jobs or not pending) and not self._done(index):
-                        pending[pool.submit(self._check, index)] = index
+                        pending[pool.submit(self._checked, index)] = index
                         index += 1
                     if not pending and (not minimizing or self._done(index)):
                         break
@@ -276,10 +357,9 @@ class Campaign:
                         if fut in minimizing:
                             minimizing.pop(fut)
                             continue
-                        i = pending.pop(fut)
-                        self._record(i, fut.result())
+                        self._finish(pending.pop(fut), fut)
                     self._show()
-                for fut in list(minimizing):  # bounded by minimize_seconds each
+                for fut in list(minimizing):  # bounded by minimize_seconds each, and stopped at the deadline
                     fut.result()
             except KeyboardInterrupt:
                 if self.stop.is_set():  # a second signal after `stop` was set: quit now
@@ -290,7 +370,7 @@ class Campaign:
                     sys.stderr.write("\nstopping: finishing the programs in flight (Ctrl-C again to quit now)\n")
                 try:
                     for fut, i in list(pending.items()):
-                        self._record(i, fut.result())
+                        self._finish(i, fut)
                 except KeyboardInterrupt:
                     pool.shutdown(wait=False, cancel_futures=True)
         if self.progress:
@@ -298,6 +378,13 @@ class Campaign:
             if sys.stderr.isatty():
                 sys.stderr.write("\n")
         return self.stats
+
+
+def _stored_at(entry: Entry) -> float:
+    try:
+        return (entry.path / "meta.json").stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def summary_table(stats: Stats, jobs: int) -> str:
@@ -335,6 +422,14 @@ def summary_table(stats: Stats, jobs: int) -> str:
     )
     lines.append(f"new against the corpus: {stats.new_defects} defect(s), {stats.new_latent} latent; "
                  f"{stats.known} sighting(s) of corpus entries")
+    if stats.retried_timeouts:
+        lines.append(f"timeouts retried with a generous limit: {stats.retried_timeouts}; "
+                     f"{stats.retried_reproduced} timed out again (kept as findings), "
+                     f"{stats.retried_timeouts - stats.retried_reproduced} finished (not findings)")
+    if stats.resumed or stats.cancelled or stats.stopped:
+        lines.append(f"resumed {stats.resumed} finding(s) a previous run left unminimized or unblamed; at the "
+                     f"deadline, {stats.cancelled} program(s) in flight dropped and {stats.stopped} minimization(s) "
+                     "stopped (the next campaign on this --out resumes them)")
     if stats.blamed:
         counts = {v: sum(1 for b in stats.blamed.values() if b is v) for v in (True, False, None)}
         lines.append(f"blamed {len(stats.blamed)} finding(s) in {stats.blame_seconds:.1f}s: {counts[True]} need the "

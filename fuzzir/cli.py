@@ -10,6 +10,8 @@ import os
 import shlex
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 from fuzzir import __version__, arguments
@@ -52,6 +54,9 @@ def _common(p: argparse.ArgumentParser, default_targets: str) -> None:
                    help="the pass the 'without' variant removes")
     p.add_argument("--compile-timeout", type=arguments.seconds, default=60.0, help="seconds per compile (default 60)")
     p.add_argument("--run-timeout", type=arguments.seconds, default=30.0, help="seconds per run (default 30)")
+    p.add_argument("--rss-limit-mb", type=arguments.megabytes, default=4096, metavar="MB",
+                   help="kill a compiler or runtime child above this resident memory: an 'oom' finding "
+                        "(default 4096, 0: no limit)")
     p.add_argument("--values", choices=("exact", "float"), default="exact",
                    help="small-integer inputs compared exactly, or general floats with a derived tolerance")
     p.add_argument("--about", choices=("shipped", "pass"), default="shipped",
@@ -222,7 +227,7 @@ def _settings(args: argparse.Namespace, flag_sets: tuple[tuple[str, ...], ...]):
                              f"{str(e).splitlines()[0]}") from None
     return Settings(targets=targets, flag_sets=flag_sets, matrix=getattr(args, "matrix", "full"),
                     variants=variants, pass_name=args.pass_name, compile_timeout=args.compile_timeout,
-                    run_timeout=args.run_timeout, values=args.values)
+                    run_timeout=args.run_timeout, values=args.values, rss_limit_mb=args.rss_limit_mb or None)
 
 
 def _usable_out(out: Path, what: str) -> None:
@@ -263,7 +268,8 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                         minimize_seconds=0.0 if args.no_minimize else args.minimize_time,
                         blame_seconds=0.0 if args.no_blame else args.blame_time,
                         corpus=None if args.corpus == "none" else Path(args.corpus), about=args.about,
-                        frontend=args.frontend)
+                        frontend=args.frontend,
+                        started=args.started)  # --time bounds the whole command, the set-up included
 
     def stop(signum: int, frame: object) -> None:
         """Ctrl-C or SIGTERM (CI, timeout(1)): stop taking programs and finish those in flight.
@@ -309,6 +315,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args, (flags,))
     case = judge_program(loaded.program, text, args.seed, settings, cells=plan_cells(settings, 0),
                          source=loaded.source, unmodelled=loaded.unmodelled)
+    for what, again in case.retried:
+        print(f"note: {what} timed out and was retried with a generous limit: "
+              f"{'it timed out again' if again else 'it finished, so the timeout is not a finding'}", file=sys.stderr)
     needs = {} if args.no_blame else _blame_case(case, settings, str(path), args)
     if args.out:
         stored = store_case(Path(args.out), case, seed=args.seed, elapsed=None, source=str(path), about=args.about)
@@ -624,16 +633,45 @@ COMMANDS = {"fuzz": cmd_fuzz, "check": cmd_check, "blame": cmd_blame, "gen": cmd
             **RELEASE_COMMANDS}
 
 
+def _quit(signum: int, frame: object) -> None:
+    """SIGTERM: kill the tools running and exit, so that temporary directories go (`fuzzir.scratch`)."""
+    from fuzzir.sandbox import cancel_all
+
+    cancel_all()
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
+    from fuzzir import sandbox, scratch
+
+    scratch.sweep_stale()  # what a SIGKILLed run left
+    sandbox.allow_tools()  # (main may run again in one process: tests)
+    main_thread = threading.current_thread() is threading.main_thread()
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)} if main_thread else {}
+    if main_thread:
+        signal.signal(signal.SIGTERM, _quit)
+    try:
+        return _main(argv, started)
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+
+
+def _main(argv: list[str] | None, started: float) -> int:
+    from fuzzir import sandbox
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.started = started
         activate_release(args)  # --iree VERSION
         return COMMANDS[args.command](args)
     except (UsageError, ReleaseUsageError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        sandbox.cancel_all()  # the tools still running in worker threads, so that they end now
         print("interrupted", file=sys.stderr)
         return 130
 

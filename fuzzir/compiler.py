@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from fuzzir import commands as cmds
 from fuzzir.diagnostics import first_error_line, first_line
 from fuzzir.pipeline import DETACH_PASS, PassNotFound, PipelineError
-from fuzzir.sandbox import ToolResult, run_tool, tool_path
+from fuzzir.sandbox import DEFAULT_MEM_LIMIT_MB, ToolResult, run_tool, tool_path
 from fuzzir.targets import Target
 
 VARIANTS = cmds.VARIANTS
@@ -71,6 +71,8 @@ class CompileResult:
     signal: int | None = None
     seconds: float = 0.0
     commands: list[list[str]] = field(default_factory=list)
+    memory_limit_mb: int | None = None  # the resident-memory limit the compiler was killed above
+    retried: str = ""  # a timeout retried with a generous limit: what became of it (`fuzzir.judge`)
 
     @property
     def ok(self) -> bool:
@@ -122,6 +124,7 @@ def compile_program(
     timeout: float = 60.0,
     pass_name: str = DETACH_PASS,
     dump_phases: bool = True,
+    mem_limit_mb: int | None = DEFAULT_MEM_LIMIT_MB,
 ) -> CompileResult:
     """Compile mlir_path into ``<workdir>/module.vmfb``; never raises on failure.
 
@@ -151,7 +154,8 @@ def compile_program(
         if remaining <= 0:
             result.status = "timeout"
             return False
-        res = run_tool([tool_path(argv[0]), *argv[1:]], timeout=remaining, cwd=workdir)
+        res = run_tool([tool_path(argv[0]), *argv[1:]], timeout=remaining, cwd=workdir,
+                       mem_limit_mb=mem_limit_mb)
         result.seconds += res.seconds
         if res.stderr.strip():
             stderr_parts.append(res.stderr)
@@ -159,7 +163,13 @@ def compile_program(
         if result.status == "ok":
             return True
         result.signal = res.signal
-        result.first_error = first_error_line(res.stderr) or first_line(res.stderr)
+        result.memory_limit_mb = res.memory_limit_mb
+        if res.memory_limit_mb is not None:
+            result.first_error = f"{argv[0]} killed above the resident memory limit of {res.memory_limit_mb} MiB"
+        elif res.timed_out:
+            result.first_error = f"{argv[0]} did not finish in {timeout:g} s"
+        else:
+            result.first_error = first_error_line(res.stderr) or first_line(res.stderr)
         return False
 
     try:

@@ -53,6 +53,13 @@ CREATE TABLE IF NOT EXISTS sightings (
     families TEXT, init_kinds TEXT, targets TEXT, variants TEXT, flags TEXT,   -- JSON lists
     repro TEXT                       -- one line: the directory's repro.sh, when stored
 );
+CREATE TABLE IF NOT EXISTS given_up (
+    name TEXT NOT NULL,              -- a finding directory's name
+    step TEXT NOT NULL,              -- 'minimize' or 'blame'
+    reason TEXT,                     -- one line: why it failed (it is not tried again by a campaign)
+    at REAL NOT NULL,
+    PRIMARY KEY (name, step)
+);
 CREATE TABLE IF NOT EXISTS matrix (
     campaign INTEGER NOT NULL,
     frontend TEXT NOT NULL,          -- what the program is written in: linalg, tosa, stablehlo ...
@@ -138,7 +145,23 @@ class FindingsDB:
                 (time.time(), seed, json.dumps(settings, sort_keys=True), iree_version, fuzzir_version))
             return int(cur.lastrowid)
 
+    def give_up(self, name: str, step: str, reason: str) -> None:
+        """Note that `step` ('minimize', 'blame') failed on finding `name`: a campaign resuming the work a
+        killed run left does not try it again (`fuzzir minimize` and `fuzzir blame` still do)."""
+        with self._connect() as con:
+            con.execute("INSERT OR REPLACE INTO given_up (name, step, reason, at) VALUES (?,?,?,?)",
+                        (name, step, reason[:300], time.time()))
+
+    def given_up(self, step: str) -> set[str]:
+        """The findings `step` failed on (`give_up`)."""
+        if not self.path.exists():
+            return set()
+        with self._connect() as con:
+            return {r[0] for r in con.execute("SELECT name FROM given_up WHERE step=?", (step,)).fetchall()}
+
     def finish_campaign(self, campaign: int, *, programs: int, cells: int, seconds: float, new: int) -> None:
+        """The campaign's counts so far: written as it goes (a killed campaign's row is not left at zero)
+        and once more at its end."""
         with self._connect() as con:
             con.execute("UPDATE campaigns SET programs=?, cells=?, seconds=?, new=? WHERE id=?",
                         (programs, cells, round(seconds, 2), new, campaign))

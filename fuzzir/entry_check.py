@@ -23,7 +23,7 @@ def entry_problem(path: Path) -> str:
     if entry.record.repro_cell.target not in TARGETS:
         return f"unknown target {entry.record.repro_cell.target!r} in meta.json"
     try:
-        load_program(entry.program(), str(path / "program.mlir"))
+        load_program(entry.program(), str(path / "program.mlir"), function=_run_function(entry.record.commands))
     except (StoreError, SourceError, ValueError) as e:
         return f"program.mlir no longer parses: {_first(e)}"
     try:
@@ -36,6 +36,15 @@ def entry_problem(path: Path) -> str:
     if not (path / "repro.sh").is_file():
         return "no repro.sh"
     return ""
+
+
+def _run_function(commands: list[list[str]]) -> str | None:
+    """The entry function the recorded run calls (`--function=`), None when no command runs one."""
+    for argv in commands:
+        for a in argv:
+            if a.startswith("--function="):
+                return a.split("=", 1)[1]
+    return None
 
 
 def _first(e: Exception) -> str:

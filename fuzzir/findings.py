@@ -53,6 +53,7 @@ KINDS = (
     "compile-error",
     "compiler-crash",
     "timeout",
+    "oom",  # a compiler or runtime child killed above the resident memory limit (`--rss-limit-mb`)
     "runtime-error",
     "runtime-crash",
     "readwrite-constant",
@@ -79,7 +80,7 @@ SHIPPED, PASS = "shipped", "pass"
 
 def needs_run(kind: str, stage: str) -> bool:
     """Whether a symptom of this kind (seen at this stage) shows only when the module runs."""
-    return kind in RUN_ONLY_KINDS or (kind == "timeout" and stage != "compile")
+    return kind in RUN_ONLY_KINDS or (kind in ("timeout", "oom") and stage != "compile")
 
 #: Where in the pipeline an observation was made.
 STAGES = ("compile", "ir", "run")
@@ -136,7 +137,7 @@ class Observation:
             parts = [kind, self.target, self.family, self.init_kind, self.dtype_class]
         elif self.kind in ("compiler-crash", "runtime-crash"):
             parts = [kind, self._where(), str(self.signal), self.diagnostic]
-        elif self.kind == "timeout":
+        elif self.kind in ("timeout", "oom"):
             parts = [kind, self.target, self.stage]
         elif self.kind == "compile-error" and is_global_write(self.diagnostic):
             # No constant left in place: codegen refuses to write some other global resource.

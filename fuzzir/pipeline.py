@@ -41,6 +41,7 @@ import re
 import tempfile
 from collections.abc import Callable
 
+from fuzzir import scratch
 from fuzzir.sandbox import depends_on_tools, run_tool, selected_iree, tool_path
 from fuzzir.targets import Target
 
@@ -351,7 +352,7 @@ def _verify(items: list[Item], extra_flags: tuple[str, ...], tmp: str) -> None:
 
 def _derive(target: Target, extra_flags: tuple[str, ...]) -> list[Item]:
     flags = [*target.compile_flags, *extra_flags]
-    with tempfile.TemporaryDirectory(prefix="fuzzir-probe-") as tmp:
+    with scratch.temp_dir("probe") as tmp:
         with open(os.path.join(tmp, "probe.mlir"), "w") as f:
             f.write(PROBE_PROGRAM)
         _tool(["iree-compile", *flags, "--compile-to=preprocessing", "probe.mlir", "-o", "pre.mlir"],

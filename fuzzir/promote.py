@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from fuzzir.entry_check import entry_problem
 from fuzzir.findings import GUARDED
-from fuzzir.sandbox import tool_path
+from fuzzir.sandbox import run_tool, tool_path
 from fuzzir.store import DirectoryStore, StoreError, read_entry
 
 
@@ -52,13 +51,13 @@ def _tool_dirs() -> str:
 
 def run_repro(path: Path, timeout: float = 600.0) -> tuple[int, str]:
     """Run the finding's repro.sh; (exit status, its last output line)."""
-    try:
-        proc = subprocess.run(["bash", str(path / "repro.sh")], capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "PATH": _tool_dirs()})
-    except subprocess.TimeoutExpired:
+    # Through the sandbox: its tools die with fuzzir and on timeout (its own group), like every other child.
+    res = run_tool(["bash", str(path / "repro.sh")], timeout=timeout, mem_limit_mb=None,
+                   env={**os.environ, "PATH": _tool_dirs()})
+    if res.timed_out:
         return 124, f"repro.sh ran over {timeout:.0f} s"
-    lines = (proc.stdout + proc.stderr).strip().splitlines()
-    return proc.returncode, lines[-1] if lines else ""
+    lines = (res.stdout + res.stderr).strip().splitlines()
+    return (res.returncode if res.returncode is not None else 137), lines[-1] if lines else ""
 
 
 def promote_one(path: Path, corpus: Path, *, run: bool = True) -> Promotion:
@@ -89,7 +88,8 @@ def promote_one(path: Path, corpus: Path, *, run: bool = True) -> Promotion:
     dest = corpus / record.signature
     try:
         corpus.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=corpus))
+        # Named like the store's own (`DirectoryStore.recover` removes it when a kill leaves it behind).
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", suffix=f"-{record.signature}", dir=corpus))
         try:
             shutil.copytree(path, tmp / "entry", ignore=shutil.ignore_patterns(".*", "__pycache__"))
             os.replace(tmp / "entry", dest)
@@ -101,4 +101,9 @@ def promote_one(path: Path, corpus: Path, *, run: bool = True) -> Promotion:
 
 
 def promote(paths: list[Path], corpus: Path, *, run: bool = True) -> list[Promotion]:
+    if corpus.is_dir():
+        try:
+            DirectoryStore(corpus).recover()  # what a killed promote left
+        except OSError:
+            pass  # an unwritable corpus: each promotion says so
     return [promote_one(p, corpus, run=run) for p in paths]

@@ -19,11 +19,11 @@ import json
 import os
 import shlex
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from fuzzir import scratch
 from fuzzir.any_program import SourceError, load_program
 from fuzzir.judge import Settings, judge_program, shows_signature
 from fuzzir.sandbox import run_tool
@@ -85,7 +85,7 @@ def reduce_text(text: str, cell: Cell, key: str, settings: Settings, *, function
     lib = compiler_library()
     if lib is None:
         return Reduced(text, 0.0, "iree-reduce", "libIREECompiler.so not found in the wheel")
-    with tempfile.TemporaryDirectory(prefix="fuzzir-reduce-") as work:
+    with scratch.temp_dir("reduce") as work:
         spec = os.path.join(work, "spec.json")
         Path(spec).write_text(json.dumps(reducer_spec(cell, key, settings, function, dims or {}, seed)))
         script = os.path.join(work, "interesting.sh")

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from fuzzir import scratch
 from fuzzir.pipeline import OPTION_SOURCES, bindings_version, registered_options, release_version
 from fuzzir.sandbox import installed_tool, run_tool, select_iree, selected_iree, tool_path
 from fuzzir.targets import use_compiler_options
@@ -378,7 +379,7 @@ def _previous_minor_options() -> dict[str, str]:
         iree_opt = str(path / "iree" / "compiler" / "_mlir_libs" / "iree-opt") if path else None
     if iree_opt is None:
         return {}
-    with tempfile.TemporaryDirectory(prefix="fuzzir-options-") as tmp:
+    with scratch.temp_dir("options") as tmp:
         empty = Path(tmp, "empty.mlir")
         empty.write_text("module {\n}\n")
         return registered_options(str(empty), iree_opt)

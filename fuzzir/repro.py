@@ -23,6 +23,7 @@ import numpy as np
 
 from fuzzir import commands as cmds
 from fuzzir.findings import Finding, Observation, needs_run
+from fuzzir.sandbox import DEFAULT_MEM_LIMIT_MB
 from fuzzir.targets import TARGETS, Target
 
 # What an IR finding leaves in the stream phase IR, where memory is decided (the IR oracle's verdict is
@@ -184,6 +185,8 @@ def script(o: Observation, argvs: list[list[str]], iree_version: str) -> str:
             lines += ["{", line, "} 2> stderr.txt", "rc=$?", "cat stderr.txt >&2",
                       f'if [ "$rc" -eq 0 ]; then echo "fixed: iree-compile succeeded"; exit {GOOD}; fi']
             lines += _compile_failure(o, frag)
+        elif o.kind == "oom" and o.stage == "compile" and last:
+            lines += _under_watch(line, "iree-compile", _rss_limit(o))
         elif o.kind == "timeout" and o.stage == "compile" and last:
             lines += [f"timeout 300 {line}", "rc=$?",
                       f'if [ "$rc" -eq 124 ]; then echo "reproduces: iree-compile ran over 300 s"; exit {BAD}; fi',
@@ -200,9 +203,39 @@ def script(o: Observation, argvs: list[list[str]], iree_version: str) -> str:
             f"if grep -Eq {cmds.shell_line([pattern])} \"$@\"; then",
             f'  echo "reproduces: {what}"; exit {BAD}', "fi",
             f'echo "fixed: {fixed}"; exit {GOOD}']
-    if run is not None:
+    if run is not None and o.kind == "oom":
+        lines += _under_watch(cmds.shell_line(run), "iree-run-module", _rss_limit(o))
+    elif run is not None:
         lines += _run_check(o, run, frag)
     return "\n".join(lines) + "\n"
+
+
+_LIMIT = re.compile(r"limit of (\d+) MiB")
+
+
+def _rss_limit(o: Observation) -> int:
+    """The resident-memory limit (MiB) an `oom` finding's tool was killed above, as its message says."""
+    m = _LIMIT.search(o.message)
+    return int(m.group(1)) if m else DEFAULT_MEM_LIMIT_MB
+
+
+def _under_watch(line: str, what: str, limit_mb: int) -> list[str]:
+    """Run `line` in the background, watching its resident memory (and its children's) the way fuzzir's
+    `--rss-limit-mb` does: reproduces when it goes above `limit_mb`, fixed when it ends below."""
+    kids = '$(cat /proc/"$job"/task/*/children 2>/dev/null)'
+    return [
+        f"{{ {line}; }} > out.txt 2>&1 &", "job=$!", "peak=0",
+        'while kill -0 "$job" 2>/dev/null; do',
+        f'  for p in "$job" {kids}; do',
+        "    kb=$(awk '/^VmRSS:/{print $2}' /proc/\"$p\"/status 2>/dev/null)",
+        '    if [ -n "$kb" ] && [ "$kb" -gt "$peak" ]; then peak=$kb; fi',
+        "  done",
+        f'  if [ "$peak" -gt {limit_mb * 1024} ]; then kill -9 "$job" {kids} 2>/dev/null',
+        f'    echo "reproduces: {what} went above {limit_mb} MiB resident"; exit {BAD}; fi',
+        "  sleep 0.05",
+        "done",
+        'wait "$job"; rc=$?', "cat out.txt",
+        f'echo "fixed: {what} stayed under {limit_mb} MiB resident (exit $rc)"; exit {GOOD}']
 
 
 def _compile_failure(o: Observation, frag: str) -> list[str]:

@@ -38,7 +38,7 @@ import numpy as np
 from fuzzir import commands as cmds
 from fuzzir import warm_calls
 from fuzzir.compiler import classify
-from fuzzir.sandbox import ToolResult, run_tool, tool_path
+from fuzzir.sandbox import DEFAULT_MEM_LIMIT_MB, ToolResult, run_tool, tool_path
 from fuzzir.source import SCALAR_TYPES
 from fuzzir.targets import Target, driver_memory_limit
 
@@ -61,6 +61,8 @@ class RunResult:
     signal: int | None = None
     seconds: float = 0.0
     command: list[str] = field(default_factory=list)
+    memory_limit_mb: int | None = None  # the resident-memory limit the run was killed above
+    retried: str = ""  # a timeout retried with a generous limit: what became of it (`fuzzir.judge`)
 
     @property
     def ok(self) -> bool:
@@ -107,6 +109,7 @@ def run_module(
     timeout: float = 60.0,
     function: str = "main",
     result_types: Sequence[str] | None = None,
+    mem_limit_mb: int | None = DEFAULT_MEM_LIMIT_MB,
 ) -> RunResult:
     """Run ``function`` of vmfb on target's device; never raises on runtime failure.
 
@@ -152,11 +155,12 @@ def run_module(
     res = run_tool(
         [tool_path(argv[0]), *argv[1:]],
         timeout=remaining,
-        mem_limit_mb=driver_memory_limit(target.driver),
+        mem_limit_mb=driver_memory_limit(target.driver, mem_limit_mb),
         cwd=workdir,
     )
     result = RunResult(
-        classify(res), stderr=res.stderr, signal=res.signal, seconds=res.seconds, command=argv
+        classify(res), stderr=res.stderr, signal=res.signal, seconds=res.seconds, command=argv,
+        memory_limit_mb=res.memory_limit_mb,
     )
     if result.status != "ok":
         return result
@@ -269,7 +273,8 @@ def call_inputs(inputs: Sequence[np.ndarray]) -> list[dict] | str:
 
 
 def run_calls(vmfb: str, target: Target, inputs: Sequence[np.ndarray], *, workdir: str, timeout: float = 60.0,
-              function: str = "main", calls: int = 2, warm: bool = True) -> CallsResult:
+              function: str = "main", calls: int = 2, warm: bool = True,
+              mem_limit_mb: int | None = DEFAULT_MEM_LIMIT_MB) -> CallsResult:
     """Call `function` of vmfb `calls` times with the same inputs, in one runtime context, in a child process.
 
     One child for all the calls (they must share the context: that is where state written by
@@ -293,7 +298,7 @@ def run_calls(vmfb: str, target: Target, inputs: Sequence[np.ndarray], *, workdi
     with open(os.path.join(workdir, "calls.json"), "w") as f:
         json.dump(request, f)
     left = max(0.1, timeout - (time.monotonic() - start))
-    limit = driver_memory_limit(target.driver)
+    limit = driver_memory_limit(target.driver, mem_limit_mb)
     if warm:
         res = warm_calls.request(os.path.join(workdir, "calls.json"), runtime=request["runtime"],
                                  driver=target.driver, timeout=left, mem_limit_mb=limit)

@@ -4,6 +4,11 @@ A finding directory holds `program.mlir`, `input<i>.npy`, `expected<i>.npy`,
 `meta.json` (a `FindingRecord`) and `repro.sh`. Entries are written to a
 temporary sibling and renamed into place, so a crash of fuzzir mid-write never
 leaves a half finding, and a finding is on disk before the campaign moves on.
+Replacing an entry is one atomic step on Linux (`renameat2(RENAME_EXCHANGE)` swaps
+the new directory with the old one); elsewhere it is two renames, and a kill between
+them leaves the entry in `.old-*`/`.tmp-*`, which `recover` puts back at the next
+start. Temporary names carry the writer's pid and the entry's name
+(`.tmp-<pid>-<random>-<name>`), so `recover` touches only a dead writer's leftovers.
 A finding whose signature is already stored is not stored again, unless the new
 program is smaller; then it replaces the stored one. Hit counts and last-seen times
 live in the findings database (`fuzzir.db`), so a repeat never rewrites an entry.
@@ -15,16 +20,21 @@ replay and the pytest plugin, which must never write.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from fuzzir import scratch
 from fuzzir.commands import array_file
 from fuzzir.dtypes import numpy_dtype
 from fuzzir.record import FindingRecord, RecordError
@@ -129,6 +139,38 @@ def _write_json(path: Path, record: FindingRecord) -> None:
     path.write_text(json.dumps(record.to_json(), indent=2, sort_keys=True) + "\n")
 
 
+#: A writer's temporary sibling of entry <name>: `.tmp-<pid>-<random>-<name>` (the new entry being written,
+#: or the old one after an exchange) or `.old-<pid>-<random>-<name>` (holding the old entry as `entry`).
+_LEFTOVER = re.compile(r"^\.(tmp|old)-(?P<pid>\d+)-[a-z0-9_]{8}-(?P<name>.+)$")
+_LEGACY_OLD = re.compile(r"^\.old-[a-z0-9_]{8}$")
+_META_LEFTOVER = re.compile(r"^\.meta-(?P<pid>\d+)-")
+
+
+def _plain_name(name: str) -> bool:
+    return name not in (".", "..") and "/" not in name and not name.startswith(".")
+
+
+def _load_renameat2() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+
+
+_renameat2 = _load_renameat2()
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2); False where the system or the file
+    system cannot (then the caller renames twice)."""
+    if _renameat2 is None:
+        return False
+    return _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
 class DirectoryStore:
     """One directory per signature under `root`."""
 
@@ -187,7 +229,7 @@ class DirectoryStore:
     def update(self, name: str, record: FindingRecord) -> None:
         """Rewrite an entry's meta.json atomically."""
         path = self.root / name
-        fd, tmp = tempfile.mkstemp(prefix=".meta-", dir=path)
+        fd, tmp = tempfile.mkstemp(prefix=f".meta-{os.getpid()}-", dir=path)
         os.close(fd)
         _write_json(Path(tmp), record)
         os.replace(tmp, path / "meta.json")
@@ -195,14 +237,58 @@ class DirectoryStore:
     def delete(self, name: str) -> None:
         path = self.root / name
         if path.is_dir():
-            trash = Path(tempfile.mkdtemp(prefix=".old-", dir=self.root))
+            trash = Path(tempfile.mkdtemp(prefix=f".old-{os.getpid()}-", suffix=f"-{name}", dir=self.root))
             os.replace(path, trash / "entry")
             shutil.rmtree(trash, ignore_errors=True)
+
+    def recover(self) -> list[str]:
+        """Put back entries a killed writer left between two renames, and remove its other leftovers;
+        returns the names put back. Only leftovers of dead writers (by the pid in their names) are touched."""
+        if not self.root.is_dir():
+            return []
+        leftovers: dict[str, list[Path]] = {}
+        for p in sorted(self.root.iterdir()):
+            m = _LEFTOVER.match(p.name)
+            if m is not None and p.is_dir() and not p.is_symlink() and not scratch.pid_alive(int(m["pid"])):
+                leftovers.setdefault(m["name"], []).append(p)
+        restored = []
+        for name, paths in leftovers.items():
+            dest = self.root / name
+            if not dest.exists() and _plain_name(name):
+                # The new entry (complete: it is renamed only once written) before the old one.
+                for candidate in sorted(paths, key=lambda p: not p.name.startswith(".tmp-")):
+                    inner = candidate / "entry" if candidate.name.startswith(".old-") else candidate
+                    try:
+                        read_entry(inner)
+                    except StoreError:
+                        continue
+                    os.replace(inner, dest)
+                    restored.append(name)
+                    break
+            for p in paths:
+                shutil.rmtree(p, ignore_errors=True)
+        for p in sorted(self.root.glob(".old-*")):  # fuzzir before pids in names: `.old-<random>/entry`
+            if _LEGACY_OLD.match(p.name) and (p / "entry").is_dir():
+                try:
+                    name = read_entry(p / "entry").record.signature
+                except StoreError:
+                    continue
+                if _plain_name(name) and not (self.root / name).exists():
+                    os.replace(p / "entry", self.root / name)
+                    shutil.rmtree(p, ignore_errors=True)
+                    restored.append(name)
+        for entry in self._dirs():  # meta.json rewrites cut short
+            for f in entry.glob(".meta-*"):
+                m = _META_LEFTOVER.match(f.name)
+                if m is not None and not scratch.pid_alive(int(m["pid"])):
+                    f.unlink(missing_ok=True)
+        return restored
 
     def _install(self, dest: Path, finding: NewFinding) -> None:
         """Write the entry to a temporary sibling and rename it over `dest` (if any)."""
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=dest.parent))
+        pid = os.getpid()
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{pid}-", suffix=f"-{dest.name}", dir=dest.parent))
         try:
             (tmp / "program.mlir").write_text(finding.program)
             for i, x in enumerate(finding.inputs):
@@ -215,8 +301,10 @@ class DirectoryStore:
             script.write_text(finding.repro)
             script.chmod(0o755)
             _write_json(tmp / "meta.json", finding.record)
-            if dest.exists():
-                trash = Path(tempfile.mkdtemp(prefix=".old-", dir=dest.parent))
+            if dest.exists() and _exchange(tmp, dest):
+                shutil.rmtree(tmp, ignore_errors=True)  # now the old entry
+            elif dest.exists():
+                trash = Path(tempfile.mkdtemp(prefix=f".old-{pid}-", suffix=f"-{dest.name}", dir=dest.parent))
                 os.replace(dest, trash / "entry")
                 os.replace(tmp, dest)
                 shutil.rmtree(trash, ignore_errors=True)

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from fuzzir.sandbox import depends_on_tools, run_tool, tool_path
+from fuzzir.sandbox import DEFAULT_MEM_LIMIT_MB, depends_on_tools, run_tool, tool_path
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,10 @@ def parse_targets(text: str) -> tuple[Target, ...]:
     return tuple(result)
 
 
-def driver_memory_limit(driver: str) -> int | None:
-    """Memory limit (MiB) to run a driver's tools under; None for GPU runtimes."""
-    return None if driver in UNLIMITED_MEMORY_DRIVERS else 4096
+def driver_memory_limit(driver: str, limit: int | None = DEFAULT_MEM_LIMIT_MB) -> int | None:
+    """Memory limit (MiB) to run a driver's tools under: `limit`, or None for GPU runtimes (their device
+    mappings count as resident memory)."""
+    return None if driver in UNLIMITED_MEMORY_DRIVERS else limit
 
 
 @depends_on_tools

@@ -7,11 +7,12 @@ cell, against 0.036 s for the `iree-run-module` run itself (measured on 3.13), a
 quarter of a campaign's speed. A warm child pays it once per thread.
 
 What stays as it was: each request gets a new VM context and a writable copy of
-its module, and the child stays isolated from fuzzir: a fault, a timeout or a
-memory blow-up ends that child (its whole process group), the request is answered
-from what the child reported before it died, exactly as a one-shot child's would be,
-and the next request starts a new one. A child that outlived its parent reads the
-end of its stdin and exits.
+its module, and the child stays isolated from fuzzir under the sandbox's rules
+(`fuzzir.sandbox`): a fault, a timeout or resident memory above the limit ends that
+child (its whole process group), the request is answered from what the child
+reported before it died, exactly as a one-shot child's would be, and the next
+request starts a new one. It dies with fuzzir (PDEATHSIG), is killed with the other
+tools on a deadline or a signal (`Cancelled`), and waits while a retry runs alone.
 
 What a warm child could do that a fresh one cannot: carry damage from an earlier
 module into a later request. The oracle therefore never reports from a warm child
@@ -32,9 +33,11 @@ import tempfile
 import threading
 import time
 
-from fuzzir.sandbox import ToolResult, _limit_memory, _looks_oom
+from fuzzir import sandbox
+from fuzzir.sandbox import Cancelled, ToolResult, resident_mb
 
 _CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "calls_child.py")
+_POLL = 0.05  # seconds between looks at the child's memory and the command's deadline
 _STDERR_TAIL = 4000
 
 #: A child per (runtime directory, driver, memory limit): two releases' runtime extensions must not
@@ -53,7 +56,10 @@ class _Child:
         self.stderr = tempfile.TemporaryFile(prefix="fuzzir-calls-")
         self.proc = subprocess.Popen([sys.executable, "-I", "-S", _CHILD, "--serve"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.stderr, start_new_session=True,
-                                     preexec_fn=_limit_memory(mem_limit_mb))
+                                     preexec_fn=sandbox._child_setup(os.getpid()))
+        with sandbox._children_lock:  # killed with the other tools (`sandbox.kill_children`)
+            sandbox._children[self.proc.pid] = self.proc
+        self.limit = mem_limit_mb
         self.pending = b""
 
     def alive(self) -> bool:
@@ -65,20 +71,23 @@ class _Child:
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
+        with sandbox._children_lock:
+            sandbox._children.pop(self.proc.pid, None)
         for stream in (self.proc.stdin, self.proc.stdout, self.stderr):
             try:
                 stream.close()
             except OSError:
                 pass
 
-    def request(self, path: str, timeout: float) -> tuple[list[str], int | None, bool]:
-        """Send one request; (the lines it answered, its done status or None if the child died, timed out)."""
+    def request(self, path: str, timeout: float) -> tuple[list[str], int | None, str]:
+        """Send one request; (the lines it answered, its done status or None when it did not finish, and
+        why not: '' (it died), 'timeout' or 'memory'). Raises `Cancelled` at the command's deadline."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         try:
             self.proc.stdin.write(path.encode() + b"\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
-            return [], None, False
+            return [], None, ""
         deadline = time.monotonic() + timeout
         lines: list[str] = []
         fd = self.proc.stdout.fileno()
@@ -93,16 +102,22 @@ class _Child:
                     except ValueError:
                         done = None
                     if done is not None:
-                        return lines, int(done), False
+                        return lines, int(done), ""
                     lines.append(line)
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    return lines, None, True
-                if not sel.select(left):
+                    return lines, None, "timeout"
+                if sandbox._cancelled():
+                    self.kill()
+                    raise Cancelled("run-twice")
+                rss = resident_mb(self.proc.pid) if self.limit else None
+                if rss is not None and self.limit and rss > self.limit:
+                    return lines, None, "memory"
+                if not sel.select(min(left, _POLL)):
                     continue
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:  # the child died mid-request
-                    return lines, None, False
+                    return lines, None, ""
                 self.pending += chunk
 
     def stderr_tail(self) -> str:
@@ -135,9 +150,10 @@ def request(path: str, *, runtime: str, driver: str, timeout: float, mem_limit_m
     A child that dies or times out is killed with its process group and forgotten; the result says
     how it ended (signal, timeout, out of memory), with what it printed before."""
     start = time.monotonic()
+    sandbox._wait_for_quiet()
     key = (runtime, driver, mem_limit_mb)
     child = _child(key)
-    lines, done, timed_out = child.request(path, timeout)
+    lines, done, why = child.request(path, timeout)
     stdout = "".join(line + "\n" for line in lines)
     if done is not None:
         return ToolResult(argv=[_CHILD, "--serve"], returncode=done, signal=None, timed_out=False,
@@ -145,11 +161,13 @@ def request(path: str, *, runtime: str, driver: str, timeout: float, mem_limit_m
     child.kill()
     _local.children.pop(key, None)
     rc = child.proc.returncode
-    died_by = -rc if rc is not None and rc < 0 and not timed_out else None
+    died_by = -rc if rc is not None and rc < 0 and not why else None
     stderr = child.stderr_tail()
-    return ToolResult(argv=[_CHILD, "--serve"], returncode=None if timed_out else rc, signal=died_by,
-                      timed_out=timed_out, out_of_memory=not timed_out and _looks_oom(stderr), stdout=stdout,
-                      stderr=stderr, seconds=time.monotonic() - start)
+    return ToolResult(argv=[_CHILD, "--serve"], returncode=None if why else rc, signal=died_by,
+                      timed_out=why == "timeout",
+                      out_of_memory=why == "memory" or (not why and sandbox._looks_oom(stderr)),
+                      stdout=stdout, stderr=stderr, seconds=time.monotonic() - start,
+                      memory_limit_mb=mem_limit_mb if why == "memory" else None)
 
 
 @atexit.register

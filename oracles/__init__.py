@@ -33,6 +33,7 @@ from fuzzir.oracles.reference import Expectation
 from fuzzir.oracles.value_facts import Facts
 from fuzzir.pipeline import DETACH_PASS
 from fuzzir.runner import RunResult
+from fuzzir.sandbox import DEFAULT_MEM_LIMIT_MB
 from fuzzir.source import Source
 from fuzzir.targets import Cell
 
@@ -44,6 +45,7 @@ class Limits:
     compile_timeout: float = 60.0
     run_timeout: float = 30.0
     pass_name: str = DETACH_PASS
+    rss_limit_mb: int | None = DEFAULT_MEM_LIMIT_MB
 
 
 @dataclass(frozen=True)

@@ -54,11 +54,13 @@ class ConstantAsArgument:
             f.write(rewrite.text)
         c = ev.cell
         res = compile_program(path, c.target, c.variant, flags=c.flags, workdir=work,
-                              timeout=ev.limits.compile_timeout, pass_name=ev.limits.pass_name, dump_phases=False)
+                              timeout=ev.limits.compile_timeout, pass_name=ev.limits.pass_name, dump_phases=False,
+                              mem_limit_mb=ev.limits.rss_limit_mb)
         if not res.ok or res.vmfb is None:
             return Abstain(f"the rewrite did not compile: {res.first_error or res.status}")
         run = run_module(res.vmfb, c.target, [*ev.inputs, *rewrite.values], workdir=work,
                          timeout=ev.limits.run_timeout, function=ev.source.function,
+                         mem_limit_mb=ev.limits.rss_limit_mb,
                          result_types=ev.source.result_types())
         if not run.ok or len(run.outputs) != len(ev.run.outputs):
             return Abstain("the rewrite did not run")

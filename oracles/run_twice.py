@@ -94,7 +94,8 @@ class RunTwice:
         assert ev.compiled.vmfb is not None and ev.inputs is not None and ev.run is not None
         res = run_calls(ev.compiled.vmfb, ev.cell.target, ev.inputs,
                         workdir=os.path.join(ev.work, _DIR if warm else f"{_DIR}-fresh"),
-                        timeout=ev.limits.run_timeout, function=function, calls=CALLS, warm=warm)
+                        timeout=ev.limits.run_timeout, function=function, calls=CALLS, warm=warm,
+                        mem_limit_mb=ev.limits.rss_limit_mb)
         if not res.calls:
             return Abstain(f"the first call in a child process failed ({res.status}): {res.error}")
         if not _same_as_run(res.calls[0], ev.run.outputs):

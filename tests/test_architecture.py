@@ -31,7 +31,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("fuzzir.generators", "fuzzir.parse", "fuzzir.emit", "fuzzir.shrink", "fuzzir.families", "fuzzir.findings",
      "fuzzir.diagnostics", "fuzzir.mlir_values", "fuzzir.source", "fuzzir.frontend_facts", "fuzzir.pass_matcher",
      "fuzzir.mlir_walk", "fuzzir.needs", "fuzzir.tosa_program", "fuzzir.constant_destinations"),
-    ("fuzzir.model", "fuzzir.exprs", "fuzzir.names", "fuzzir.dtypes", "fuzzir.arguments"),
+    ("fuzzir.model", "fuzzir.exprs", "fuzzir.names", "fuzzir.dtypes", "fuzzir.arguments",
+     "fuzzir.scratch"),
 ]
 
 

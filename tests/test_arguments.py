@@ -14,6 +14,7 @@ from fuzzir.cli import main
     ["fuzz", "--minimize-time", "-1"], ["fuzz", "--blame-time", "nan"], ["fuzz", "--flag-set", "'--foo"],
     ["gen", "--max-ops", "0"], ["gen", "--max-ops", "100000"], ["minimize", "x", "--time", "-1"],
     ["blame", "x", "--time", "0"], ["replay", "--jobs", "0"], ["check", "x.mlir", "--run-timeout", "-1"],
+    ["fuzz", "--rss-limit-mb", "-1"], ["check", "x.mlir", "--rss-limit-mb", "lots"],
 ])
 def test_bad_numbers_are_one_line_and_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
@@ -57,3 +58,14 @@ def test_a_flag_iree_compile_rejects_in_a_flag_set_is_the_users_error(tmp_path, 
     err = capsys.readouterr().err
     assert "--no-such-iree-flag" in err and "Traceback" not in err
     assert not any((tmp_path / "f").glob("*-*"))  # no finding stored
+
+
+@pytest.mark.parametrize("dim", ["9:9=4", "0:2=4", "3:0=1"])
+def test_a_dim_naming_no_argument_or_dimension_is_refused(dim: str, tmp_path, capsys) -> None:
+    """`--dim 9:9=4` was ignored: the program was checked with other sizes than asked for."""
+    program = tmp_path / "p.mlir"
+    program.write_text("func.func @main(%a: tensor<?x?xf32>, %b: tensor<4xf32>) -> tensor<?x?xf32> {\n"
+                       "  return %a : tensor<?x?xf32>\n}\n")
+    assert main(["check", str(program), "--dim", dim, "--targets", "llvm-cpu"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and f"bad --dim {dim.split('=')[0]}" in err

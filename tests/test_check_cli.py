@@ -123,11 +123,13 @@ def test_vulkan_f16_miscompile_is_found_and_tagged(capsys: pytest.CaptureFixture
     assert meta["signature_key"] == "miscompile|known|vulkan-baseline-f16-emulation|with"
 
 
-def test_compile_timeout_is_a_finding_not_a_crash(capsys: pytest.CaptureFixture[str]) -> None:
+def test_compile_timeout_is_retried_not_a_crash(capsys: pytest.CaptureFixture[str]) -> None:
+    """A timeout is a finding only when a generous retry times out too (`judge.retry_timeout`): this
+    compile misses 0.05 s and finishes on the retry, so the program is clean."""
     code, report = run_check(capsys, str(DATA / "clean_matmul_fill.mlir"), "--targets", "llvm-cpu",
                              "--compile-timeout", "0.05")
-    assert code == 1
-    assert {f["kind"] for f in report["findings"]} == {"timeout"}
+    assert code == 0
+    assert report["findings"] == []
 
 
 @pytest.mark.parametrize("args,words", [

@@ -173,6 +173,8 @@ def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "cannot read" in _one_line_error(capsys, [str(entry), "--format", "lit"])
     _one_line_error(capsys, [str(entry)])  # --format is required
     (entry / "input0.npy").unlink()
+    assert "no repro.sh" in _one_line_error(capsys, [str(entry), "--format", "lit"])  # an incomplete entry
+    (entry / "repro.sh").write_text("#!/bin/sh\n")
     err = _one_line_error(capsys, [str(entry), "--format", "lit", "-o", str(tmp_path / "x" / "y")])
     assert "cannot write" in err
 
@@ -299,6 +301,7 @@ def test_exports_call_the_entry_the_recorded_run_called(found: dict[str, Path], 
     meta["commands"] = [[a.replace("--function=main", "--function=forward") for a in argv]
                         for argv in meta["commands"]]
     (f / "meta.json").write_text(json.dumps(meta))
+    (f / "program.mlir").write_text((f / "program.mlir").read_text().replace("@main(", "@forward("))
     assert load_finding(f).function == "forward"
     run = [line for line in exports.export(f, "lit").splitlines() if line.startswith("// RUN:")]
     assert "--function=forward" in run[0] and "--function=main" not in run[0]

@@ -92,3 +92,23 @@ def test_replay_reports_an_entry_that_does_not_read_back_as_an_error(tmp_path: P
     assert main(["replay", str(corpus)]) == 1
     out = capsys.readouterr().out
     assert "no repro.sh" in out and "reproduces" not in out.split("\n")[-2]
+
+
+def test_export_refuses_an_entry_that_does_not_read_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`export --format lit` of a string-typed expected output or a program without its entry function
+    exited 0 with a test that could never pass for the finding."""
+    import numpy as np
+
+    src = CORPUS / "miscompile-978cad5abacb"
+    spoilers = {
+        "strings": lambda e: np.save(e / "expected0.npy", np.array(["a", "b"])),
+        "no-entry": lambda e: (e / "program.mlir").write_text(
+            (e / "program.mlir").read_text().replace("@main", "@not_main")),
+    }
+    for name, spoil in spoilers.items():
+        entry = Path(shutil.copytree(src, tmp_path / name / src.name))
+        spoil(entry)
+        assert main(["export", str(entry), "--format", "lit"]) == 2, name
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.count("\n") == 1 and "Traceback" not in captured.err, name
+    assert main(["export", str(src), "--format", "lit"]) == 0  # the entry as it is exports

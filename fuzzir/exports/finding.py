@@ -15,6 +15,7 @@ import numpy as np
 
 from fuzzir import names
 from fuzzir.dtypes import numpy_dtype
+from fuzzir.entry_check import entry_problem
 from fuzzir.findings import Observation
 from fuzzir.record import CellRecord, FindingRecord
 from fuzzir.store import StoreError, read_entry
@@ -103,6 +104,9 @@ def load_finding(path: Path) -> FindingData:
         program, inputs, expected = entry.program(), entry.inputs(), entry.expected()
     except StoreError as e:
         raise ExportError(f"{path}: cannot read the finding: {str(e).removeprefix(f'{path}: ')}") from None
+    problem = entry_problem(path)  # a corrupt entry exports no test that would pass for the finding
+    if problem:
+        raise ExportError(f"{path}: {problem}")
     record = entry.record
     target = TARGETS.get(record.repro_cell.target)
     if target is None:

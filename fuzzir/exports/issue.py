@@ -10,11 +10,11 @@ list the first differing elements.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from fuzzir import scratch
 from fuzzir.exports import Format, register
 from fuzzir.exports.commands import issue_commands
 from fuzzir.exports.finding import FindingData
@@ -70,7 +70,7 @@ def _differences(f: FindingData) -> list[str]:
 
     if not device_available(f.target) or not f.expected:
         return []
-    with tempfile.TemporaryDirectory(prefix="fuzzir-export-") as tmp:
+    with scratch.temp_dir("export") as tmp:
         src = os.path.join(tmp, "program.mlir")
         Path(src).write_text(f.program)
         res = compile_program(src, f.target, f.variant, flags=tuple(f.flags), workdir=tmp,

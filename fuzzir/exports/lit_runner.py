@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from fuzzir import scratch
+from fuzzir.sandbox import run_tool
 
 _RUN = re.compile(r"^\s*//\s*RUN:(.*)$")
 _SUBST = re.compile(r"%(%|s|S|t|T)")
@@ -67,24 +68,24 @@ def run_lit(path: str | os.PathLike[str], *, timeout: float = 600.0, echo: bool 
         if echo:
             print(f"{path}: no RUN lines", file=sys.stderr)
         return EXIT_USAGE
-    with tempfile.TemporaryDirectory(prefix="fuzzir-lit-") as tmp:
+    with scratch.temp_dir("lit") as tmp:
         values = {"%": "%", "s": shlex.quote(str(path)), "S": shlex.quote(str(path.parent)),
                   "t": shlex.quote(os.path.join(tmp, "t")), "T": shlex.quote(tmp)}
         for cmd in commands:
             line = _SUBST.sub(lambda m: values[m.group(1)], cmd)
-            try:
-                proc = subprocess.run(["bash", "-c", _SHELL_PRELUDE + line], cwd=tmp, capture_output=True,
-                                      text=True, timeout=timeout, env=tool_env())
-            except subprocess.TimeoutExpired:
+            # Through the sandbox: the line's tools run in their own group and die with the runner.
+            res = run_tool(["bash", "-c", _SHELL_PRELUDE + line], timeout=timeout, mem_limit_mb=None, cwd=tmp,
+                           env=tool_env(), stderr_cap=None)
+            if res.timed_out:
                 if echo:
                     print(f"RUN line timed out after {timeout:.0f}s: {cmd[:200]}", file=sys.stderr)
                 return 124
-            if proc.returncode != 0:
+            if res.returncode != 0:
                 if echo:
-                    print(f"RUN line failed (exit {proc.returncode}): {cmd[:300]}", file=sys.stderr)
-                    out = proc.stdout + proc.stderr
+                    print(f"RUN line failed (exit {res.returncode}): {cmd[:300]}", file=sys.stderr)
+                    out = res.stdout + res.stderr
                     sys.stderr.write(out if len(out) <= 6000 else out[:3000] + "\n[...]\n" + out[-3000:])
-                return proc.returncode
+                return res.returncode if res.returncode is not None else 137
     return 0
 
 
