@@ -38,8 +38,7 @@ def make_dir(what: str) -> str:
     """A new temporary directory `fuzzir-<what>-<pid>-*`, locked as ours, removed at exit if the caller
     does not remove it."""
     path = tempfile.mkdtemp(prefix=f"{PREFIX}{what}-{os.getpid()}-")
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until removed or until this process dies
+    fd = hold(path)
     with _lock:
         _live[path] = fd
     return path
@@ -77,8 +76,16 @@ def remove_all() -> None:
 atexit.register(remove_all)
 
 
-def _owned(path: str) -> bool:
-    """Whether a live process holds the directory's lock (`make_dir`)."""
+def hold(path: str | os.PathLike[str]) -> int:
+    """Lock a directory (or file) just made as this process's: the descriptor holding the lock, to close when
+    done; the kernel drops the lock when the process dies, however it dies (`owned` then says False)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def owned(path: str | os.PathLike[str]) -> bool:
+    """Whether a live process holds the lock `hold` took on `path`."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except OSError:
@@ -90,19 +97,6 @@ def _owned(path: str) -> bool:
     finally:
         os.close(fd)  # (releases the lock just taken)
     return False
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process `pid` exists (another user's counts: it may well be alive)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def sweep_stale(root: str | None = None) -> list[str]:
@@ -127,7 +121,7 @@ def sweep_stale(root: str | None = None) -> list[str]:
             continue
         if st.st_uid != uid or not os.path.isdir(path) or os.path.islink(path):
             continue
-        if not _owned(path):
+        if not owned(path):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed

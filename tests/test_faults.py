@@ -183,9 +183,15 @@ def test_an_entry_killed_between_two_renames_is_put_back_at_the_next_start(tmp_p
 
 def test_recover_leaves_a_live_writers_files_alone(tmp_path: Path) -> None:
     root = tmp_path / "findings"
-    shutil.copytree(CORPUS / ENTRY, root / f".old-{os.getpid()}-abcd1234-{ENTRY}" / "entry")
-    assert DirectoryStore(root).recover() == []
-    assert (root / f".old-{os.getpid()}-abcd1234-{ENTRY}" / "entry" / "meta.json").is_file()
+    old = root / f".old-{os.getpid()}-abcd1234-{ENTRY}"
+    shutil.copytree(CORPUS / ENTRY, old / "entry")
+    held = scratch.hold(old)  # a writer between its two renames, alive (in this or another container)
+    try:
+        assert DirectoryStore(root).recover() == []
+        assert (old / "entry" / "meta.json").is_file()
+    finally:
+        os.close(held)
+    assert DirectoryStore(root).recover() == [ENTRY]  # once it is gone
 
 
 def test_an_entry_an_older_fuzzir_left_between_its_renames_is_put_back(tmp_path: Path) -> None:
