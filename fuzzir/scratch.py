@@ -7,8 +7,10 @@ all behind. Every temporary directory fuzzir makes is therefore `<tmp>/fuzzir-<w
 - removed when its work is done, and any still registered at exit by `atexit` (a normal exit, an
   exception, or SIGTERM/SIGINT, which the command line turns into an exit: see `fuzzir.cli`);
 - after SIGKILL, which no process can catch, removed by the next fuzzir start (`sweep_stale`): a
-  directory whose owner pid is no longer alive belongs to nobody. A pid reused since is taken as
-  alive, so such a directory waits for a later start (never removing a live run's directory matters more).
+  directory nobody owns any more. Its owner holds an exclusive `flock` on it while it lives, and the
+  kernel drops the lock when the owner dies, however it dies. The lock, not the pid, says whether the
+  owner lives: a temp directory may be shared by processes of other pid namespaces (containers), where
+  a live owner's pid is not visible, and a pid is reused.
 
 Directories of other users, and names without a pid (fuzzir before this scheme), are left alone.
 """
@@ -16,6 +18,7 @@ Directories of other users, and names without a pid (fuzzir before this scheme),
 from __future__ import annotations
 
 import atexit
+import fcntl
 import os
 import re
 import shutil
@@ -27,15 +30,17 @@ from contextlib import contextmanager
 PREFIX = "fuzzir-"
 _OWNED = re.compile(r"^fuzzir-[a-z]+-(\d+)-")
 
-_live: set[str] = set()
+_live: dict[str, int] = {}  # path -> the descriptor holding its lock
 _lock = threading.Lock()
 
 
 def make_dir(what: str) -> str:
-    """A new temporary directory `fuzzir-<what>-<pid>-*`, removed at exit if the caller does not remove it."""
+    """A new temporary directory `fuzzir-<what>-<pid>-*`, locked as ours, removed at exit if the caller
+    does not remove it."""
     path = tempfile.mkdtemp(prefix=f"{PREFIX}{what}-{os.getpid()}-")
+    fd = hold(path)
     with _lock:
-        _live.add(path)
+        _live[path] = fd
     return path
 
 
@@ -43,7 +48,9 @@ def remove(path: str) -> None:
     """Remove a directory `make_dir` made (and forget it)."""
     shutil.rmtree(path, ignore_errors=True)
     with _lock:
-        _live.discard(path)
+        fd = _live.pop(path, None)
+    if fd is not None:
+        os.close(fd)
 
 
 @contextmanager
@@ -59,30 +66,41 @@ def temp_dir(what: str) -> Iterator[str]:
 def remove_all() -> None:
     """Remove every directory this process still holds: at exit, however it exits short of SIGKILL."""
     with _lock:
-        paths = list(_live)
+        held = dict(_live)
         _live.clear()
-    for path in paths:
+    for path, fd in held.items():
         shutil.rmtree(path, ignore_errors=True)
+        os.close(fd)
 
 
 atexit.register(remove_all)
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process `pid` exists (another user's counts: it may well be alive)."""
-    if pid <= 0:
-        return False
+def hold(path: str | os.PathLike[str]) -> int:
+    """Lock a directory (or file) just made as this process's: the descriptor holding the lock, to close when
+    done; the kernel drops the lock when the process dies, however it dies (`owned` then says False)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def owned(path: str | os.PathLike[str]) -> bool:
+    """Whether a live process holds the lock `hold` took on `path`."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return True  # cannot tell: leave it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
         return True
-    return True
+    finally:
+        os.close(fd)  # (releases the lock just taken)
+    return False
 
 
 def sweep_stale(root: str | None = None) -> list[str]:
-    """Remove this user's fuzzir temporary directories under `root` (the temp dir) whose owner is dead;
+    """Remove this user's fuzzir temporary directories under `root` (the temp dir) that nobody owns;
     returns what was removed. Called when a command starts: that is the only time a SIGKILLed run's
     directories can go."""
     root = root or tempfile.gettempdir()
@@ -103,7 +121,7 @@ def sweep_stale(root: str | None = None) -> list[str]:
             continue
         if st.st_uid != uid or not os.path.isdir(path) or os.path.islink(path):
             continue
-        if not pid_alive(int(m.group(1))):
+        if not owned(path):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed

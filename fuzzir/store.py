@@ -8,7 +8,8 @@ Replacing an entry is one atomic step on Linux (`renameat2(RENAME_EXCHANGE)` swa
 the new directory with the old one); elsewhere it is two renames, and a kill between
 them leaves the entry in `.old-*`/`.tmp-*`, which `recover` puts back at the next
 start. Temporary names carry the writer's pid and the entry's name
-(`.tmp-<pid>-<random>-<name>`), so `recover` touches only a dead writer's leftovers.
+(`.tmp-<pid>-<random>-<name>`), and a writer holds a lock on what it writes (`scratch.hold`), so
+`recover` touches only a dead writer's leftovers.
 A finding whose signature is already stored is not stored again, unless the new
 program is smaller; then it replaces the stored one. Hit counts and last-seen times
 live in the findings database (`fuzzir.db`), so a repeat never rewrites an entry.
@@ -231,8 +232,12 @@ class DirectoryStore:
         path = self.root / name
         fd, tmp = tempfile.mkstemp(prefix=f".meta-{os.getpid()}-", dir=path)
         os.close(fd)
-        _write_json(Path(tmp), record)
-        os.replace(tmp, path / "meta.json")
+        held = scratch.hold(tmp)
+        try:
+            _write_json(Path(tmp), record)
+            os.replace(tmp, path / "meta.json")
+        finally:
+            os.close(held)
 
     def delete(self, name: str) -> None:
         path = self.root / name
@@ -243,13 +248,14 @@ class DirectoryStore:
 
     def recover(self) -> list[str]:
         """Put back entries a killed writer left between two renames, and remove its other leftovers;
-        returns the names put back. Only leftovers of dead writers (by the pid in their names) are touched."""
+        returns the names put back. Only leftovers of dead writers are touched: a writer holds a lock on what it
+        writes (`scratch.hold`), which the kernel drops when it dies (a pid may belong to another container)."""
         if not self.root.is_dir():
             return []
         leftovers: dict[str, list[Path]] = {}
         for p in sorted(self.root.iterdir()):
             m = _LEFTOVER.match(p.name)
-            if m is not None and p.is_dir() and not p.is_symlink() and not scratch.pid_alive(int(m["pid"])):
+            if m is not None and p.is_dir() and not p.is_symlink() and not scratch.owned(p):
                 leftovers.setdefault(m["name"], []).append(p)
         restored = []
         for name, paths in leftovers.items():
@@ -280,7 +286,7 @@ class DirectoryStore:
         for entry in self._dirs():  # meta.json rewrites cut short
             for f in entry.glob(".meta-*"):
                 m = _META_LEFTOVER.match(f.name)
-                if m is not None and not scratch.pid_alive(int(m["pid"])):
+                if m is not None and not scratch.owned(f):
                     f.unlink(missing_ok=True)
         return restored
 
@@ -289,6 +295,7 @@ class DirectoryStore:
         dest.parent.mkdir(parents=True, exist_ok=True)
         pid = os.getpid()
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{pid}-", suffix=f"-{dest.name}", dir=dest.parent))
+        held = [scratch.hold(tmp)]  # `recover` leaves a live writer's files alone
         try:
             (tmp / "program.mlir").write_text(finding.program)
             for i, x in enumerate(finding.inputs):
@@ -305,6 +312,7 @@ class DirectoryStore:
                 shutil.rmtree(tmp, ignore_errors=True)  # now the old entry
             elif dest.exists():
                 trash = Path(tempfile.mkdtemp(prefix=f".old-{pid}-", suffix=f"-{dest.name}", dir=dest.parent))
+                held.append(scratch.hold(trash))
                 os.replace(dest, trash / "entry")
                 os.replace(tmp, dest)
                 shutil.rmtree(trash, ignore_errors=True)
@@ -313,6 +321,8 @@ class DirectoryStore:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+            for fd in held:
+                os.close(fd)
 
 
 class ReadOnlyStore:

@@ -80,15 +80,36 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
 # ------------------------------------------------------------------ temporary directories and children
 
 
+_MAKE_DIR = """
+import os, signal, sys
+from fuzzir import scratch
+print(scratch.make_dir("case"), flush=True)
+if sys.argv[1] == "die":
+    os.kill(os.getpid(), signal.SIGKILL)
+sys.stdin.read()  # alive, holding its directory, until the test closes stdin
+"""
+
+
 def test_stale_temporary_directories_of_dead_owners_are_swept(tmp_path: Path) -> None:
-    dead = tmp_path / f"fuzzir-case-{_dead_pid()}-abcd1234"
-    live = tmp_path / f"fuzzir-case-{os.getpid()}-abcd1234"
-    parent = tmp_path / f"fuzzir-case-{os.getppid()}-abcd1234"
-    other = tmp_path / "fuzzir-case-abcd1234"  # no pid: whose it is cannot be known
-    for d in (dead, live, parent, other):
-        (d / "phases").mkdir(parents=True)
-    assert scratch.sweep_stale(str(tmp_path)) == [str(dead)]
-    assert not dead.exists() and live.exists() and parent.exists() and other.exists()
+    """Whose a directory is, is its lock (the kernel drops it with its owner), not its pid: a temp directory
+    shared with other pid namespaces (containers) holds live directories of pids not visible here."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    killed = subprocess.run([sys.executable, "-c", _MAKE_DIR, "die"], env=env, capture_output=True, text=True)
+    dead = Path(killed.stdout.strip())
+    live = subprocess.Popen([sys.executable, "-c", _MAKE_DIR, "live"], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        alive = Path(live.stdout.readline().strip())
+        unseen = tmp_path / f"fuzzir-case-{_dead_pid()}-abcd1234"  # unlocked: its owner is gone
+        other = tmp_path / "fuzzir-case-abcd1234"  # no pid: fuzzir before this scheme, left alone
+        for d in (unseen, other):
+            (d / "phases").mkdir(parents=True)
+        assert dead.parent == tmp_path and dead.is_dir() and alive.is_dir()
+        assert sorted(scratch.sweep_stale(str(tmp_path))) == sorted([str(dead), str(unseen)])
+        assert alive.is_dir() and other.is_dir() and not dead.exists()
+    finally:
+        live.communicate("")
+    assert not alive.exists()  # removed by its owner at exit
 
 
 def test_a_killed_check_leaves_no_child_and_its_directories_go_at_the_next_start(tmp_path: Path) -> None:
@@ -162,9 +183,15 @@ def test_an_entry_killed_between_two_renames_is_put_back_at_the_next_start(tmp_p
 
 def test_recover_leaves_a_live_writers_files_alone(tmp_path: Path) -> None:
     root = tmp_path / "findings"
-    shutil.copytree(CORPUS / ENTRY, root / f".old-{os.getpid()}-abcd1234-{ENTRY}" / "entry")
-    assert DirectoryStore(root).recover() == []
-    assert (root / f".old-{os.getpid()}-abcd1234-{ENTRY}" / "entry" / "meta.json").is_file()
+    old = root / f".old-{os.getpid()}-abcd1234-{ENTRY}"
+    shutil.copytree(CORPUS / ENTRY, old / "entry")
+    held = scratch.hold(old)  # a writer between its two renames, alive (in this or another container)
+    try:
+        assert DirectoryStore(root).recover() == []
+        assert (old / "entry" / "meta.json").is_file()
+    finally:
+        os.close(held)
+    assert DirectoryStore(root).recover() == [ENTRY]  # once it is gone
 
 
 def test_an_entry_an_older_fuzzir_left_between_its_renames_is_put_back(tmp_path: Path) -> None:
