@@ -39,8 +39,29 @@ class Rewrite:
 
 
 def _constant_inits(program: Program) -> list[int]:
-    """Indices of the literals that are constants under test and reach some op's destination."""
-    used = {r.index for op in program.ops for r in op.inits if r.kind == "lit"}
+    """Indices of the literals that are constants under test and reach some op's destination: as the
+    destination itself, or through ops computed from literals alone (a bias broadcast into a conv's
+    `outs`, a sum of two constants: IREE folds such a value into one constant, which is what the
+    destination then holds). A frontend program's destinations are mostly of the second kind."""
+    sources: dict[int, set[int]] = {}  # op index -> the literals it is computed from, for ops no argument reaches
+    for i, op in enumerate(program.ops):
+        lits: set[int] = set()
+        for r in (*op.ins, *op.inits):
+            if r.kind == "lit":
+                lits.add(r.index)
+            elif r.kind == "op" and r.index in sources:
+                lits |= sources[r.index]
+            else:
+                break
+        else:
+            sources[i] = lits
+    used: set[int] = set()
+    for op in program.ops:
+        for r in op.inits:
+            if r.kind == "lit":
+                used.add(r.index)
+            elif r.kind == "op" and r.index in sources:
+                used |= sources[r.index]
     return [i for i in sorted(used) if program.literals[i].init_kind in CONSTANT_INIT_KINDS]
 
 

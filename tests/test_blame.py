@@ -160,3 +160,30 @@ def test_blame_within_budget_leaves_answers_open(tmp_path: Path) -> None:
     needs = blame(Subject(_REDUCE, [np.zeros((4, 8), np.int32)], loaded.program, str(path)), finding, settings,
                   budget=0)
     assert needs.constant is None and "budget" in needs.why["constant"]
+
+
+# The StableHLO campaign's scatter into a constant broadcast (seed 36, `fuzzir gen --frontend stablehlo`):
+# IREE folds the broadcast into one constant, which the scatter's dispatch is given read-write.
+_SCATTER_INTO_BROADCAST = """\
+func.func @main(%arg0: tensor<2x4xi32>) -> tensor<4x4xi32> {
+  %c1 = stablehlo.constant dense<[2, 1, 4, 0]> : tensor<4xi32>
+  %v2 = stablehlo.broadcast_in_dim %c1, dims = [1] : (tensor<4xi32>) -> tensor<4x4xi32>
+  %c3 = stablehlo.constant dense<[[3], [1]]> : tensor<2x1xi32>
+  %v4 = "stablehlo.scatter"(%v2, %c3, %arg0) ({
+    ^bb0(%lhs: tensor<i32>, %rhs: tensor<i32>):
+      stablehlo.return %rhs : tensor<i32>
+  }) {scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0],
+      scatter_dims_to_operand_dims = [0], index_vector_dim = 1>, indices_are_sorted = false, unique_indices = true}
+      : (tensor<4x4xi32>, tensor<2x1xi32>, tensor<2x4xi32>) -> tensor<4x4xi32>
+  return %v4 : tensor<4x4xi32>
+}
+"""
+
+
+def test_a_destination_computed_from_a_constant_needs_that_constant(tmp_path: Path) -> None:
+    """The constant that reaches the scatter is the broadcast of %c1: passing %c1 as an argument takes the
+    constant away (before, only literal destinations were passed, the symptom stayed, and blame said 'not
+    about constants': the wrong cause)."""
+    finding, needs = _blame_text(_SCATTER_INTO_BROADCAST, tmp_path)
+    assert finding.kind == "readwrite-constant"
+    assert needs.constant is True, needs.words()
