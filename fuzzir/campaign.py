@@ -181,12 +181,13 @@ class Campaign:
                 reason = (str(e).splitlines() or [type(e).__name__])[0][:200]
                 self.stats.minimize_log.append((path.name, {"error": reason}))
                 self.db.give_up(path.name, "minimize", reason)
-                return
+                # Blamed as it is: what a finding needs is established on the program stored, minimized
+                # or not (a frontend program IREE's reducer could not shrink in time is still blamed).
         if self.blame_seconds > 0 and not self.stop.is_set() and self._left() >= 5:
             self._blame(path)
 
     def _blame(self, path: Path) -> None:
-        """What the minimized finding needs (`fuzzir.blame`), into its meta.json; a failure leaves it unblamed."""
+        """What the finding needs (`fuzzir.blame`), into its meta.json; a failure leaves it unblamed."""
         start = time.monotonic()
         try:
             needs = blame_entry(path, budget=min(self.blame_seconds, self._left()), settings=self.settings,
