@@ -174,7 +174,10 @@ def cell_key(cell: Cell) -> tuple[str, str, tuple[str, ...]]:
 
 def _compile_observation(program: Program | None, cell: Cell, res: CompileResult,
                          source: Source | None = None) -> Observation:
-    kind = {"error": "compile-error", "crash": "compiler-crash", "timeout": "timeout", "oom": "oom"}[res.status]
+    # `oom` is fuzzir's own finding: the compiler killed above `--rss-limit-mb`. An allocation the tool
+    # itself saw fail (std::bad_alloc, RESOURCE_EXHAUSTED) is a crash of the tool, as it always was.
+    oom = "oom" if res.memory_limit_mb is not None else "compiler-crash"
+    kind = {"error": "compile-error", "crash": "compiler-crash", "timeout": "timeout", "oom": oom}[res.status]
     diag = res.first_error or first_diagnostic(res.stderr) or f"exit status {res.status}"
     op = diagnostic_op(diag) if kind == "compile-error" else ""
     families = sorted({o.family for o in program.ops}) if program is not None else []
@@ -190,7 +193,7 @@ def _compile_observation(program: Program | None, cell: Cell, res: CompileResult
         kind=kind, variant=cell.variant, target=cell.target.name, flags=cell.flags, stage="compile",
         op_name=op, message=diag.splitlines()[0][:300] if diag else res.status,
         family=",".join(families), init_kind=left, diagnostic=normalize_diagnostic(diag), phase=_last_phase(res),
-        signal=res.signal if res.status != "oom" else None,
+        signal=res.signal if res.status != "oom" else (None if kind == "oom" else -1),
     )
 
 
@@ -201,7 +204,8 @@ def _last_phase(res: CompileResult) -> str:
 
 
 def _run_observation(cell: Cell, run: RunResult) -> Observation:
-    kind = {"error": "runtime-error", "crash": "runtime-crash", "timeout": "timeout", "oom": "oom"}[run.status]
+    oom = "oom" if run.memory_limit_mb is not None else "runtime-crash"  # (see `_compile_observation`)
+    kind = {"error": "runtime-error", "crash": "runtime-crash", "timeout": "timeout", "oom": oom}[run.status]
     diag = first_diagnostic(run.stderr) or (run.stderr.strip().splitlines() or [run.status])[-1]
     if run.memory_limit_mb is not None:
         diag = f"iree-run-module killed above the resident memory limit of {run.memory_limit_mb} MiB"
