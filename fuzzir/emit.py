@@ -19,6 +19,7 @@ from fuzzir.model import (
     EXPAND_SHAPE,
     INLINE_CONSTANT_LIMIT_BYTES,
     NUMPY_DTYPE,
+    SCAN,
     SCATTER,
     UNARY_DIALECT,
     Expr,
@@ -103,10 +104,25 @@ def _ints(values: tuple[int, ...]) -> str:
 
 
 def _emit_tensor_op(program: Program, index: int, op: TensorOp) -> list[str]:
-    """`tensor.insert_slice` or `iree_linalg_ext.scatter` (its combiner region over (update, original))."""
+    """`tensor.insert_slice`, `iree_linalg_ext.scatter` (its combiner region over (update, original)) or
+    `iree_linalg_ext.scan` (over (running value, input))."""
     head = f"  %op{index} = "
     loc = f'loc("{names.op_loc(index, op.name)}")'
     out_t = op.result_type.mlir()
+    if op.family == SCAN:
+        dtype = op.result_type.dtype
+        acc_t = op.more[0].result_type.mlir()
+        body = _Body(["%run", "%in"], dtype)
+        result = body.value(op.body)
+        return [
+            f"  %op{index}:2 = {op.name} dimension({op.dimension}) inclusive({str(op.inclusive).lower()}) "
+            f"ins({_ref_name(op.ins[0], program)} : {program.mlir_type(op.ins[0])}) "
+            f"outs({_ref_name(op.init, program)}, {_ref_name(op.more[0].init, program)} : {out_t}, {acc_t}) {{",
+            f"  ^bb0(%run: {dtype}, %in: {dtype}):",
+            *body.lines,
+            f"    iree_linalg_ext.yield {result} : {dtype}",
+            f"  }} -> {out_t}, {acc_t} {loc}",
+        ]
     if op.family == SCATTER:
         upd, idx = op.ins
         dtype = op.result_type.dtype

@@ -324,7 +324,7 @@ class LinalgOp:
 
 
 #: TensorOp families: ops with no generic form, whose destination may be a constant.
-INSERT_SLICE, SCATTER = "insert_slice", "scatter"
+INSERT_SLICE, SCATTER, SCAN = "insert_slice", "scatter", "scan"
 
 
 @dataclass(frozen=True)
@@ -336,6 +336,13 @@ class TensorOp:
     - `iree_linalg_ext.scatter` (family `scatter`): `ins = (updates, indices)`, `init` the original;
       `indices` is an i32 literal (unique rows, in bounds), `dimension_map` maps index column k to
       an original dim, and `body` combines `(update, original)` (block args 0 and 1).
+    - `iree_linalg_ext.scan` (family `scan`): `ins = (input,)`, `init` the output, and one further
+      output in `more`: the accumulator (the input's shape without `dimension`). As IREE defines it
+      (`ScanOp::generateScalarImplementation`): out[0] = input[0] (`inclusive`) or the accumulator's
+      initial value (exclusive), then out[i] = body(out[i-1], input[i]) (inclusive) or
+      body(out[i-1], input[i-1]) (exclusive), and the accumulator becomes out[n-1]. Its body is one
+      combiner (`COMBINERS`) of its block arguments (running value, input), so the order of the two
+      does not matter; the scan dimension holds at least 2 (with 1 IREE writes no accumulator).
     The fields linalg ops have and these do not (`bounds`, `maps`, `iterators`) are empty, so code
     that walks linalg loops skips them.
     """
@@ -350,21 +357,23 @@ class TensorOp:
     strides: tuple[int, ...] = ()
     dimension_map: tuple[int, ...] = ()
     body: Expr = Expr("arg", index=0)
+    dimension: int = 0  # scan: the dimension scanned
+    inclusive: bool = True  # scan: whether out[i] includes input[i]
 
     bounds: tuple[int, ...] = ()
     maps: tuple[AffineMap, ...] = ()
     iterators: tuple[str, ...] = ()
     dilations: tuple[int, ...] = ()
 
-    more: tuple[Output, ...] = ()  # a tensor op has one result
+    more: tuple[Output, ...] = ()  # a scan's accumulator (its `map` empty, its body the op's); else none
 
     @property
     def inits(self) -> tuple[Ref, ...]:
-        return (self.init,)
+        return (self.init, *(o.init for o in self.more))
 
     @property
     def operands(self) -> tuple[Ref, ...]:
-        return (*self.ins, self.init)
+        return (*self.ins, *self.inits)
 
     @property
     def all_maps(self) -> tuple[AffineMap, ...]:
@@ -372,15 +381,16 @@ class TensorOp:
 
     @property
     def bodies(self) -> tuple[Expr, ...]:
-        return (self.body,)
+        return (self.body, *(o.body for o in self.more))
 
     @property
     def result_types(self) -> tuple[TensorType, ...]:
-        return (self.result_type,)
+        return (self.result_type, *(o.result_type for o in self.more))
 
     def with_inits(self, ins: tuple[Ref, ...], inits: tuple[Ref, ...]) -> TensorOp:
-        """This op reading `ins` and writing into `inits[0]`."""
-        return dataclasses.replace(self, ins=ins, init=inits[0])
+        """This op reading `ins` and writing into `inits` (one per result)."""
+        more = tuple(dataclasses.replace(o, init=r) for o, r in zip(self.more, inits[1:], strict=True))
+        return dataclasses.replace(self, ins=ins, init=inits[0], more=more)
 
     @property
     def reduction_dims(self) -> tuple[int, ...]:
@@ -388,7 +398,7 @@ class TensorOp:
 
     @property
     def reads_out(self) -> bool:
-        return self.family == SCATTER and self.body.reads(1)
+        return (self.family == SCATTER and self.body.reads(1)) or self.family == SCAN
 
     @property
     def is_named(self) -> bool:
@@ -399,6 +409,11 @@ class TensorOp:
         dest = program.type_of(self.init)
         if dest != self.result_type:
             raise ValueError(f"op {i}: init type differs from result type")
+        if self.more and self.family != SCAN:
+            raise ValueError(f"op {i}: a {self.family} has one result")
+        if self.family == SCAN:
+            self._check_scan(program, i)
+            return
         if self.family == INSERT_SLICE:
             src = program.type_of(self.ins[0])
             rank = len(dest.shape)
@@ -424,6 +439,22 @@ class TensorOp:
                     raise ValueError(f"op {i}: scatter indices are not unique and in bounds")
             return
         raise ValueError(f"op {i}: unknown tensor op family {self.family!r}")
+
+    def _check_scan(self, program: Program, i: int) -> None:
+        t = self.result_type
+        if len(self.ins) != 1 or program.type_of(self.ins[0]) != t or len(self.more) != 1:
+            raise ValueError(f"op {i}: a scan reads one input of its output's type and has an accumulator")
+        acc = self.more[0]
+        if not 0 <= self.dimension < len(t.shape) or t.shape[self.dimension] < 2:
+            raise ValueError(f"op {i}: a scan along dimension {self.dimension} of {t.mlir()} is not modelled "
+                             "(it needs a dimension of at least 2 elements)")
+        want = TensorType(t.shape[:self.dimension] + t.shape[self.dimension + 1:], t.dtype)
+        if acc.result_type != want or program.type_of(acc.init) != want or acc.map or acc.body != self.body:
+            raise ValueError(f"op {i}: scan accumulator {acc.result_type.mlir()} does not fit {t.mlir()}")
+        b = self.body
+        if b.op not in COMBINERS[dtype_class(t.dtype)] or b.dtype or sorted(
+                (a.op, a.index) for a in b.args) != [("arg", 0), ("arg", 1)]:
+            raise ValueError(f"op {i}: a scan body other than one combiner of its two arguments is not modelled")
 
 
 Op = LinalgOp | TensorOp

@@ -18,6 +18,7 @@ walk's state); splitting it would scatter that state across files.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -51,6 +52,7 @@ from fuzzir.model import (
     DTYPES,
     EXPAND_SHAPE,
     NUMPY_DTYPE,
+    SCAN,
     UNARY_DIALECT,
     UNARY_FLOAT,
     UNARY_INT,
@@ -65,6 +67,7 @@ from fuzzir.model import (
     Program,
     Ref,
     Reshape,
+    TensorOp,
     TensorType,
     check_body,
 )
@@ -75,6 +78,9 @@ __all__ = ["ParseError", "parse_program"]
 NAMED_OPS = families.NAMED_OPS
 LINALG_OPS = ("linalg.generic", *NAMED_OPS)
 #: linalg ops that are not structured computations over ins/outs (fill is a literal here)
+SCAN_OP = "iree_linalg_ext.scan"
+#: Contractions whose named form has no attribute: their generic form is all there is to them.
+_PLAIN_CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul", "linalg.matvec", "linalg.batch_matvec")
 _NOT_STRUCTURED = ("linalg.fill", "linalg.yield", "linalg.index", "linalg.pack", "linalg.unpack", "linalg.softmax")
 
 
@@ -309,9 +315,11 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             _global_load(state, op)
         elif name in (EXPAND_SHAPE, COLLAPSE_SHAPE):
             _reshape(state, op)
-        elif name in (INSERT_SLICE, SCATTER):
-            state.ops.append(_insert_slice(state, op) if name == INSERT_SLICE else _scatter(state, op))
-            state.values[op.results[0]] = Ref("op", len(state.ops) - 1)
+        elif name in (INSERT_SLICE, SCATTER, SCAN_OP):
+            build = {INSERT_SLICE: _insert_slice, SCATTER: _scatter, SCAN_OP: _scan}[name]
+            state.ops.append(build(state, op))
+            for k, v in enumerate(op.results):
+                state.values[v] = Ref("op", len(state.ops) - 1, k)
         elif _structured(name):
             generic = generics.get(pos) if name != "linalg.generic" else op
             if generic is None:
@@ -552,6 +560,22 @@ def _scatter(state: _State, op: object) -> Op:
     return scatter(updates, indices, original, t, _i64s(state, op, "dimension_map"), body)
 
 
+def _scan(state: _State, op: object) -> Op:
+    """`iree_linalg_ext.scan` on tensors: (output, accumulator) from one input along `dimension`."""
+    ir = state.ir
+    if len(op.operands) != 3 or len(op.results) != 2:
+        raise state.error(op, "iree_linalg_ext.scan with other than one input, an output and an accumulator")
+    source, output, acc = (_ref(state, op, v, f"scan {what}")
+                           for v, what in zip(op.operands, ("input", "output", "accumulator"), strict=True))
+    t = _tensor_type(state, op, op.results[0].type, "scan result")
+    acc_t = _tensor_type(state, op, op.results[1].type, "scan accumulator")
+    (body,) = _body(state, op, op, t.dtype)
+    dimension = int(ir.IntegerAttr(op.attributes["dimension"]).value)
+    inclusive = bool(ir.BoolAttr(op.attributes["inclusive"]).value)
+    return TensorOp(SCAN_OP, SCAN, (source,), output, t, body=body, dimension=dimension, inclusive=inclusive,
+                    more=(Output(acc, (), body, acc_t),))
+
+
 def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
     """One linalg op (named or generic, with one result or several) in the model's generic form."""
     name = op.operation.name
@@ -568,26 +592,30 @@ def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
         if r.kind == "arg" and any(a == r.index for a, _ in state.dynamic):
             raise state.error(op, f"{name} writes into a dynamic-shaped argument; only static destinations "
                                   "are modelled")
-    shapes, dtype_set = [], set()
+    shapes, operand_types = [], []
     for i, (v, r) in enumerate(zip(values, refs, strict=True)):
         if r.kind == "arg":
             shapes.append(tuple(state.arg_shapes[r.index]))
-            dtype_set.add(str(state.ir.ShapedType(v.type).element_type))
+            operand_types.append(str(state.ir.ShapedType(v.type).element_type))
         else:
             t = _tensor_type(state, op, v.type, f"{name} operand #{i}")
             shapes.append(t.shape)
-            dtype_set.add(t.dtype)
+            operand_types.append(t.dtype)
     result_types = tuple(_tensor_type(state, op, v.type, f"{name} result") for v in op.results)
-    dtypes = sorted(dtype_set | {t.dtype for t in result_types})
+    dtypes = sorted({t.dtype for t in result_types})
     if len(dtypes) != 1:
-        raise state.error(op, f"{name} mixes element types {', '.join(dtypes)}; all operands must share one")
+        raise state.error(op, f"{name} has results of element types {', '.join(dtypes)}; all results must "
+                              "share one")
     dtype = result_types[0].dtype
+    # Inputs may have other element types (an i8 x i8 -> i32 matmul): the body casts them, and each
+    # block argument has its operand's type (`_body` checks that the region says so).
+    operand_dtypes = [*operand_types[:n_in], *(t.dtype for t in result_types)]
     maps = tuple(_affine_map(state, op, a) for a in generic.attributes["indexing_maps"])
     iterators = tuple(_iterator(state, op, a) for a in generic.attributes["iterator_types"])
     if len(maps) != len(shapes):
         raise state.error(op, f"{name} has {len(maps)} indexing maps for {len(shapes)} operands")
     bounds = _bounds(state, op, maps, shapes, refs, len(iterators))
-    bodies = _body(state, op, generic, dtype, n_out)
+    bodies = _body(state, op, generic, dtype, n_out, operand_dtypes)
     family = MULTI_RESULT if n_out > 1 else families.family_of("linalg.generic", iterators, maps)
     more = tuple(Output(inits[k], maps[n_in + k], bodies[k], result_types[k]) for k in range(1, n_out))
     model = LinalgOp(
@@ -607,6 +635,11 @@ def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
     # A named op with non-default maps (e.g. `linalg.matmul indexing_maps = [...]`) is
     # modelled, and printed again, as the generic op MLIR says it is.
     named = _named_form(state, op, model, dtype)
+    if named is None and name in _PLAIN_CONTRACTIONS and "indexing_maps" not in op.attributes and (
+            _plain_attributes(op)):
+        # No maps or cast of its own (an i8 x i8 -> i32 batch_matvec): the named op prints back as
+        # exactly this generic form (inputs sign-extended), so the model keeps its name.
+        return dataclasses.replace(model, name=name)
     return named if named is not None else model
 
 
@@ -667,13 +700,19 @@ def _named_form(state: _State, op: object, model: LinalgOp, dtype: str) -> Linal
     else:
         return None
     named = build()
-    same = (
-        named.maps == model.maps
-        and named.iterators == model.iterators
-        and named.body == model.body
-        and named.result_type == model.result_type
-    )
-    return named if same else None
+    same_loops = named.maps == model.maps and named.iterators == model.iterators
+    if same_loops and named.body == model.body and named.result_type == model.result_type:
+        return named
+    if same_loops and name in _PLAIN_CONTRACTIONS and _plain_attributes(op):
+        # Its default maps, other types (an i8 x i8 -> i32 matmul): the named op prints back as
+        # exactly this generic form (inputs sign-extended), so the model keeps its name.
+        return dataclasses.replace(model, name=name)
+    return None
+
+
+def _plain_attributes(op: object) -> bool:
+    """Whether a named contraction has no attribute that printing it again would lose (a `cast`)."""
+    return all(a in ("operandSegmentSizes", "indexing_maps", "linalg.memoized_indexing_maps") for a in op.attributes)
 
 
 def _int_pair(state: _State, op: object, attr_name: str) -> tuple[int, int]:
@@ -770,19 +809,23 @@ def _bounds(
     return tuple(int(b) for b in bounds if b is not None)
 
 
-def _body(state: _State, op: object, generic: object, dtype: str, n_out: int = 1) -> tuple[Expr, ...]:
-    """The region of a linalg.generic as one expression tree per yielded value, over its block arguments."""
+def _body(state: _State, op: object, generic: object, dtype: str, n_out: int = 1,
+          arg_types: Sequence[str] | None = None) -> tuple[Expr, ...]:
+    """The region of a linalg.generic as one expression tree per yielded value, over its block arguments
+    (of the types `arg_types`, one per operand; all `dtype` when not given)."""
     region = generic.regions[0]
     if len(region.blocks) != 1:
         raise state.error(op, "linalg body must have exactly one block")
     block = region.blocks[0]
     exprs: dict[object, Expr] = {}
     sizes: dict[int, int] = {}  # id(Expr) -> tree size, without walking shared subtrees again
+    arg_types = list(arg_types) if arg_types is not None else [dtype] * len(block.arguments)
+    if len(arg_types) != len(block.arguments):
+        raise state.error(op, f"linalg body has {len(block.arguments)} arguments for {len(arg_types)} operands")
     for i, a in enumerate(block.arguments):
-        if str(a.type) != dtype:
-            raise state.error(op, f"linalg body argument #{i} has type {a.type}, expected {dtype}")
+        if str(a.type) != arg_types[i]:
+            raise state.error(op, f"linalg body argument #{i} has type {a.type}, expected {arg_types[i]}")
         exprs[a] = Expr.arg(i)
-    arg_types = [dtype] * len(block.arguments)
 
     def operand(body_op: object, v: object) -> Expr:
         if v in exprs:

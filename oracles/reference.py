@@ -50,6 +50,7 @@ from fuzzir.model import (
     DIVISION_INT,
     EXACT_INTEGER_LIMIT,
     INSERT_SLICE,
+    SCAN,
     Expr,
     LinalgOp,
     LiteralKind,
@@ -201,6 +202,18 @@ class _Eval:
         self._note(out, op.result_type.dtype)
         return out
 
+    def scan(self, op: TensorOp, operands: list[np.ndarray]) -> list[np.ndarray]:
+        """IREE's scan, element by element along its dimension (`TensorOp`): the output, then the accumulator."""
+        dtype = op.result_type.dtype
+        source = np.moveaxis(np.asarray(operands[0]), op.dimension, 0)
+        out = np.array(np.moveaxis(np.asarray(operands[1]), op.dimension, 0), copy=True)
+        out[0] = source[0] if op.inclusive else operands[2]
+        for i in range(1, len(source)):
+            value = source[i] if op.inclusive else source[i - 1]
+            out[i] = self.body(op.body, [out[i - 1], value], dtype)
+        self._note(out, dtype)
+        return [np.moveaxis(out, 0, op.dimension), np.array(out[-1], copy=True)]
+
     def op(self, op: LinalgOp | TensorOp, operands: list[np.ndarray]) -> np.ndarray:
         if isinstance(op, TensorOp):
             return self.tensor_op(op, operands)
@@ -251,13 +264,15 @@ class _Eval:
                 return b.op, other
         return None
 
-    def outputs(self, op: LinalgOp, operands: list[np.ndarray]) -> list[np.ndarray]:
+    def outputs(self, op: LinalgOp | TensorOp, operands: list[np.ndarray]) -> list[np.ndarray]:
         """Every result of `op` (`operands`: ins, then every init).
 
         A multi-result op is one single-result op per output when no output's body reads
         another output's running value: an all-parallel op's out values are its inits' (read
         as further ins), a reduction output whose body reads only its own out value is folded
         alone. Otherwise the outputs are folded together, point by point, in loop order."""
+        if isinstance(op, TensorOp) and op.family == SCAN:
+            return self.scan(op, operands)
         if not op.more:
             return [self.op(op, operands)]
         n_in, n_out = len(op.ins), len(op.inits)
@@ -348,6 +363,8 @@ def rounding_depth(program: Program) -> list[int]:
     for i, op in enumerate(program.ops):
         before = max((depth.get(r, 0) for r in op.operands), default=0)
         red = int(np.prod([op.bounds[d] for d in op.reduction_dims], dtype=np.int64))
+        if isinstance(op, TensorOp) and op.family == SCAN:  # a chain along the scanned dimension
+            red = op.result_type.shape[op.dimension] - 1
         # Every output's body counts: a body may read the other outputs' running values.
         arith = sum(1 for b in op.bodies for e in b.walk() if e.op not in ("arg", "const"))
         for ref in program.op_refs(i):
