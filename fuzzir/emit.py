@@ -21,6 +21,7 @@ from fuzzir.model import (
     NUMPY_DTYPE,
     SCAN,
     SCATTER,
+    TOPK,
     UNARY_DIALECT,
     Expr,
     LinalgOp,
@@ -122,6 +123,24 @@ def _emit_tensor_op(program: Program, index: int, op: TensorOp) -> list[str]:
             *body.lines,
             f"    iree_linalg_ext.yield {result} : {dtype}",
             f"  }} -> {out_t}, {acc_t} {loc}",
+        ]
+    if op.family == TOPK:
+        dtype = op.result_type.dtype
+        body = _Body(["%a", "%b"], dtype)
+        result = body.value(op.body)
+        in_names = ", ".join(_ref_name(r, program) for r in op.ins)
+        in_types = ", ".join(program.mlir_type(r) for r in op.ins)
+        out_types = ", ".join(t.mlir() for t in op.result_types)
+        outs = ", ".join(_ref_name(r, program) for r in op.inits)
+        head = f"  %op{index}:{len(op.result_types)} = " if op.more else f"  %op{index} = "
+        sorted_ = " is_sorted" if op.name.endswith("_v2") else ""
+        return [
+            f"{head}{op.name} dimension({op.dimension}){sorted_} ins({in_names} : {in_types}) "
+            f"outs({outs} : {out_types}) {{",
+            f"  ^bb0(%a: {dtype}, %b: {dtype}):",
+            *body.lines,
+            f"    iree_linalg_ext.yield {result} : i1",
+            f"  }} -> {out_types} {loc}",
         ]
     if op.family == SCATTER:
         upd, idx = op.ins

@@ -324,7 +324,7 @@ class LinalgOp:
 
 
 #: TensorOp families: ops with no generic form, whose destination may be a constant.
-INSERT_SLICE, SCATTER, SCAN = "insert_slice", "scatter", "scan"
+INSERT_SLICE, SCATTER, SCAN, TOPK = "insert_slice", "scatter", "scan", "topk"
 
 
 @dataclass(frozen=True)
@@ -343,6 +343,13 @@ class TensorOp:
       body(out[i-1], input[i-1]) (exclusive), and the accumulator becomes out[n-1]. Its body is one
       combiner (`COMBINERS`) of its block arguments (running value, input), so the order of the two
       does not matter; the scan dimension holds at least 2 (with 1 IREE writes no accumulator).
+    - `iree_linalg_ext.topk` and `topk_v2` (family `topk`): `ins = (values,)` or `(values, indices)`,
+      `init` the output values and, in `more`, the output indices (topk_v2 may have none); `body` the
+      comparator over two values, yielding i1 (true: the first goes before the second), `dimension`
+      the one reduced from N to K (K <= N). The reference judges only values whose order the
+      comparator makes total (no ties, no NaN) and that all go before the initial output values:
+      then every implementation (IREE's insertion, a split reduction) gives the K first in order.
+      topk_v2 is modelled only `is_sorted` (else the order of the K is unspecified).
     The fields linalg ops have and these do not (`bounds`, `maps`, `iterators`) are empty, so code
     that walks linalg loops skips them.
     """
@@ -398,7 +405,7 @@ class TensorOp:
 
     @property
     def reads_out(self) -> bool:
-        return (self.family == SCATTER and self.body.reads(1)) or self.family == SCAN
+        return (self.family == SCATTER and self.body.reads(1)) or self.family in (SCAN, TOPK)
 
     @property
     def is_named(self) -> bool:
@@ -409,10 +416,13 @@ class TensorOp:
         dest = program.type_of(self.init)
         if dest != self.result_type:
             raise ValueError(f"op {i}: init type differs from result type")
-        if self.more and self.family != SCAN:
+        if self.more and self.family not in (SCAN, TOPK):
             raise ValueError(f"op {i}: a {self.family} has one result")
         if self.family == SCAN:
             self._check_scan(program, i)
+            return
+        if self.family == TOPK:
+            self._check_topk(program, i)
             return
         if self.family == INSERT_SLICE:
             src = program.type_of(self.ins[0])
@@ -439,6 +449,27 @@ class TensorOp:
                     raise ValueError(f"op {i}: scatter indices are not unique and in bounds")
             return
         raise ValueError(f"op {i}: unknown tensor op family {self.family!r}")
+
+    def _check_topk(self, program: Program, i: int) -> None:
+        t = self.result_type
+        values = program.type_of(self.ins[0])
+        d = self.dimension
+        if (len(self.ins) not in (1, 2) or len(self.more) > 1 or values.dtype != t.dtype
+                or len(values.shape) != len(t.shape) or not 0 <= d < len(t.shape)
+                or values.shape[:d] + values.shape[d + 1:] != t.shape[:d] + t.shape[d + 1:]):
+            raise ValueError(f"op {i}: topk of {values.mlir()} into {t.mlir()} does not fit")
+        if not 1 <= t.shape[d] <= values.shape[d]:
+            raise ValueError(f"op {i}: a topk of {t.shape[d]} of {values.shape[d]} values is not modelled")
+        if len(self.ins) == 2:
+            idx = program.type_of(self.ins[1])
+            if idx.shape != values.shape or is_float(idx.dtype) or not self.more:
+                raise ValueError(f"op {i}: topk indices {idx.mlir()} do not fit {values.mlir()}")
+        for o in self.more:
+            if (o.result_type.shape != t.shape or is_float(o.result_type.dtype) or o.map or o.body != self.body
+                    or program.type_of(o.init) != o.result_type):
+                raise ValueError(f"op {i}: topk output indices {o.result_type.mlir()} do not fit {t.mlir()}")
+        if check_body(self.body, [t.dtype, t.dtype], t.dtype) != "i1":
+            raise ValueError(f"op {i}: a topk comparator yields i1")
 
     def _check_scan(self, program: Program, i: int) -> None:
         t = self.result_type

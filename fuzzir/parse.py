@@ -53,6 +53,7 @@ from fuzzir.model import (
     EXPAND_SHAPE,
     NUMPY_DTYPE,
     SCAN,
+    TOPK,
     UNARY_DIALECT,
     UNARY_FLOAT,
     UNARY_INT,
@@ -79,6 +80,7 @@ NAMED_OPS = families.NAMED_OPS
 LINALG_OPS = ("linalg.generic", *NAMED_OPS)
 #: linalg ops that are not structured computations over ins/outs (fill is a literal here)
 SCAN_OP = "iree_linalg_ext.scan"
+TOPK_OPS = ("iree_linalg_ext.topk", "iree_linalg_ext.topk_v2")
 #: Contractions whose named form has no attribute: their generic form is all there is to them.
 _PLAIN_CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul", "linalg.matvec", "linalg.batch_matvec")
 _NOT_STRUCTURED = ("linalg.fill", "linalg.yield", "linalg.index", "linalg.pack", "linalg.unpack", "linalg.softmax")
@@ -315,8 +317,8 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             _global_load(state, op)
         elif name in (EXPAND_SHAPE, COLLAPSE_SHAPE):
             _reshape(state, op)
-        elif name in (INSERT_SLICE, SCATTER, SCAN_OP):
-            build = {INSERT_SLICE: _insert_slice, SCATTER: _scatter, SCAN_OP: _scan}[name]
+        elif name in (INSERT_SLICE, SCATTER, SCAN_OP, *TOPK_OPS):
+            build = {INSERT_SLICE: _insert_slice, SCATTER: _scatter, SCAN_OP: _scan}.get(name, _topk)
             state.ops.append(build(state, op))
             for k, v in enumerate(op.results):
                 state.values[v] = Ref("op", len(state.ops) - 1, k)
@@ -576,6 +578,25 @@ def _scan(state: _State, op: object) -> Op:
                     more=(Output(acc, (), body, acc_t),))
 
 
+def _topk(state: _State, op: object) -> Op:
+    """`iree_linalg_ext.topk` / `topk_v2` on tensors: values (and indices) in, the K first out."""
+    name = op.operation.name
+    n_out = len(op.results)
+    if name == TOPK_OPS[1] and "is_sorted" not in op.attributes:
+        raise state.error(op, f"{name} without is_sorted (the order of its K results is unspecified) is not "
+                              "modelled")
+    refs = [_ref(state, op, v, f"{name} operand") for v in op.operands]
+    ins, outs = tuple(refs[:-n_out]), refs[-n_out:]
+    t = _tensor_type(state, op, op.results[0].type, f"{name} result")
+    more = ()
+    (body,) = _body(state, op, op, t.dtype, yields="i1")
+    if n_out == 2:
+        idx_t = _tensor_type(state, op, op.results[1].type, f"{name} indices")
+        more = (Output(outs[1], (), body, idx_t),)
+    dimension = int(state.ir.IntegerAttr(op.attributes["dimension"]).value)
+    return TensorOp(name, TOPK, ins, outs[0], t, body=body, dimension=dimension, more=more)
+
+
 def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
     """One linalg op (named or generic, with one result or several) in the model's generic form."""
     name = op.operation.name
@@ -810,9 +831,10 @@ def _bounds(
 
 
 def _body(state: _State, op: object, generic: object, dtype: str, n_out: int = 1,
-          arg_types: Sequence[str] | None = None) -> tuple[Expr, ...]:
+          arg_types: Sequence[str] | None = None, yields: str = "") -> tuple[Expr, ...]:
     """The region of a linalg.generic as one expression tree per yielded value, over its block arguments
-    (of the types `arg_types`, one per operand; all `dtype` when not given)."""
+    (of the types `arg_types`, one per operand; all `dtype` when not given), each of type `yields`
+    (`dtype` when not given; a comparator yields i1)."""
     region = generic.regions[0]
     if len(region.blocks) != 1:
         raise state.error(op, "linalg body must have exactly one block")
@@ -846,8 +868,8 @@ def _body(state: _State, op: object, generic: object, dtype: str, n_out: int = 1
                     yielded = check_body(result, arg_types, dtype)
                 except ValueError as e:
                     raise state.error(body_op, f"unsupported linalg body: {e}") from None
-                if yielded != dtype:
-                    raise state.error(body_op, f"linalg.yield of a {yielded}, not {dtype}")
+                if yielded != (yields or dtype):
+                    raise state.error(body_op, f"linalg.yield of a {yielded}, not {yields or dtype}")
             return results
         rtype = str(body_op.results[0].type) if len(body_op.results) == 1 else ""
         if rtype not in BODY_DTYPES:

@@ -51,6 +51,7 @@ from fuzzir.model import (
     EXACT_INTEGER_LIMIT,
     INSERT_SLICE,
     SCAN,
+    TOPK,
     Expr,
     LinalgOp,
     LiteralKind,
@@ -118,6 +119,7 @@ class _Eval:
         self.peak = 0.0  # abs mode: the largest float intermediate magnitude seen
         self.peaks: dict[str, float] = {}  # abs mode: the same, per float type
         self.undefined = ""  # native mode: why some value is undefined behaviour (poison), if one is
+        self.ambiguous = ""  # native mode: why the op's definition leaves some value open here, if it does
 
     def ufunc(self, name: str) -> np.ufunc:
         if name not in _UFUNC:
@@ -214,6 +216,49 @@ class _Eval:
         self._note(out, dtype)
         return [np.moveaxis(out, 0, op.dimension), np.array(out[-1], copy=True)]
 
+    def topk(self, op: TensorOp, operands: list[np.ndarray]) -> list[np.ndarray]:
+        """The K first values along `op.dimension` by the comparator, and their indices (`TensorOp`).
+
+        Judged only where the comparator orders the values totally (no ties, no NaN: tied values are
+        ordered by index in IREE's insertion but not in every implementation) and every value goes before
+        every initial output value (else an initial value may stay): then the answer is the K first in
+        order, however computed. Elsewhere `ambiguous` says why. abs mode: each output bounded by the
+        largest value."""
+        d, n_in = op.dimension, len(op.ins)
+        values = np.moveaxis(np.asarray(operands[0]), d, -1)
+        k = op.result_type.shape[d]
+        if self.mode == "abs":
+            bound = np.broadcast_to(np.max(values, axis=-1, keepdims=True), (*values.shape[:-1], k))
+            return [np.moveaxis(np.array(bound), -1, d) for _ in op.result_types]
+        indices = (np.moveaxis(np.asarray(operands[1]), d, -1) if n_in == 2
+                   else np.broadcast_to(np.arange(values.shape[-1]), values.shape))
+        inits = np.moveaxis(np.asarray(operands[n_in]), d, -1)
+        out_v = np.array(inits, copy=True)
+        out_i = (np.array(np.moveaxis(np.asarray(operands[n_in + 1]), d, -1), copy=True) if op.more
+                 else np.zeros(out_v.shape, np.int64))
+        dtype = op.result_type.dtype
+        for pos in np.ndindex(values.shape[:-1]):
+            x, init = values[pos], inits[pos]
+            before = np.asarray(self.body(op.body, [x[:, None], x[None, :]], dtype), bool)
+            off = ~np.eye(len(x), dtype=bool)
+            wins = (before & off).sum(axis=1)
+            if not np.all((before ^ before.T)[off]) or len(set(wins.tolist())) != len(x):
+                self.ambiguous = self.ambiguous or f"{op.name} of values its comparator does not order totally (ties)"
+                continue
+            ahead = np.asarray(self.body(op.body, [x[:, None], init[None, :]], dtype), bool)
+            behind = np.asarray(self.body(op.body, [init[None, :], x[:, None]], dtype), bool)
+            if not (np.all(ahead) and not np.any(behind)):
+                self.ambiguous = self.ambiguous or (f"{op.name} of values that do not all go before its initial "
+                                                    "output values")
+                continue
+            first = np.argsort(-wins, kind="stable")[:k]
+            out_v[pos] = x[first]
+            out_i[pos] = indices[pos][first]
+        outputs = [np.moveaxis(out_v, -1, d)]
+        if op.more:
+            outputs.append(np.moveaxis(self.cast(out_i, op.more[0].result_type.dtype), -1, d))
+        return outputs
+
     def op(self, op: LinalgOp | TensorOp, operands: list[np.ndarray]) -> np.ndarray:
         if isinstance(op, TensorOp):
             return self.tensor_op(op, operands)
@@ -273,6 +318,8 @@ class _Eval:
         alone. Otherwise the outputs are folded together, point by point, in loop order."""
         if isinstance(op, TensorOp) and op.family == SCAN:
             return self.scan(op, operands)
+        if isinstance(op, TensorOp) and op.family == TOPK:
+            return self.topk(op, operands)
         if not op.more:
             return [self.op(op, operands)]
         n_in, n_out = len(op.ins), len(op.inits)
@@ -398,6 +445,20 @@ def _body_consts(program: Program) -> list[np.ndarray]:
             if e.op == "const" and is_float(e.dtype or op.result_type.dtype)]
 
 
+def _compared_only(program: Program) -> set[int]:
+    """Literals used only as a topk's initial output values (-inf, as frontends write them): never computed
+    with, only compared, and judged only where every value goes before them, so they need not be integral."""
+    uses: dict[int, set[bool]] = {}
+    for op in program.ops:
+        for r in op.operands:
+            if r.kind == "lit":
+                uses.setdefault(r.index, set()).add(isinstance(op, TensorOp) and op.family == TOPK and r == op.init)
+    for r in program.results:
+        if r.kind == "lit":
+            uses.setdefault(r.index, set()).add(False)
+    return {i for i, kinds in uses.items() if kinds == {True}}
+
+
 def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
     """What IREE must produce for `inputs`, with a derived tolerance where one is needed."""
     with np.errstate(all="ignore"):
@@ -405,14 +466,17 @@ def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
         native = evaluation.program(program, inputs)
         if evaluation.undefined:  # IREE may compute anything there (and so may the compiler's folds)
             return _unjudged(native, f"undefined behaviour: {evaluation.undefined}")
+        if evaluation.ambiguous:
+            return _unjudged(native, evaluation.ambiguous)
         float_types = {t.dtype for t in program.result_types() if is_float(t.dtype)}
         float_types |= {t for t in (*program.dtypes(), *program.body_dtypes()) if is_float(t)}
         if not float_types:
             return Expectation(native, [None] * len(native), True)
         absolute = _Eval("abs")
         abs_out = absolute.program(program, inputs)
-        lits = [np.asarray(lit.data, dtype=np.float64) for lit in program.literals
-                if is_float(lit.type.dtype) and lit.kind is not LiteralKind.EMPTY]
+        compared = _compared_only(program)
+        lits = [np.asarray(lit.data, dtype=np.float64) for i, lit in enumerate(program.literals)
+                if is_float(lit.type.dtype) and lit.kind is not LiteralKind.EMPTY and i not in compared]
         ins = [np.asarray(x, dtype=np.float64) for x, t in zip(inputs, program.args, strict=True)
                if is_float(t.dtype)]
         # Every value integral and, in each float type, within the integers it holds exactly.
