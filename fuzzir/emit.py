@@ -21,6 +21,7 @@ from fuzzir.model import (
     NUMPY_DTYPE,
     SCAN,
     SCATTER,
+    SORT,
     TOPK,
     UNARY_DIALECT,
     Expr,
@@ -123,6 +124,22 @@ def _emit_tensor_op(program: Program, index: int, op: TensorOp) -> list[str]:
             *body.lines,
             f"    iree_linalg_ext.yield {result} : {dtype}",
             f"  }} -> {out_t}, {acc_t} {loc}",
+        ]
+    if op.family == SORT:
+        types = [t.dtype for t in op.result_types]
+        names_ = [f"%{side}{k}" for k in range(len(types)) for side in ("l", "r")]
+        body = _Body(names_, types[0], [t for t in types for _ in (0, 1)])
+        result = body.value(op.body)
+        head = f"  %op{index}:{len(types)} = " if op.more else f"  %op{index} = "
+        out_types = ", ".join(t.mlir() for t in op.result_types)
+        block = ", ".join(f"{n}: {t}" for n, t in zip(names_, [t for t in types for _ in (0, 1)], strict=True))
+        return [
+            f"{head}{op.name} dimension({op.dimension}) outs({', '.join(_ref_name(r, program) for r in op.inits)} : "
+            f"{out_types}) {{",
+            f"  ^bb0({block}):",
+            *body.lines,
+            f"    iree_linalg_ext.yield {result} : i1",
+            f"  }} -> {out_types} {loc}",
         ]
     if op.family == TOPK:
         dtype = op.result_type.dtype

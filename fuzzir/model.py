@@ -324,7 +324,7 @@ class LinalgOp:
 
 
 #: TensorOp families: ops with no generic form, whose destination may be a constant.
-INSERT_SLICE, SCATTER, SCAN, TOPK = "insert_slice", "scatter", "scan", "topk"
+INSERT_SLICE, SCATTER, SCAN, TOPK, SORT = "insert_slice", "scatter", "scan", "topk", "sort"
 
 
 @dataclass(frozen=True)
@@ -350,6 +350,10 @@ class TensorOp:
       comparator makes total (no ties, no NaN) and that all go before the initial output values:
       then every implementation (IREE's insertion, a split reduction) gives the K first in order.
       topk_v2 is modelled only `is_sorted` (else the order of the K is unspecified).
+    - `iree_linalg_ext.sort` (family `sort`): no `ins`; `init` the first operand sorted in place and
+      `more` the others, permuted alike; `body` the comparator over (lhs, rhs) of each operand in turn,
+      yielding i1 (true: lhs goes first; XLA's sort). Judged only where the comparator orders the
+      elements totally: then stable or not, every sort gives the same answer.
     The fields linalg ops have and these do not (`bounds`, `maps`, `iterators`) are empty, so code
     that walks linalg loops skips them.
     """
@@ -405,7 +409,7 @@ class TensorOp:
 
     @property
     def reads_out(self) -> bool:
-        return (self.family == SCATTER and self.body.reads(1)) or self.family in (SCAN, TOPK)
+        return (self.family == SCATTER and self.body.reads(1)) or self.family in (SCAN, TOPK, SORT)
 
     @property
     def is_named(self) -> bool:
@@ -416,13 +420,23 @@ class TensorOp:
         dest = program.type_of(self.init)
         if dest != self.result_type:
             raise ValueError(f"op {i}: init type differs from result type")
-        if self.more and self.family not in (SCAN, TOPK):
+        if self.more and self.family not in (SCAN, TOPK, SORT):
             raise ValueError(f"op {i}: a {self.family} has one result")
         if self.family == SCAN:
             self._check_scan(program, i)
             return
         if self.family == TOPK:
             self._check_topk(program, i)
+            return
+        if self.family == SORT:
+            shape = self.result_type.shape
+            if self.ins or not 0 <= self.dimension < len(shape) or any(
+                    o.result_type.shape != shape or o.map or o.body != self.body
+                    or program.type_of(o.init) != o.result_type for o in self.more):
+                raise ValueError(f"op {i}: sort operands do not fit")
+            pairs = [x.dtype for x in self.result_types for _ in (0, 1)]
+            if check_body(self.body, pairs, self.result_type.dtype) != "i1":
+                raise ValueError(f"op {i}: a sort comparator yields i1")
             return
         if self.family == INSERT_SLICE:
             src = program.type_of(self.ins[0])

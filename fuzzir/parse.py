@@ -53,6 +53,7 @@ from fuzzir.model import (
     EXPAND_SHAPE,
     NUMPY_DTYPE,
     SCAN,
+    SORT,
     TOPK,
     UNARY_DIALECT,
     UNARY_FLOAT,
@@ -81,6 +82,7 @@ LINALG_OPS = ("linalg.generic", *NAMED_OPS)
 #: linalg ops that are not structured computations over ins/outs (fill is a literal here)
 SCAN_OP = "iree_linalg_ext.scan"
 TOPK_OPS = ("iree_linalg_ext.topk", "iree_linalg_ext.topk_v2")
+SORT_OP = "iree_linalg_ext.sort"
 #: Contractions whose named form has no attribute: their generic form is all there is to them.
 _PLAIN_CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul", "linalg.matvec", "linalg.batch_matvec")
 _NOT_STRUCTURED = ("linalg.fill", "linalg.yield", "linalg.index", "linalg.pack", "linalg.unpack", "linalg.softmax")
@@ -317,8 +319,8 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             _global_load(state, op)
         elif name in (EXPAND_SHAPE, COLLAPSE_SHAPE):
             _reshape(state, op)
-        elif name in (INSERT_SLICE, SCATTER, SCAN_OP, *TOPK_OPS):
-            build = {INSERT_SLICE: _insert_slice, SCATTER: _scatter, SCAN_OP: _scan}.get(name, _topk)
+        elif name in (INSERT_SLICE, SCATTER, SCAN_OP, SORT_OP, *TOPK_OPS):
+            build = {INSERT_SLICE: _insert_slice, SCATTER: _scatter, SCAN_OP: _scan, SORT_OP: _sort}.get(name, _topk)
             state.ops.append(build(state, op))
             for k, v in enumerate(op.results):
                 state.values[v] = Ref("op", len(state.ops) - 1, k)
@@ -576,6 +578,18 @@ def _scan(state: _State, op: object) -> Op:
     inclusive = bool(ir.BoolAttr(op.attributes["inclusive"]).value)
     return TensorOp(SCAN_OP, SCAN, (source,), output, t, body=body, dimension=dimension, inclusive=inclusive,
                     more=(Output(acc, (), body, acc_t),))
+
+
+def _sort(state: _State, op: object) -> Op:
+    """`iree_linalg_ext.sort` of tensors in place (`outs` only), by a comparator over each operand's pair."""
+    if len(op.operands) != len(op.results) or not len(op.results):
+        raise state.error(op, "iree_linalg_ext.sort with ins is not modelled (only outs, sorted in place)")
+    refs = [_ref(state, op, v, "sort operand") for v in op.operands]
+    types = [_tensor_type(state, op, v.type, "sort result") for v in op.results]
+    (body,) = _body(state, op, op, types[0].dtype, arg_types=[t.dtype for t in types for _ in (0, 1)], yields="i1")
+    more = tuple(Output(r, (), body, t) for r, t in zip(refs[1:], types[1:], strict=True))
+    dimension = int(state.ir.IntegerAttr(op.attributes["dimension"]).value)
+    return TensorOp(SORT_OP, SORT, (), refs[0], types[0], body=body, dimension=dimension, more=more)
 
 
 def _topk(state: _State, op: object) -> Op:

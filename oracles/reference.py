@@ -51,6 +51,7 @@ from fuzzir.model import (
     EXACT_INTEGER_LIMIT,
     INSERT_SLICE,
     SCAN,
+    SORT,
     TOPK,
     Expr,
     LinalgOp,
@@ -216,6 +217,37 @@ class _Eval:
         self._note(out, dtype)
         return [np.moveaxis(out, 0, op.dimension), np.array(out[-1], copy=True)]
 
+    def _order(self, op: TensorOp, rows: list[np.ndarray]) -> np.ndarray | None:
+        """The positions of one row's elements in the comparator's order (`rows`: the row of each operand the
+        comparator reads, as its (lhs, rhs) pairs), or None where that order is not total (ties, NaN)."""
+        pairs = [a for row in rows for a in (row[:, None], row[None, :])]
+        before = np.asarray(self.body(op.body, pairs, op.result_type.dtype), bool)
+        before = np.broadcast_to(before, (len(rows[0]), len(rows[0])))
+        off = ~np.eye(len(rows[0]), dtype=bool)
+        wins = (before & off).sum(axis=1)
+        # Exactly one of each pair goes first, and the order is transitive (all win counts differ).
+        if not np.all((before ^ before.T)[off]) or len(set(wins.tolist())) != len(wins):
+            return None
+        return np.argsort(-wins, kind="stable")
+
+    def sort(self, op: TensorOp, operands: list[np.ndarray]) -> list[np.ndarray]:
+        """Every operand permuted along `op.dimension` by the comparator's order of its elements (`TensorOp`).
+        abs mode: each element bounded by the largest of its row."""
+        d = op.dimension
+        rows = [np.moveaxis(np.asarray(x), d, -1) for x in operands]
+        if self.mode == "abs":
+            return [np.moveaxis(np.array(np.broadcast_to(np.max(r, axis=-1, keepdims=True), r.shape)), -1, d)
+                    for r in rows]
+        outs = [np.array(r, copy=True) for r in rows]
+        for pos in np.ndindex(rows[0].shape[:-1]):
+            order = self._order(op, [r[pos] for r in rows])
+            if order is None:
+                self.ambiguous = self.ambiguous or f"{op.name} of elements its comparator does not order totally (ties)"
+                continue
+            for out, r in zip(outs, rows, strict=True):
+                out[pos] = r[pos][order]
+        return [np.moveaxis(o, -1, d) for o in outs]
+
     def topk(self, op: TensorOp, operands: list[np.ndarray]) -> list[np.ndarray]:
         """The K first values along `op.dimension` by the comparator, and their indices (`TensorOp`).
 
@@ -239,10 +271,8 @@ class _Eval:
         dtype = op.result_type.dtype
         for pos in np.ndindex(values.shape[:-1]):
             x, init = values[pos], inits[pos]
-            before = np.asarray(self.body(op.body, [x[:, None], x[None, :]], dtype), bool)
-            off = ~np.eye(len(x), dtype=bool)
-            wins = (before & off).sum(axis=1)
-            if not np.all((before ^ before.T)[off]) or len(set(wins.tolist())) != len(x):
+            order = self._order(op, [x])
+            if order is None:
                 self.ambiguous = self.ambiguous or f"{op.name} of values its comparator does not order totally (ties)"
                 continue
             ahead = np.asarray(self.body(op.body, [x[:, None], init[None, :]], dtype), bool)
@@ -251,7 +281,7 @@ class _Eval:
                 self.ambiguous = self.ambiguous or (f"{op.name} of values that do not all go before its initial "
                                                     "output values")
                 continue
-            first = np.argsort(-wins, kind="stable")[:k]
+            first = order[:k]
             out_v[pos] = x[first]
             out_i[pos] = indices[pos][first]
         outputs = [np.moveaxis(out_v, -1, d)]
@@ -320,6 +350,8 @@ class _Eval:
             return self.scan(op, operands)
         if isinstance(op, TensorOp) and op.family == TOPK:
             return self.topk(op, operands)
+        if isinstance(op, TensorOp) and op.family == SORT:
+            return self.sort(op, operands)
         if not op.more:
             return [self.op(op, operands)]
         n_in, n_out = len(op.ins), len(op.inits)

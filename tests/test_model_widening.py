@@ -94,6 +94,19 @@ TOPK = """func.func @topks() -> (tensor<2x3xf32>, tensor<2x3xi32>, tensor<2x4xi3
 }
 """
 
+# IREE's sort tests: keys sorted in place along dim 0, descending, a payload permuted with them.
+SORT = """func.func @sort_pairs() -> (tensor<4x2xi32>, tensor<4x2xf32>) {
+  %k = util.unfoldable_constant dense<[[3, 7], [-1, 2], [8, 5], [0, -6]]> : tensor<4x2xi32>
+  %v = util.unfoldable_constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]]> : tensor<4x2xf32>
+  %0:2 = iree_linalg_ext.sort dimension(0) outs(%k, %v : tensor<4x2xi32>, tensor<4x2xf32>) {
+  ^bb0(%a: i32, %b: i32, %c: f32, %d: f32):
+    %g = arith.cmpi sgt, %a, %b : i32
+    iree_linalg_ext.yield %g : i1
+  } -> tensor<4x2xi32>, tensor<4x2xf32>
+  return %0#0, %0#1 : tensor<4x2xi32>, tensor<4x2xf32>
+}
+"""
+
 
 def _run(tmp_path: Path, text: str) -> list[np.ndarray]:
     """The outputs of `text`'s entry function, compiled and run on llvm-cpu."""
@@ -209,3 +222,23 @@ def test_a_topk_the_definition_leaves_open_is_not_judged() -> None:
         assert why in expect(loaded.program, []).why
     unsorted = TOPK.replace("is_sorted ", "")
     assert "is_sorted" in load_program(unsorted, "topk.mlir").unmodelled
+
+
+def test_sort_permutes_every_operand_by_the_comparator_s_order() -> None:
+    keys, payload = _expected(SORT)
+    assert keys.tolist() == [[8, 7], [3, 5], [0, 2], [-1, -6]]
+    assert payload.tolist() == [[5, 2], [1, 6], [7, 4], [3, 8]]
+
+
+def test_a_sort_is_judged_and_a_changed_constant_is_told_apart(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = _check(tmp_path, SORT, capsys)
+    assert _judged_by_the_reference(report), report["oracles"]
+    got = _run(tmp_path, SORT)
+    want = _expected(SORT)
+    assert all(compare(w, g, None) is None for w, g in zip(want, got, strict=True))
+    other = _expected(SORT.replace("[0, -6]", "[9, -6]"))
+    assert all("differ" in (compare(o, g, None) or "") for o, g in zip(other, got, strict=True))
+    # Tied keys: a stable and an unstable sort may place their payloads differently; not judged.
+    tied = load_program(SORT.replace("[0, -6]", "[3, -6]"), "tied.mlir")
+    assert tied.program is not None and "ties" in expect(tied.program, []).why
