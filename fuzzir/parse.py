@@ -331,6 +331,8 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             state.ops.append(_linalg(state, op, generic))
             for k, v in enumerate(op.results):
                 state.values[v] = Ref("op", len(state.ops) - 1, k)
+        elif name == "tensor.concat":
+            _concat(state, op)
         elif name == "tensor.extract":
             _extract(state, op)
         elif name == "tensor.cast":  # the same values under another type (a dynamic one cast back)
@@ -562,6 +564,26 @@ def _scatter(state: _State, op: object) -> Op:
     t = _tensor_type(state, op, op.results[0].type, "scatter result")
     (body,) = _body(state, op, op, t.dtype)
     return scatter(updates, indices, original, t, _i64s(state, op, "dimension_map"), body)
+
+
+def _concat(state: _State, op: object) -> None:
+    """`tensor.concat` as what it means (and IREE decomposes it into): each input inserted in turn, at its
+    offset along `dim`, into a `tensor.empty` of the result's shape (an EMPTY literal, every element written)."""
+    t = _tensor_type(state, op, op.result.type, "tensor.concat result")
+    dim = int(state.ir.IntegerAttr(op.attributes["dim"]).value)
+    dest = Ref("lit", len(state.literals))
+    state.literals.append(Literal(LiteralKind.EMPTY, t, np.zeros(t.shape, NUMPY_DTYPE[t.dtype])))
+    offset = 0
+    for v in op.operands:
+        src = _ref(state, op, v, "tensor.concat input")
+        src_t = _tensor_type(state, op, v.type, "tensor.concat input")
+        offsets = tuple(offset if d == dim else 0 for d in range(len(t.shape)))
+        state.ops.append(insert_slice(src, dest, t, offsets, src_t.shape, (1,) * len(t.shape)))
+        dest = Ref("op", len(state.ops) - 1)
+        offset += src_t.shape[dim]
+    if offset != t.shape[dim]:
+        raise state.error(op, f"tensor.concat inputs do not fill {t.mlir()}")
+    state.values[op.result] = dest
 
 
 def _scan(state: _State, op: object) -> Op:

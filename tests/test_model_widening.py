@@ -107,6 +107,17 @@ SORT = """func.func @sort_pairs() -> (tensor<4x2xi32>, tensor<4x2xf32>) {
 }
 """
 
+# IREE's concat tests: three tensors along dim 1, behind barriers.
+CONCAT = """func.func @concat3() -> tensor<2x6xi32> {
+  %a = util.unfoldable_constant dense<[[1, 2], [-1, -2]]> : tensor<2x2xi32>
+  %b = util.unfoldable_constant dense<[[3], [-3]]> : tensor<2x1xi32>
+  %c = arith.constant dense<[[4, 5, 6], [-4, -5, -6]]> : tensor<2x3xi32>
+  %d = util.optimization_barrier %c : tensor<2x3xi32>
+  %r = tensor.concat dim(1) %a, %b, %d : (tensor<2x2xi32>, tensor<2x1xi32>, tensor<2x3xi32>) -> tensor<2x6xi32>
+  return %r : tensor<2x6xi32>
+}
+"""
+
 
 def _run(tmp_path: Path, text: str) -> list[np.ndarray]:
     """The outputs of `text`'s entry function, compiled and run on llvm-cpu."""
@@ -242,3 +253,16 @@ def test_a_sort_is_judged_and_a_changed_constant_is_told_apart(
     # Tied keys: a stable and an unstable sort may place their payloads differently; not judged.
     tied = load_program(SORT.replace("[0, -6]", "[3, -6]"), "tied.mlir")
     assert tied.program is not None and "ties" in expect(tied.program, []).why
+
+
+def test_a_concat_is_judged_and_a_changed_constant_is_told_apart(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (want,) = _expected(CONCAT)
+    assert want.tolist() == [[1, 2, 3, 4, 5, 6], [-1, -2, -3, -4, -5, -6]]
+    report = _check(tmp_path, CONCAT, capsys)
+    assert _judged_by_the_reference(report), report["oracles"]
+    assert not report["findings"]
+    (got,) = _run(tmp_path, CONCAT)
+    assert compare(want, got, None) is None
+    (other,) = _expected(CONCAT.replace("[[3], [-3]]", "[[3], [-7]]"))
+    assert "differ" in (compare(other, got, None) or "")
