@@ -334,8 +334,9 @@ class TensorOp:
     - `tensor.insert_slice` (family `insert_slice`): `ins = (source,)`, `init` the destination,
       static `offsets`/`sizes`/`strides` (in bounds; `sizes` is the source's shape).
     - `iree_linalg_ext.scatter` (family `scatter`): `ins = (updates, indices)`, `init` the original;
-      `indices` is an i32 literal (unique rows, in bounds), `dimension_map` maps index column k to
-      an original dim, and `body` combines `(update, original)` (block args 0 and 1).
+      `indices` is an i32 literal (unique rows, in bounds; its leading dims are batch dims, shared with
+      `updates`), `dimension_map` maps index column k to an original dim, and `body` combines
+      `(update, original)` (block args 0 and 1).
     - `iree_linalg_ext.scan` (family `scan`): `ins = (input,)`, `init` the output, and one further
       output in `more`: the accumulator (the input's shape without `dimension`). As IREE defines it
       (`ScanOp::generateScalarImplementation`): out[0] = input[0] (`inclusive`) or the accumulator's
@@ -452,12 +453,14 @@ class TensorOp:
         if self.family == SCATTER:
             upd, idx = (program.type_of(r) for r in self.ins)
             depth = len(self.dimension_map)
-            if idx.dtype != "i32" or len(idx.shape) != 2 or idx.shape[1] != depth or upd.shape[0] != idx.shape[0]:
+            batch = len(idx.shape) - 1  # the leading dims of indices and updates: one update slice each
+            if (idx.dtype != "i32" or batch < 1 or idx.shape[-1] != depth
+                    or upd.shape[:batch] != idx.shape[:-1]):
                 raise ValueError(f"op {i}: scatter indices {idx.mlir()} do not fit")
-            if upd.shape[1:] != dest.shape[depth:] or sorted(self.dimension_map) != list(range(depth)):
+            if upd.shape[batch:] != dest.shape[depth:] or sorted(self.dimension_map) != list(range(depth)):
                 raise ValueError(f"op {i}: scatter updates {upd.mlir()} do not fit {dest.mlir()}")
             if self.ins[1].kind == "lit":
-                rows = np.asarray(program.literals[self.ins[1].index].data).reshape(idx.shape)
+                rows = np.asarray(program.literals[self.ins[1].index].data).reshape(-1, depth)
                 bound = np.array([dest.shape[d] for d in self.dimension_map])
                 if np.any(rows < 0) or np.any(rows >= bound) or len({tuple(r) for r in rows.tolist()}) != len(rows):
                     raise ValueError(f"op {i}: scatter indices are not unique and in bounds")

@@ -196,7 +196,9 @@ class _Eval:
             out[window] = operands[0]
             return out
         updates, indices = operands[0], np.asarray(operands[1]).astype(np.int64)
-        for row, update in zip(indices.reshape(len(updates), -1), updates, strict=True):
+        batch = indices.ndim - 1  # leading dims of both: one update slice per index row
+        slices = np.reshape(updates, (-1, *np.shape(updates)[batch:]))
+        for row, update in zip(indices.reshape(-1, len(op.dimension_map)), slices, strict=True):
             position = [0] * len(op.dimension_map)
             for k, d in enumerate(op.dimension_map):
                 position[d] = int(row[k])

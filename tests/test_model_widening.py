@@ -118,6 +118,21 @@ CONCAT = """func.func @concat3() -> tensor<2x6xi32> {
 }
 """
 
+# IREE's batched scatter test: indices with two batch dims, one element each, added to the original.
+SCATTER_BATCH = """func.func @scatter_batch() -> tensor<3x2xi32> {
+  %o = util.unfoldable_constant dense<[[10, 20], [30, 40], [50, 60]]> : tensor<3x2xi32>
+  %u = util.unfoldable_constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi32>
+  %i = util.unfoldable_constant dense<[[[0, 0], [2, 1]], [[1, 0], [0, 1]]]> : tensor<2x2x2xi32>
+  %r = iree_linalg_ext.scatter dimension_map = [0, 1] unique_indices(true)
+      ins(%u, %i : tensor<2x2xi32>, tensor<2x2x2xi32>) outs(%o : tensor<3x2xi32>) {
+  ^bb0(%a: i32, %b: i32):
+    %s = arith.addi %a, %b : i32
+    iree_linalg_ext.yield %s : i32
+  } -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
+}
+"""
+
 
 def _run(tmp_path: Path, text: str) -> list[np.ndarray]:
     """The outputs of `text`'s entry function, compiled and run on llvm-cpu."""
@@ -265,4 +280,13 @@ def test_a_concat_is_judged_and_a_changed_constant_is_told_apart(
     (got,) = _run(tmp_path, CONCAT)
     assert compare(want, got, None) is None
     (other,) = _expected(CONCAT.replace("[[3], [-3]]", "[[3], [-7]]"))
+    assert "differ" in (compare(other, got, None) or "")
+
+
+def test_a_batched_scatter_is_judged_and_a_changed_constant_is_told_apart(tmp_path: Path) -> None:
+    (want,) = _expected(SCATTER_BATCH)
+    assert want.tolist() == [[11, 24], [33, 40], [50, 62]]
+    (got,) = _run(tmp_path, SCATTER_BATCH)
+    assert compare(want, got, None) is None
+    (other,) = _expected(SCATTER_BATCH.replace("[[0, 0], [2, 1]]", "[[0, 0], [2, 0]]"))
     assert "differ" in (compare(other, got, None) or "")
