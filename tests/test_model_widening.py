@@ -133,6 +133,16 @@ SCATTER_BATCH = """func.func @scatter_batch() -> tensor<3x2xi32> {
 }
 """
 
+# StableHLO's integer division: its lowering guards a zero divisor and INT_MIN / -1 with compares
+# combined by i1 and/or (IREE's divide test, with the guarded cases in).
+DIVIDE = """func.func @divide() -> tensor<6xi32> {
+  %a = util.unfoldable_constant dense<[7, -7, 9, -2147483648, -2147483648, 5]> : tensor<6xi32>
+  %b = util.unfoldable_constant dense<[2, 2, 0, -1, 3, -5]> : tensor<6xi32>
+  %r = stablehlo.divide %a, %b : tensor<6xi32>
+  return %r : tensor<6xi32>
+}
+"""
+
 
 def _run(tmp_path: Path, text: str) -> list[np.ndarray]:
     """The outputs of `text`'s entry function, compiled and run on llvm-cpu."""
@@ -289,4 +299,18 @@ def test_a_batched_scatter_is_judged_and_a_changed_constant_is_told_apart(tmp_pa
     (got,) = _run(tmp_path, SCATTER_BATCH)
     assert compare(want, got, None) is None
     (other,) = _expected(SCATTER_BATCH.replace("[[0, 0], [2, 1]]", "[[0, 0], [2, 0]]"))
+    assert "differ" in (compare(other, got, None) or "")
+
+
+def test_i1_logic_in_a_body_is_judged_and_a_changed_constant_is_told_apart(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (want,) = _expected(DIVIDE)
+    # Truncating division; x / 0 = -1 and INT_MIN / -1 = INT_MIN, as the lowering's guards define them.
+    assert want.tolist() == [3, -3, -1, -2147483648, -715827882, -1]
+    report = _check(tmp_path, DIVIDE, capsys)
+    assert _judged_by_the_reference(report), report["oracles"]
+    assert not report["findings"]
+    (got,) = _run(tmp_path, DIVIDE)
+    assert compare(want, got, None) is None
+    (other,) = _expected(DIVIDE.replace("[2, 2, 0, -1, 3, -5]", "[2, 2, 0, 1, -3, -5]"))
     assert "differ" in (compare(other, got, None) or "")
