@@ -79,9 +79,21 @@ def load_program(text: str, filename: str, *, function: str | None = None,
 MAX_REFERENCE_POINTS = 1 << 22
 
 
+#: The most reduction points the numpy reference folds one by one in one op (Python loops over them:
+#: IREE's argmax test reduces 131072 points so, half a minute per evaluation).
+MAX_SEQUENTIAL_POINTS = 1 << 14
+
+
 def _sized(source: Source, program: Program) -> Loaded:
-    """`program` as the model, unless the reference could not evaluate it in memory."""
+    """`program` as the model, unless the reference could not evaluate it in memory, or in time."""
+    from fuzzir.oracles.reference import sequential_points
+
     for k, op in enumerate(program.ops):
+        folds = sequential_points(op)
+        if folds > MAX_SEQUENTIAL_POINTS:
+            return Loaded(source, None, f"fuzzir's model does not cover it: op {k} ({op.name}) folds {folds} "
+                                        f"reduction points one by one, over the {MAX_SEQUENTIAL_POINTS} the numpy "
+                                        "reference evaluates")
         shapes = [getattr(op, "bounds", ())] + [t.shape for t in op.result_types]
         points = max(int(np.prod(s, dtype=np.int64)) for s in shapes)
         if points > MAX_REFERENCE_POINTS:

@@ -19,6 +19,7 @@ from fuzzir.model import (
     EXPAND_SHAPE,
     INLINE_CONSTANT_LIMIT_BYTES,
     NUMPY_DTYPE,
+    RESHAPE,
     SCAN,
     SCATTER,
     SORT,
@@ -75,6 +76,10 @@ class _Body:
         if e.op == "const":
             self.lines.append(f"    {name} = arith.constant {format_scalar(e.value, t)} : {t}")
             return name
+        if e.op == "index":
+            self.lines.append(f"    {name}_i = linalg.index {e.index} : index")
+            self.lines.append(f"    {name} = arith.index_cast {name}_i : index to {t}")
+            return name
         operands = [self.value(a) for a in e.args]
         joined = ", ".join(operands)
         if e.op in ("cmpf", "cmpi"):
@@ -125,6 +130,12 @@ def _emit_tensor_op(program: Program, index: int, op: TensorOp) -> list[str]:
             f"    iree_linalg_ext.yield {result} : {dtype}",
             f"  }} -> {out_t}, {acc_t} {loc}",
         ]
+    if op.family == RESHAPE:
+        src = op.ins[0]
+        groups = ", ".join(f"[{_ints(g)}]" for g in op.reassociation)
+        shape = f" output_shape [{_ints(op.result_type.shape)}]" if op.name == EXPAND_SHAPE else ""
+        return [f"{head}{op.name} {_ref_name(src, program)} [{groups}]{shape} : {program.mlir_type(src)} into "
+                f"{out_t} {loc}"]
     if op.family == SORT:
         types = [t.dtype for t in op.result_types]
         names_ = [f"%{side}{k}" for k in range(len(types)) for side in ("l", "r")]
@@ -191,7 +202,7 @@ def emit_op(program: Program, index: int) -> list[str]:
     loc = f'loc("{names.op_loc(index, op.name)}")'
     head = f"  %op{index} = " if not op.more else f"  %op{index}:{len(out_types)} = "
     outs = ", ".join(_ref_name(r, program) for r in op.inits)
-    operands = f"ins({ins} : {', '.join(in_types)}) outs({outs} : {', '.join(out_types)})"
+    operands = (f"ins({ins} : {', '.join(in_types)}) " if op.ins else "") + f"outs({outs} : {', '.join(out_types)})"
     dtype = op.result_type.dtype
     dtypes = [program.type_of(r).dtype for r in op.ins] + [t.dtype for t in op.result_types]
     block_names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"] + [f"%out{k}" for k in range(1, len(out_types))]

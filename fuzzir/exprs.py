@@ -28,7 +28,7 @@ class Expr:
     arguments take their block argument's type. `pred` is a compare's predicate.
     """
 
-    op: str  # "arg", "const", or an arith op name without the dialect, e.g. "addf"
+    op: str  # "arg", "const", "index" (loop `index`, cast to `dtype`), or an arith op name, e.g. "addf"
     args: tuple[Expr, ...] = ()
     index: int = 0
     value: float | int = 0
@@ -115,6 +115,10 @@ def check_body(e: Expr, arg_types: Sequence[str], default: str) -> str:
     if t not in BODY_DTYPES:
         raise ValueError(f"body value of type {t!r}")
     if e.op == "const":
+        return t
+    if e.op == "index":  # `linalg.index d` cast to an integer type: the loop position
+        if is_float(t) or t == "i1" or e.args:
+            raise ValueError(f"linalg.index as {t}")
         return t
     operands = [check_body(a, arg_types, default) for a in e.args]
     if e.op in ("cmpf", "cmpi"):

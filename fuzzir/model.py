@@ -324,7 +324,7 @@ class LinalgOp:
 
 
 #: TensorOp families: ops with no generic form, whose destination may be a constant.
-INSERT_SLICE, SCATTER, SCAN, TOPK, SORT = "insert_slice", "scatter", "scan", "topk", "sort"
+INSERT_SLICE, SCATTER, SCAN, TOPK, SORT, RESHAPE = "insert_slice", "scatter", "scan", "topk", "sort", "reshape"
 
 
 @dataclass(frozen=True)
@@ -355,6 +355,10 @@ class TensorOp:
       `more` the others, permuted alike; `body` the comparator over (lhs, rhs) of each operand in turn,
       yielding i1 (true: lhs goes first; XLA's sort). Judged only where the comparator orders the
       elements totally: then stable or not, every sort gives the same answer.
+    - `tensor.expand_shape` / `tensor.collapse_shape` of a computed value (family `reshape`; a constant
+      reshaped is a `Literal` with a `Reshape`): `ins = (source,)`, the same elements in row-major order;
+      `init` is a `tensor.empty` of the result's type (an EMPTY literal: no destination is written),
+      `dimension_map` the flattened reassociation (each group's dims, groups in order, -1 between groups).
     The fields linalg ops have and these do not (`bounds`, `maps`, `iterators`) are empty, so code
     that walks linalg loops skips them.
     """
@@ -405,6 +409,17 @@ class TensorOp:
         return dataclasses.replace(self, ins=ins, init=inits[0], more=more)
 
     @property
+    def reassociation(self) -> tuple[tuple[int, ...], ...]:
+        """A reshape's groups, from `dimension_map` (groups separated by -1)."""
+        groups: list[list[int]] = [[]]
+        for d in self.dimension_map:
+            if d < 0:
+                groups.append([])
+            else:
+                groups[-1].append(d)
+        return tuple(tuple(g) for g in groups)
+
+    @property
     def reduction_dims(self) -> tuple[int, ...]:
         return ()
 
@@ -421,10 +436,19 @@ class TensorOp:
         dest = program.type_of(self.init)
         if dest != self.result_type:
             raise ValueError(f"op {i}: init type differs from result type")
+        if any(e.op == "index" for b in self.bodies for e in b.walk()):
+            raise ValueError(f"op {i}: linalg.index in a {self.family} body")
         if self.more and self.family not in (SCAN, TOPK, SORT):
             raise ValueError(f"op {i}: a {self.family} has one result")
         if self.family == SCAN:
             self._check_scan(program, i)
+            return
+        if self.family == RESHAPE:
+            src = program.type_of(self.ins[0])
+            if len(self.ins) != 1 or src.dtype != dest.dtype or src.numel != dest.numel or self.name not in (
+                    EXPAND_SHAPE, COLLAPSE_SHAPE) or self.init.kind != "lit":
+                raise ValueError(f"op {i}: {self.name} of {src.mlir()} to {dest.mlir()} does not fit")
+            Reshape(self.name, src, self.reassociation).check(dest)
             return
         if self.family == TOPK:
             self._check_topk(program, i)

@@ -52,6 +52,7 @@ from fuzzir.model import (
     DTYPES,
     EXPAND_SHAPE,
     NUMPY_DTYPE,
+    RESHAPE,
     SCAN,
     SORT,
     TOPK,
@@ -132,6 +133,7 @@ class _State:
     arg_shapes: list[list[int | None]] = field(default_factory=list)  # None: a dynamic dim not yet sized
     dynamic: set[tuple[int, int]] = field(default_factory=set)  # (argument, dim) printed `?`
     dims: dict[tuple[int, int], int] = field(default_factory=dict)  # sizes for dynamic dims no op fixes
+    indexes: dict[object, int] = field(default_factory=dict)  # index values known at compile time
 
     def dim_size(self, arg: int, dim: int) -> int:
         """The size of a dynamic argument dim that no static operand fixes (as `fuzzir.source` sizes it)."""
@@ -333,6 +335,10 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
                 state.values[v] = Ref("op", len(state.ops) - 1, k)
         elif name == "tensor.concat":
             _concat(state, op)
+        elif name == "tensor.insert":
+            _insert(state, op)
+        elif name in _SCALAR_OPS and len(op.results) == 1 and not isinstance(op.result.type, state.ir.ShapedType):
+            _scalar_op(state, op)
         elif name == "tensor.extract":
             _extract(state, op)
         elif name == "tensor.cast":  # the same values under another type (a dynamic one cast back)
@@ -434,6 +440,9 @@ def _constant(state: _State, op: object) -> None:
             kind = LiteralKind.SPLAT if splat else LiteralKind.DENSE
         state.add_literal(op.result, Literal(kind, t, data))
         return
+    if str(rtype) == "index":
+        state.indexes[op.result] = int(ir.IntegerAttr(op.attributes["value"]).value)
+        return
     if str(rtype) not in BODY_DTYPES:
         return  # a scalar the model has no type for: an error where it is used
     scalar = _scalar_value(state, op.attributes["value"])
@@ -470,16 +479,15 @@ def _fill(state: _State, op: object) -> None:
 def _extract(state: _State, op: object) -> None:
     """An element of a constant at constant indices is a scalar constant (StableHLO's reductions
     take their init value so: `tensor.extract %cst[] : tensor<i32>`, then a `linalg.fill`)."""
-    ir = state.ir
     ref = state.values.get(op.operands[0])
     if ref is None or ref.kind != "lit" or str(op.result.type) not in BODY_DTYPES:
         raise state.error(op, "tensor.extract of a value that is not a constant; only constant elements are modelled")
     index = []
     for v in list(op.operands)[1:]:
-        owner = v.owner
-        if isinstance(owner, ir.Block) or owner.operation.name != "arith.constant":
+        known = _known_int(state, v)
+        if known is None:
             raise state.error(op, "tensor.extract at an index that is not a constant")
-        index.append(ir.IntegerAttr(owner.attributes["value"]).value)
+        index.append(known)
     literal = state.literals[ref.index]
     if literal.kind == LiteralKind.EMPTY:
         raise state.error(op, "tensor.extract of an uninitialized tensor.empty")
@@ -506,6 +514,68 @@ def _global_load(state: _State, op: object) -> None:
     state.add_literal(op.result, Literal(LiteralKind.GLOBAL, t, data))
 
 
+#: Scalar integer ops folded where all their operands are known (offsets computed from constants, as
+#: StableHLO's dynamic_update_slice clamps its start indices).
+_SCALAR_OPS = ("arith.index_cast", "arith.maxsi", "arith.minsi", "arith.addi", "arith.subi", "arith.muli")
+
+
+def _known_int(state: _State, v: object) -> int | None:
+    if v in state.indexes:
+        return state.indexes[v]
+    scalar = state.scalars.get(v)
+    return int(scalar[0]) if scalar is not None and scalar[1] in ("i64", "i32", "i16", "i8") else None
+
+
+def _scalar_op(state: _State, op: object) -> None:
+    """An integer scalar op of known operands, folded (index is 64 bits wide; results wrap to their width)."""
+    name = op.operation.name
+    args = [_known_int(state, v) for v in op.operands]
+    rtype = str(op.result.type)
+    if any(a is None for a in args) or rtype not in ("index", "i64", "i32", "i16", "i8"):
+        raise state.error(op, f"unsupported op {name} (folded only of known integer operands)")
+    a = [int(x) for x in args if x is not None]
+    value = {"arith.index_cast": lambda: a[0], "arith.maxsi": lambda: max(a), "arith.minsi": lambda: min(a),
+             "arith.addi": lambda: a[0] + a[1], "arith.subi": lambda: a[0] - a[1],
+             "arith.muli": lambda: a[0] * a[1]}[name]()
+    width = 64 if rtype == "index" else int(rtype[1:])
+    value = (value + (1 << (width - 1))) % (1 << width) - (1 << (width - 1))
+    if rtype == "index":
+        state.indexes[op.result] = value
+    else:
+        state.scalars[op.result] = (value, rtype)
+
+
+def _insert(state: _State, op: object) -> None:
+    """`tensor.insert` of a known scalar at known indices: a one-element `tensor.insert_slice` of it."""
+    scalar = state.scalars.get(op.operands[0])
+    dest = _ref(state, op, op.operands[1], "tensor.insert destination")
+    t = _tensor_type(state, op, op.result.type, "tensor.insert result")
+    where = [_known_int(state, v) for v in list(op.operands)[2:]]
+    if scalar is None or scalar[1] != t.dtype or any(w is None for w in where):
+        raise state.error(op, "tensor.insert is modelled only of a constant scalar at constant indices")
+    one = TensorType((1,) * len(t.shape), t.dtype)
+    src = Ref("lit", len(state.literals))
+    state.literals.append(Literal(LiteralKind.SPLAT, one, np.full(one.shape, scalar[0], NUMPY_DTYPE[t.dtype])))
+    offsets = tuple(int(w) for w in where if w is not None)
+    state.ops.append(insert_slice(src, dest, t, offsets, one.shape, one.shape))
+    state.values[op.result] = Ref("op", len(state.ops) - 1)
+
+
+def _mixed(state: _State, op: object, attr_name: str, values: list[object]) -> tuple[int, ...]:
+    """A static `array<i64: ...>` attribute whose dynamic entries take, in order, the known index values
+    `values` (consumed from the front)."""
+    out = []
+    for v in state.ir.DenseI64ArrayAttr(op.attributes[attr_name]):
+        if int(v) < -(2**62):  # ShapedType::kDynamic: the next operand
+            known = _known_int(state, values.pop(0)) if values else None
+            if known is None:
+                raise state.error(op, f"{op.operation.name} has {attr_name} not known at compile time")
+            out.append(known)
+        else:
+            out.append(int(v))
+    return tuple(out)
+
+
 def _i64s(state: _State, op: object, attr_name: str) -> tuple[int, ...]:
     """A static `array<i64: ...>` attribute; dynamic values (a `?`) are not modelled."""
     values = tuple(int(v) for v in state.ir.DenseI64ArrayAttr(op.attributes[attr_name]))
@@ -519,11 +589,20 @@ def _reshape(state: _State, op: object) -> None:
     ir, name = state.ir, op.operation.name
     src = _ref(state, op, op.operands[0], f"{name} source")
     lit = state.literals[src.index] if src.kind == "lit" else None
-    if lit is None or lit.reshape is not None or lit.kind in (LiteralKind.FILL, LiteralKind.EMPTY):
-        raise state.error(op, f"{name} is modelled only of a constant (arith.constant or util.global.load)")
     t = _tensor_type(state, op, op.results[0].type, f"{name} result")
     groups = tuple(tuple(int(ir.IntegerAttr(d).value) for d in ir.ArrayAttr(g))
                    for g in ir.ArrayAttr(op.attributes["reassociation"]))
+    if src.kind == "op" or (src.kind == "arg" and not any(a == src.index for a, _ in state.dynamic)):
+        # A computed value reshaped (StableHLO's scatter indices from an iota): the same elements.
+        empty = Ref("lit", len(state.literals))
+        state.literals.append(Literal(LiteralKind.EMPTY, t, np.zeros(t.shape, NUMPY_DTYPE[t.dtype])))
+        flat = tuple(d for k, g in enumerate(groups) for d in ((-1,) if k else ()) + g)
+        state.ops.append(TensorOp(name, RESHAPE, (src,), empty, t, dimension_map=flat))
+        state.values[op.results[0]] = Ref("op", len(state.ops) - 1)
+        return
+    if lit is None or lit.reshape is not None or lit.kind in (LiteralKind.FILL, LiteralKind.EMPTY):
+        raise state.error(op, f"{name} is modelled only of a constant (arith.constant or util.global.load) "
+                              "or of a computed value")
     reshape = Reshape(name, lit.type, groups)
     try:
         reshape.check(t)
@@ -539,28 +618,27 @@ def _reshape(state: _State, op: object) -> None:
 
 def _insert_slice(state: _State, op: object) -> Op:
     """`tensor.insert_slice` with static offsets, sizes and strides and a source of the destination's rank."""
-    if len(op.operands) != 2:
-        raise state.error(op, "tensor.insert_slice with dynamic offsets, sizes or strides is not modelled")
     src = _ref(state, op, op.operands[0], "tensor.insert_slice source")
     dest = _ref(state, op, op.operands[1], "tensor.insert_slice destination")
     t = _tensor_type(state, op, op.results[0].type, "tensor.insert_slice result")
     src_t = _tensor_type(state, op, op.operands[0].type, "tensor.insert_slice source")
-    sizes = _i64s(state, op, "static_sizes")
+    dynamic = list(op.operands)[2:]  # offsets, sizes, strides that are values: they must be known
+    offsets = _mixed(state, op, "static_offsets", dynamic)
+    sizes = _mixed(state, op, "static_sizes", dynamic)
+    strides = _mixed(state, op, "static_strides", dynamic)
     if src_t.shape != sizes:
         raise state.error(op, "a rank-reducing tensor.insert_slice is not modelled")
-    return insert_slice(src, dest, t, _i64s(state, op, "static_offsets"), sizes, _i64s(state, op, "static_strides"))
+    return insert_slice(src, dest, t, offsets, sizes, strides)
 
 
 def _scatter(state: _State, op: object) -> Op:
-    """`iree_linalg_ext.scatter` with constant i32 indices (unique, in bounds: the model checks) and a
-    combiner region over (update, original)."""
+    """`iree_linalg_ext.scatter` with i32 indices (unique, in bounds: the model checks constant ones, the
+    reference computed ones) and a combiner region over (update, original)."""
     if len(op.operands) != 3 or len(op.results) != 1:
         raise state.error(op, "iree_linalg_ext.scatter with other than (updates, indices) into one output")
     updates = _ref(state, op, op.operands[0], "scatter updates")
     indices = _ref(state, op, op.operands[1], "scatter indices")
     original = _ref(state, op, op.operands[2], "scatter original")
-    if indices.kind != "lit":
-        raise state.error(op, "scatter indices are modelled only as a constant (unique and in bounds)")
     t = _tensor_type(state, op, op.results[0].type, "scatter result")
     (body,) = _body(state, op, op, t.dtype)
     return scatter(updates, indices, original, t, _i64s(state, op, "dimension_map"), body)
@@ -659,10 +737,6 @@ def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
             shapes.append(t.shape)
             operand_types.append(t.dtype)
     result_types = tuple(_tensor_type(state, op, v.type, f"{name} result") for v in op.results)
-    dtypes = sorted({t.dtype for t in result_types})
-    if len(dtypes) != 1:
-        raise state.error(op, f"{name} has results of element types {', '.join(dtypes)}; all results must "
-                              "share one")
     dtype = result_types[0].dtype
     # Inputs may have other element types (an i8 x i8 -> i32 matmul): the body casts them, and each
     # block argument has its operand's type (`_body` checks that the region says so).
@@ -672,7 +746,7 @@ def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
     if len(maps) != len(shapes):
         raise state.error(op, f"{name} has {len(maps)} indexing maps for {len(shapes)} operands")
     bounds = _bounds(state, op, maps, shapes, refs, len(iterators))
-    bodies = _body(state, op, generic, dtype, n_out, operand_dtypes)
+    bodies = _body(state, op, generic, dtype, n_out, operand_dtypes, result_dtypes=[t.dtype for t in result_types])
     family = MULTI_RESULT if n_out > 1 else families.family_of("linalg.generic", iterators, maps)
     more = tuple(Output(inits[k], maps[n_in + k], bodies[k], result_types[k]) for k in range(1, n_out))
     model = LinalgOp(
@@ -867,10 +941,17 @@ def _bounds(
 
 
 def _body(state: _State, op: object, generic: object, dtype: str, n_out: int = 1,
-          arg_types: Sequence[str] | None = None, yields: str = "") -> tuple[Expr, ...]:
+          arg_types: Sequence[str] | None = None, yields: str = "",
+          result_dtypes: Sequence[str] | None = None) -> tuple[Expr, ...]:
     """The region of a linalg.generic as one expression tree per yielded value, over its block arguments
     (of the types `arg_types`, one per operand; all `dtype` when not given), each of type `yields`
-    (`dtype` when not given; a comparator yields i1)."""
+    (`dtype` when not given; a comparator yields i1), or value k of `result_dtypes[k]`. Where those
+    differ (an argmax: f32 and i32) every node names its type: no output's type is the body's."""
+    explicit = result_dtypes is not None and len(set(result_dtypes)) > 1
+
+    def tag(t: str) -> str:
+        return t if explicit or t != dtype else ""
+
     region = generic.regions[0]
     if len(region.blocks) != 1:
         raise state.error(op, "linalg body must have exactly one block")
@@ -890,28 +971,39 @@ def _body(state: _State, op: object, generic: object, dtype: str, n_out: int = 1
             return exprs[v]
         scalar = state.scalars.get(v)
         if scalar is not None and scalar[1] in BODY_DTYPES:  # a constant captured from @main
-            return Expr.const(scalar[0], "" if scalar[1] == dtype else scalar[1])
+            return Expr.const(scalar[0], tag(scalar[1]))
         raise state.error(body_op, f"{body_op.operation.name} in linalg body uses a value it cannot model")
 
+    positions: dict[object, int] = {}  # `linalg.index` results: the loop dim
     for body_op in block.operations:
         bname = body_op.operation.name
+        if bname == "linalg.index" and generic.operation.name == "linalg.generic":
+            positions[body_op.result] = int(state.ir.IntegerAttr(body_op.attributes["dim"]).value)
+            continue
+        if bname == "arith.index_cast" and body_op.operands[0] in positions:
+            rtype = str(body_op.result.type)
+            if rtype not in BODY_DTYPES or rtype.startswith(("f", "bf")) or rtype == "i1":
+                raise state.error(body_op, f"arith.index_cast of linalg.index to {rtype} is not modelled")
+            exprs[body_op.result] = Expr("index", index=positions[body_op.operands[0]], dtype=tag(rtype))
+            continue
         if bname in ("linalg.yield", "iree_linalg_ext.yield"):
             if len(body_op.operands) != n_out:
                 raise state.error(op, f"linalg.yield must yield {n_out} value{'s' if n_out > 1 else ''}")
             results = tuple(operand(body_op, v) for v in body_op.operands)
-            for result in results:
+            for k, result in enumerate(results):
+                want = result_dtypes[k] if result_dtypes is not None else yields or dtype
                 try:
                     yielded = check_body(result, arg_types, dtype)
                 except ValueError as e:
                     raise state.error(body_op, f"unsupported linalg body: {e}") from None
-                if yielded != (yields or dtype):
-                    raise state.error(body_op, f"linalg.yield of a {yielded}, not {yields or dtype}")
+                if yielded != want:
+                    raise state.error(body_op, f"linalg.yield of a {yielded}, not {want}")
             return results
         rtype = str(body_op.results[0].type) if len(body_op.results) == 1 else ""
         if rtype not in BODY_DTYPES:
             raise state.error(body_op, f"unsupported body op {bname} (only arith ops on "
                                        f"{', '.join(BODY_DTYPES)} values are modelled)")
-        node_dtype = "" if rtype == dtype else rtype
+        node_dtype = tag(rtype)
         if bname == "arith.constant":
             scalar = _scalar_value(state, body_op.attributes["value"])
             if scalar is None:

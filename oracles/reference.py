@@ -50,6 +50,7 @@ from fuzzir.model import (
     DIVISION_INT,
     EXACT_INTEGER_LIMIT,
     INSERT_SLICE,
+    RESHAPE,
     SCAN,
     SORT,
     TOPK,
@@ -121,6 +122,7 @@ class _Eval:
         self.peaks: dict[str, float] = {}  # abs mode: the same, per float type
         self.undefined = ""  # native mode: why some value is undefined behaviour (poison), if one is
         self.ambiguous = ""  # native mode: why the op's definition leaves some value open here, if it does
+        self.grid: list[np.ndarray] | None = None  # the loop positions a body's `linalg.index` reads
 
     def ufunc(self, name: str) -> np.ufunc:
         if name not in _UFUNC:
@@ -146,6 +148,10 @@ class _Eval:
         t = e.dtype or dtype
         if e.op == "const":
             return self.cast(e.value, t)
+        if e.op == "index":
+            if self.grid is None:
+                raise UnsupportedOp("linalg.index outside a linalg op")
+            return self.cast(self.grid[e.index], t)
         vals = [self.body(a, args, dtype) for a in e.args]
         out = self.cast(self.apply(e, vals, t), t)
         self._note(out, t)
@@ -189,6 +195,8 @@ class _Eval:
     def tensor_op(self, op: TensorOp, operands: list[np.ndarray]) -> np.ndarray:
         """insert_slice: a copy of the destination with the slice replaced; scatter: for each index row,
         original[row] = combiner(update, original[row]) (rows are unique, so their order does not matter)."""
+        if op.family == RESHAPE:  # row-major, as expand_shape and collapse_shape keep the elements
+            return np.array(np.reshape(operands[0], op.result_type.shape), copy=True)
         out = np.array(operands[-1], copy=True)
         if op.family == INSERT_SLICE:
             window = tuple(slice(o, o + (n - 1) * s + 1, s) for o, n, s in zip(op.offsets, op.sizes, op.strides,
@@ -198,7 +206,15 @@ class _Eval:
         updates, indices = operands[0], np.asarray(operands[1]).astype(np.int64)
         batch = indices.ndim - 1  # leading dims of both: one update slice per index row
         slices = np.reshape(updates, (-1, *np.shape(updates)[batch:]))
-        for row, update in zip(indices.reshape(-1, len(op.dimension_map)), slices, strict=True):
+        rows = indices.reshape(-1, len(op.dimension_map))
+        bound = np.array([op.result_type.shape[d] for d in op.dimension_map])
+        if np.any(rows < 0) or np.any(rows >= bound):  # computed indices (constant ones the model checks)
+            self.undefined = self.undefined or f"{op.name} at an index out of bounds"
+            return out
+        if len({tuple(r) for r in rows.tolist()}) != len(rows):
+            self.ambiguous = self.ambiguous or f"{op.name} with repeated indices (their order is not defined)"
+            return out
+        for row, update in zip(rows, slices, strict=True):
             position = [0] * len(op.dimension_map)
             for k, d in enumerate(op.dimension_map):
                 position[d] = int(row[k])
@@ -301,6 +317,7 @@ class _Eval:
         out = np.array(operands[-1], copy=True)
         out_ix = idx[-1]
         red = op.reduction_dims
+        self.grid = grid
         if not red:
             value = self.body(op.body, [*ins, out[out_ix]], dtype)
             full = np.broadcast_shapes(*(g.shape for g in grid)) if grid else ()
@@ -348,6 +365,7 @@ class _Eval:
         another output's running value: an all-parallel op's out values are its inits' (read
         as further ins), a reduction output whose body reads only its own out value is folded
         alone. Otherwise the outputs are folded together, point by point, in loop order."""
+        self.grid = None  # set by each linalg op for its own body
         if isinstance(op, TensorOp) and op.family == SCAN:
             return self.scan(op, operands)
         if isinstance(op, TensorOp) and op.family == TOPK:
@@ -391,6 +409,7 @@ class _Eval:
                 grid[d] = np.asarray(v)
             ins = [arr[tuple(e.evaluate(grid) for e in amap)]
                    for arr, amap in zip(operands[:n_in], op.maps[:-1], strict=True)]
+            self.grid = grid
             accs = [self.body(b, [*ins, *accs], dtype) for b in op.bodies]
         for o, ix, acc in zip(outs, out_ix, accs, strict=True):
             o[ix] = acc
@@ -411,6 +430,7 @@ class _Eval:
                 grid[d] = np.asarray(v)
             ins = [arr[tuple(e.evaluate(grid) for e in amap)]
                    for arr, amap in zip(operands[:-1], op.maps[:-1], strict=True)]
+            self.grid = grid
             acc = self.body(op.body, [*ins, acc], dtype)
         out[out_ix] = acc
         self._note(out, dtype)
@@ -430,6 +450,21 @@ class _Eval:
             for ref, value in zip(program.op_refs(i), self.outputs(op, operands), strict=True):
                 values[ref] = value
         return [np.array(values[r]) for r in program.results]
+
+
+def sequential_points(op: LinalgOp | TensorOp) -> int:
+    """How many reduction points the reference folds one by one for `op` (0 when it reduces all at once):
+    a reduction whose body is no combiner of its own running value, or whose outputs read each other's."""
+    if isinstance(op, TensorOp) or not op.reduction_dims:
+        return 0
+    n_in, n_out = len(op.ins), len(op.inits)
+    cross = any(b.reads(n_in + j) for k, b in enumerate(op.bodies) for j in range(n_out) if j != k)
+    outputs = [op.output(k) for k in range(n_out)]
+    singles = [dataclasses.replace(op, init=o.init, maps=(*op.maps[:-1], o.map), body=o.body.remap({n_in + k: n_in}),
+                                   result_type=o.result_type, more=()) for k, o in enumerate(outputs)]
+    if not cross and all(_Eval("native")._combiner_form(single) is not None for single in singles):
+        return 0
+    return int(np.prod([op.bounds[d] for d in op.reduction_dims], dtype=np.int64))
 
 
 def evaluate(program: Program, inputs: list[np.ndarray]) -> list[np.ndarray]:

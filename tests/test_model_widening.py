@@ -143,6 +143,65 @@ DIVIDE = """func.func @divide() -> tensor<6xi32> {
 }
 """
 
+# StableHLO's scatter_1D_large at 8 elements: indices from an iota (linalg.index in a body), reshaped
+# (an op's result, not a constant), then scattered.
+IOTA_SCATTER = """func.func @iota_scatter() -> tensor<8xi32> {
+  %o = util.unfoldable_constant dense<1> : tensor<8xi32>
+  %u = util.unfoldable_constant dense<[5, 6, 7, 8, 9, 10, 11, 12]> : tensor<8xi32>
+  %i = stablehlo.iota dim = 0 : tensor<8xi32>
+  %x = stablehlo.reshape %i : (tensor<8xi32>) -> tensor<8x1xi32>
+  %s = "stablehlo.scatter"(%o, %x, %u) ({
+  ^bb0(%a: tensor<i32>, %b: tensor<i32>):
+    %t = stablehlo.add %a, %b : tensor<i32>
+    stablehlo.return %t : tensor<i32>
+  }) {indices_are_sorted = false, scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [],
+      inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>,
+      unique_indices = true} : (tensor<8xi32>, tensor<8x1xi32>, tensor<8xi32>) -> tensor<8xi32>
+  return %s : tensor<8xi32>
+}
+"""
+
+# StableHLO's dynamic_update_slice: start indices from constants, clamped into bounds (3 -> 1).
+UPDATE_SLICE = """func.func @update_slice() -> tensor<3x4xi32> {
+  %o = util.unfoldable_constant dense<0> : tensor<3x4xi32>
+  %u = util.unfoldable_constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi32>
+  %r = arith.constant dense<3> : tensor<i32>
+  %c = arith.constant dense<1> : tensor<i32>
+  %s = stablehlo.dynamic_update_slice %o, %u, %r, %c : (tensor<3x4xi32>, tensor<2x2xi32>, tensor<i32>,
+      tensor<i32>) -> tensor<3x4xi32>
+  return %s : tensor<3x4xi32>
+}
+"""
+
+# IREE's argmax test, small: a max and its index (f32 and i32 results of one generic), of a fill with
+# one element inserted.
+ARGMAX = """func.func @argmax() -> (tensor<f32>, tensor<i32>) {
+  %seven = arith.constant 7.0 : f32
+  %e = tensor.empty() : tensor<16xf32>
+  %f = linalg.fill ins(%seven : f32) outs(%e : tensor<16xf32>) -> tensor<16xf32>
+  %big = arith.constant 53.0 : f32
+  %c11 = arith.constant 11 : index
+  %x = tensor.insert %big into %f[%c11] : tensor<16xf32>
+  %low = arith.constant -100.0 : f32
+  %zero = arith.constant 0 : i32
+  %e0 = tensor.empty() : tensor<f32>
+  %e1 = tensor.empty() : tensor<i32>
+  %m0 = linalg.fill ins(%low : f32) outs(%e0 : tensor<f32>) -> tensor<f32>
+  %i0 = linalg.fill ins(%zero : i32) outs(%e1 : tensor<i32>) -> tensor<i32>
+  %r:2 = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>, affine_map<(d0) -> ()>],
+      iterator_types = ["reduction"]} ins(%x : tensor<16xf32>) outs(%m0, %i0 : tensor<f32>, tensor<i32>) {
+  ^bb0(%in: f32, %m: f32, %k: i32):
+    %d = linalg.index 0 : index
+    %di = arith.index_cast %d : index to i32
+    %mx = arith.maximumf %in, %m : f32
+    %gt = arith.cmpf ogt, %in, %m : f32
+    %ki = arith.select %gt, %di, %k : i32
+    linalg.yield %mx, %ki : f32, i32
+  } -> (tensor<f32>, tensor<i32>)
+  return %r#0, %r#1 : tensor<f32>, tensor<i32>
+}
+"""
+
 
 def _run(tmp_path: Path, text: str) -> list[np.ndarray]:
     """The outputs of `text`'s entry function, compiled and run on llvm-cpu."""
@@ -314,3 +373,29 @@ def test_i1_logic_in_a_body_is_judged_and_a_changed_constant_is_told_apart(
     assert compare(want, got, None) is None
     (other,) = _expected(DIVIDE.replace("[2, 2, 0, -1, 3, -5]", "[2, 2, 0, 1, -3, -5]"))
     assert "differ" in (compare(other, got, None) or "")
+
+
+@pytest.mark.parametrize(("name", "text", "want", "change"), [
+    ("iota_scatter", IOTA_SCATTER, [[6, 7, 8, 9, 10, 11, 12, 13]], ("[5, 6, 7, 8", "[5, 6, 7, 9")),
+    ("update_slice", UPDATE_SLICE, [[[0, 0, 0, 0], [0, 1, 2, 0], [0, 3, 4, 0]]], ("dense<3>", "dense<0>")),
+    ("argmax", ARGMAX, [53.0, 11], ("%c11 = arith.constant 11", "%c11 = arith.constant 12")),
+])
+def test_indices_computed_in_the_program_are_judged(tmp_path: Path, name: str, text: str, want: list,
+                                                    change: tuple[str, str]) -> None:
+    # linalg.index in a body, a computed value reshaped and scattered by, offsets folded from constants,
+    # tensor.insert, a generic with results of two types: the reference follows each.
+    expected = _expected(text)
+    assert [e.tolist() for e in expected] == want
+    got = _run(tmp_path, text)
+    assert all(compare(w, g, None) is None for w, g in zip(expected, got, strict=True))
+    other = _expected(text.replace(*change))
+    assert any("differ" in (compare(o, g, None) or "") for o, g in zip(other, got, strict=True))
+
+
+def test_a_scatter_at_computed_indices_that_repeat_is_not_judged() -> None:
+    halved = ("%h = stablehlo.constant dense<2> : tensor<8xi32>\n"
+              "  %r = stablehlo.divide %i, %h : tensor<8xi32>\n  %x =")  # 0, 0, 1, 1, ...
+    repeated = IOTA_SCATTER.replace("stablehlo.reshape %i", "stablehlo.reshape %r").replace("%x =", halved)
+    loaded = load_program(repeated, "repeated.mlir")
+    assert loaded.program is not None, loaded.unmodelled
+    assert "repeated indices" in expect(loaded.program, []).why
