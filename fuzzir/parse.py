@@ -345,6 +345,8 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             if op.operands[0] not in state.values:
                 raise state.error(op, "tensor.cast of a value that is not a tensor the model knows")
             state.values[op.results[0]] = state.values[op.operands[0]]
+        elif name == "flow.tensor.reshape":
+            _same_shape(state, op)
         elif name in ("func.return", "util.return"):
             results = tuple(_ref(state, op, v, "func.return operand") for v in op.operands)
             if any(r.kind == "arg" and any(a == r.index for a, _ in state.dynamic) for r in results):
@@ -642,6 +644,21 @@ def _scatter(state: _State, op: object) -> Op:
     t = _tensor_type(state, op, op.results[0].type, "scatter result")
     (body,) = _body(state, op, op, t.dtype)
     return scatter(updates, indices, original, t, _i64s(state, op, "dimension_map"), body)
+
+
+def _same_shape(state: _State, op: object) -> None:
+    """`flow.tensor.reshape` to the same shape under a dynamic type (a dynamic constant at IREE's input
+    phase: `tensor<2x1xi32> -> tensor<?x1xi32>{%c2}`): the same values, like a `tensor.cast`."""
+    ir = state.ir
+    src = op.operands[0]
+    t = ir.RankedTensorType(op.results[0].type)
+    dims = list(op.operands)[1:]
+    sizes = [_known_int(state, dims.pop(0)) if t.is_dynamic_dim(d) and dims else
+             (int(t.shape[d]) if not t.is_dynamic_dim(d) else None) for d in range(t.rank)]
+    src_t = ir.RankedTensorType(src.type)
+    if src not in state.values or not src_t.has_static_shape or sizes != [int(n) for n in src_t.shape]:
+        raise state.error(op, "flow.tensor.reshape is modelled only to the same shape of a known tensor")
+    state.values[op.results[0]] = state.values[src]
 
 
 def _concat(state: _State, op: object) -> None:

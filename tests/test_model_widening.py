@@ -202,6 +202,23 @@ ARGMAX = """func.func @argmax() -> (tensor<f32>, tensor<i32>) {
 }
 """
 
+# IREE's scatter_dynamic test: dynamic constants in a StableHLO program, which IREE's input phase turns
+# into `flow.tensor.constant`s reshaped to their dynamic types.
+DYNAMIC_SCATTER = """func.func @dynamic_scatter() -> tensor<4x3xi32> {
+  %o = util.unfoldable_constant dense<1> : tensor<4x3xi32>
+  %i = flow.tensor.dynamic_constant dense<[[2], [0]]> : tensor<2x1xi32> -> tensor<?x1xi32>
+  %u = flow.tensor.dynamic_constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi32> -> tensor<?x3xi32>
+  %s = "stablehlo.scatter"(%o, %i, %u) ({
+  ^bb0(%a: tensor<i32>, %b: tensor<i32>):
+    %t = stablehlo.add %a, %b : tensor<i32>
+    stablehlo.return %t : tensor<i32>
+  }) {indices_are_sorted = false, scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1],
+      inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>,
+      unique_indices = false} : (tensor<4x3xi32>, tensor<?x1xi32>, tensor<?x3xi32>) -> tensor<4x3xi32>
+  return %s : tensor<4x3xi32>
+}
+"""
+
 
 def _run(tmp_path: Path, text: str) -> list[np.ndarray]:
     """The outputs of `text`'s entry function, compiled and run on llvm-cpu."""
@@ -379,11 +396,13 @@ def test_i1_logic_in_a_body_is_judged_and_a_changed_constant_is_told_apart(
     ("iota_scatter", IOTA_SCATTER, [[6, 7, 8, 9, 10, 11, 12, 13]], ("[5, 6, 7, 8", "[5, 6, 7, 9")),
     ("update_slice", UPDATE_SLICE, [[[0, 0, 0, 0], [0, 1, 2, 0], [0, 3, 4, 0]]], ("dense<3>", "dense<0>")),
     ("argmax", ARGMAX, [53.0, 11], ("%c11 = arith.constant 11", "%c11 = arith.constant 12")),
+    ("dynamic_constants", DYNAMIC_SCATTER, [[[5, 6, 7], [1, 1, 1], [2, 3, 4], [1, 1, 1]]],
+     ("[[2], [0]]", "[[2], [1]]")),
 ])
 def test_indices_computed_in_the_program_are_judged(tmp_path: Path, name: str, text: str, want: list,
                                                     change: tuple[str, str]) -> None:
     # linalg.index in a body, a computed value reshaped and scattered by, offsets folded from constants,
-    # tensor.insert, a generic with results of two types: the reference follows each.
+    # tensor.insert, a generic with results of two types, dynamic constants: the reference follows each.
     expected = _expected(text)
     assert [e.tolist() for e in expected] == want
     got = _run(tmp_path, text)
