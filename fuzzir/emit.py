@@ -171,14 +171,13 @@ def _emit_tensor_op(program: Program, index: int, op: TensorOp) -> list[str]:
             f"  }} -> {out_types} {loc}",
         ]
     if op.family == SCATTER:
-        upd, idx = op.ins
         dtype = op.result_type.dtype
         body = _Body(["%upd", "%orig"], dtype)
         result = body.value(op.body)
         return [
             f"{head}{op.name} dimension_map = [{_ints(op.dimension_map)}] unique_indices(true) "
-            f"ins({_ref_name(upd, program)}, {_ref_name(idx, program)} : "
-            f"{program.mlir_type(upd)}, {program.mlir_type(idx)}) "
+            f"ins({', '.join(_ref_name(r, program) for r in op.ins)} : "
+            f"{', '.join(program.mlir_type(r) for r in op.ins)}) "
             f"outs({_ref_name(op.init, program)} : {out_t}) {{",
             f"  ^bb0(%upd: {dtype}, %orig: {dtype}):",
             *body.lines,

@@ -52,6 +52,7 @@ NUMPY_DTYPE: dict[str, type] = {
     "bf16": numpy_dtype("bf16").type,  # ml_dtypes.bfloat16: numpy has no bf16 of its own
     "i64": np.int64,
     "i16": np.int16,
+    "i1": np.bool_,  # constants only (a scatter's mask): never generated, never an argument or a result
 }
 #: Largest integer magnitude each float type holds exactly (2**(mantissa bits + 1)).
 EXACT_INTEGER_LIMIT: dict[str, int] = {"f32": 2**24, "f16": 2**11, "bf16": 2**8}
@@ -333,7 +334,8 @@ class TensorOp:
 
     - `tensor.insert_slice` (family `insert_slice`): `ins = (source,)`, `init` the destination,
       static `offsets`/`sizes`/`strides` (in bounds; `sizes` is the source's shape).
-    - `iree_linalg_ext.scatter` (family `scatter`): `ins = (updates, indices)`, `init` the original;
+    - `iree_linalg_ext.scatter` (family `scatter`): `ins = (updates, indices)` or `(updates, indices,
+      mask)` (i1 of the batch shape: false leaves the original where that row would go), `init` the original;
       `indices` is an i32 literal (unique rows, in bounds; its leading dims are batch dims, shared with
       `updates`), `dimension_map` maps index column k to an original dim, and `body` combines
       `(update, original)` (block args 0 and 1).
@@ -475,12 +477,15 @@ class TensorOp:
                     raise ValueError(f"op {i}: insert_slice runs outside {dest.mlir()}")
             return
         if self.family == SCATTER:
-            upd, idx = (program.type_of(r) for r in self.ins)
+            upd, idx = (program.type_of(r) for r in self.ins[:2])
             depth = len(self.dimension_map)
             batch = len(idx.shape) - 1  # the leading dims of indices and updates: one update slice each
             if (idx.dtype != "i32" or batch < 1 or idx.shape[-1] != depth
-                    or upd.shape[:batch] != idx.shape[:-1]):
+                    or upd.shape[:batch] != idx.shape[:-1] or len(self.ins) not in (2, 3)):
                 raise ValueError(f"op {i}: scatter indices {idx.mlir()} do not fit")
+            mask = program.type_of(self.ins[2]) if len(self.ins) == 3 else TensorType(idx.shape[:-1], "i1")
+            if mask != TensorType(idx.shape[:-1], "i1"):
+                raise ValueError(f"op {i}: scatter mask {mask.mlir()} does not fit {idx.mlir()}")
             if upd.shape[batch:] != dest.shape[depth:] or sorted(self.dimension_map) != list(range(depth)):
                 raise ValueError(f"op {i}: scatter updates {upd.mlir()} do not fit {dest.mlir()}")
             if self.ins[1].kind == "lit":

@@ -282,15 +282,16 @@ def _generalized_named_ops(state: _State, module: object, ctx: object) -> dict[i
     return found
 
 
-def _tensor_type(state: _State, op: object, t: object, what: str) -> TensorType:
-    """A static ranked tensor of a supported element type, or a ParseError saying which part fails."""
+def _tensor_type(state: _State, op: object, t: object, what: str, *, i1: bool = False) -> TensorType:
+    """A static ranked tensor of a supported element type (i1 too where `i1`: a constant mask), or a
+    ParseError saying which part fails."""
     ir = state.ir
     if not isinstance(t, ir.RankedTensorType):
         raise state.error(op, f"{what} has type {t}; only ranked tensors are supported")
     if not t.has_static_shape:
         raise state.error(op, f"{what} has dynamic shape {t}; only static shapes are supported")
     dtype = str(t.element_type)
-    if dtype not in DTYPES:
+    if dtype not in DTYPES and not (i1 and dtype == "i1"):
         raise state.error(op, f"{what} has unsupported element type {dtype} (supported: {', '.join(DTYPES)})")
     return TensorType(tuple(int(d) for d in t.shape), dtype)
 
@@ -433,7 +434,7 @@ def _constant(state: _State, op: object) -> None:
     ir = state.ir
     rtype = op.result.type
     if isinstance(rtype, ir.ShapedType):
-        t = _tensor_type(state, op, rtype, "arith.constant")  # before the value: the bindings read no complex
+        t = _tensor_type(state, op, rtype, "arith.constant", i1=True)  # first: the bindings read no complex
         attr = op.attributes["value"]
         data, splat = _dense_data(state, op, attr, t, "arith.constant")
         if resource_name(attr) is not None:
@@ -636,14 +637,16 @@ def _insert_slice(state: _State, op: object) -> Op:
 def _scatter(state: _State, op: object) -> Op:
     """`iree_linalg_ext.scatter` with i32 indices (unique, in bounds: the model checks constant ones, the
     reference computed ones) and a combiner region over (update, original)."""
-    if len(op.operands) != 3 or len(op.results) != 1:
-        raise state.error(op, "iree_linalg_ext.scatter with other than (updates, indices) into one output")
+    if len(op.operands) not in (3, 4) or len(op.results) != 1:
+        raise state.error(op, "iree_linalg_ext.scatter with other than (updates, indices[, mask]) into one output")
     updates = _ref(state, op, op.operands[0], "scatter updates")
     indices = _ref(state, op, op.operands[1], "scatter indices")
-    original = _ref(state, op, op.operands[2], "scatter original")
+    mask = (_ref(state, op, op.operands[2], "scatter mask"),) if len(op.operands) == 4 else ()
+    original = _ref(state, op, op.operands[-1], "scatter original")
     t = _tensor_type(state, op, op.results[0].type, "scatter result")
     (body,) = _body(state, op, op, t.dtype)
-    return scatter(updates, indices, original, t, _i64s(state, op, "dimension_map"), body)
+    made = scatter(updates, indices, original, t, _i64s(state, op, "dimension_map"), body)
+    return dataclasses.replace(made, ins=(*made.ins, *mask))
 
 
 def _same_shape(state: _State, op: object) -> None:

@@ -211,6 +211,9 @@ class _Eval:
         if np.any(rows < 0) or np.any(rows >= bound):  # computed indices (constant ones the model checks)
             self.undefined = self.undefined or f"{op.name} at an index out of bounds"
             return out
+        keep = (np.asarray(operands[2], bool).reshape(-1) if len(op.ins) == 3
+                else np.ones(len(rows), bool))  # a false mask leaves the original there
+        rows, slices = rows[keep], slices[keep]
         if len({tuple(r) for r in rows.tolist()}) != len(rows):
             self.ambiguous = self.ambiguous or f"{op.name} with repeated indices (their order is not defined)"
             return out

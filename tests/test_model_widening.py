@@ -219,6 +219,21 @@ DYNAMIC_SCATTER = """func.func @dynamic_scatter() -> tensor<4x3xi32> {
 }
 """
 
+# IREE's masked scatter test: an i1 mask constant; a false row leaves the original.
+MASKED_SCATTER = """func.func @masked_scatter() -> tensor<5xi32> {
+  %o = util.unfoldable_constant dense<[10, 20, 30, 40, 50]> : tensor<5xi32>
+  %u = util.unfoldable_constant dense<[1, 2, 3]> : tensor<3xi32>
+  %i = util.unfoldable_constant dense<[[1], [3], [4]]> : tensor<3x1xi32>
+  %m = arith.constant dense<[true, false, true]> : tensor<3xi1>
+  %s = iree_linalg_ext.scatter dimension_map = [0] unique_indices(true)
+      ins(%u, %i, %m : tensor<3xi32>, tensor<3x1xi32>, tensor<3xi1>) outs(%o : tensor<5xi32>) {
+  ^bb0(%a: i32, %b: i32):
+    iree_linalg_ext.yield %a : i32
+  } -> tensor<5xi32>
+  return %s : tensor<5xi32>
+}
+"""
+
 
 def _run(tmp_path: Path, text: str) -> list[np.ndarray]:
     """The outputs of `text`'s entry function, compiled and run on llvm-cpu."""
@@ -396,13 +411,15 @@ def test_i1_logic_in_a_body_is_judged_and_a_changed_constant_is_told_apart(
     ("iota_scatter", IOTA_SCATTER, [[6, 7, 8, 9, 10, 11, 12, 13]], ("[5, 6, 7, 8", "[5, 6, 7, 9")),
     ("update_slice", UPDATE_SLICE, [[[0, 0, 0, 0], [0, 1, 2, 0], [0, 3, 4, 0]]], ("dense<3>", "dense<0>")),
     ("argmax", ARGMAX, [53.0, 11], ("%c11 = arith.constant 11", "%c11 = arith.constant 12")),
+    ("i1_mask", MASKED_SCATTER, [[10, 1, 30, 40, 3]], ("[true, false, true]", "[true, true, true]")),
     ("dynamic_constants", DYNAMIC_SCATTER, [[[5, 6, 7], [1, 1, 1], [2, 3, 4], [1, 1, 1]]],
      ("[[2], [0]]", "[[2], [1]]")),
 ])
 def test_indices_computed_in_the_program_are_judged(tmp_path: Path, name: str, text: str, want: list,
                                                     change: tuple[str, str]) -> None:
     # linalg.index in a body, a computed value reshaped and scattered by, offsets folded from constants,
-    # tensor.insert, a generic with results of two types, dynamic constants: the reference follows each.
+    # tensor.insert, a generic with results of two types, an i1 mask, dynamic constants: the reference
+    # follows each.
     expected = _expected(text)
     assert [e.tolist() for e in expected] == want
     got = _run(tmp_path, text)
