@@ -641,6 +641,9 @@ def _scatter(state: _State, op: object) -> Op:
         raise state.error(op, "iree_linalg_ext.scatter with other than (updates, indices[, mask]) into one output")
     updates = _ref(state, op, op.operands[0], "scatter updates")
     indices = _ref(state, op, op.operands[1], "scatter indices")
+    if indices.kind == "arg":  # drawn inputs would mostly repeat or run out of bounds: nothing to judge
+        raise state.error(op, "scatter indices are modelled only as a constant or computed in the program, "
+                              "not as an argument")
     mask = (_ref(state, op, op.operands[2], "scatter mask"),) if len(op.operands) == 4 else ()
     original = _ref(state, op, op.operands[-1], "scatter original")
     t = _tensor_type(state, op, op.results[0].type, "scatter result")
