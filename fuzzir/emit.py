@@ -17,6 +17,7 @@ from fuzzir.mlir_values import dense, format_scalar
 from fuzzir.model import (
     CASTS,
     EXPAND_SHAPE,
+    GATHER,
     INLINE_CONSTANT_LIMIT_BYTES,
     NUMPY_DTYPE,
     RESHAPE,
@@ -130,6 +131,11 @@ def _emit_tensor_op(program: Program, index: int, op: TensorOp) -> list[str]:
             f"    iree_linalg_ext.yield {result} : {dtype}",
             f"  }} -> {out_t}, {acc_t} {loc}",
         ]
+    if op.family == GATHER:
+        return [f"{head}{op.name} dimension_map = [{_ints(op.dimension_map)}] "
+                f"ins({', '.join(_ref_name(r, program) for r in op.ins)} : "
+                f"{', '.join(program.mlir_type(r) for r in op.ins)}) "
+                f"outs({_ref_name(op.init, program)} : {out_t}) -> {out_t} {loc}"]
     if op.family == RESHAPE:
         src = op.ins[0]
         groups = ", ".join(f"[{_ints(g)}]" for g in op.reassociation)

@@ -326,6 +326,7 @@ class LinalgOp:
 
 #: TensorOp families: ops with no generic form, whose destination may be a constant.
 INSERT_SLICE, SCATTER, SCAN, TOPK, SORT, RESHAPE = "insert_slice", "scatter", "scan", "topk", "sort", "reshape"
+GATHER = "gather"
 
 
 @dataclass(frozen=True)
@@ -357,6 +358,10 @@ class TensorOp:
       `more` the others, permuted alike; `body` the comparator over (lhs, rhs) of each operand in turn,
       yielding i1 (true: lhs goes first; XLA's sort). Judged only where the comparator orders the
       elements totally: then stable or not, every sort gives the same answer.
+    - `iree_linalg_ext.gather` (family `gather`): `ins = (source, indices)` or with a mask (i1 of the batch
+      shape: false leaves the output there), `init` the output (batch dims, then the slice: the source's
+      dims after the `len(dimension_map)` it is indexed by, `dimension_map` a permutation of those);
+      out[b, s] = source[indices[b], s]. Indices out of bounds are undefined: not judged.
     - `tensor.expand_shape` / `tensor.collapse_shape` of a computed value (family `reshape`; a constant
       reshaped is a `Literal` with a `Reshape`): `ins = (source,)`, the same elements in row-major order;
       `init` is a `tensor.empty` of the result's type (an EMPTY literal: no destination is written),
@@ -444,6 +449,19 @@ class TensorOp:
             raise ValueError(f"op {i}: a {self.family} has one result")
         if self.family == SCAN:
             self._check_scan(program, i)
+            return
+        if self.family == GATHER:
+            src, idx = (program.type_of(r) for r in self.ins[:2])
+            depth = len(self.dimension_map)
+            batch = len(dest.shape) - (len(src.shape) - depth)
+            index_dim = len(idx.shape) > batch
+            if (len(self.ins) not in (2, 3) or batch < 0 or sorted(self.dimension_map) != list(range(depth))
+                    or dest.shape[batch:] != src.shape[depth:] or src.dtype != dest.dtype or is_float(idx.dtype)
+                    or idx.shape != dest.shape[:batch] + ((depth,) if index_dim else ())
+                    or (not index_dim and depth != 1)):
+                raise ValueError(f"op {i}: gather of {src.mlir()} at {idx.mlir()} into {dest.mlir()} does not fit")
+            if len(self.ins) == 3 and program.type_of(self.ins[2]) != TensorType(dest.shape[:batch], "i1"):
+                raise ValueError(f"op {i}: gather mask does not fit")
             return
         if self.family == RESHAPE:
             src = program.type_of(self.ins[0])

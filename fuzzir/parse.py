@@ -51,6 +51,7 @@ from fuzzir.model import (
     DIVISION_INT,
     DTYPES,
     EXPAND_SHAPE,
+    GATHER,
     NUMPY_DTYPE,
     RESHAPE,
     SCAN,
@@ -84,6 +85,7 @@ LINALG_OPS = ("linalg.generic", *NAMED_OPS)
 SCAN_OP = "iree_linalg_ext.scan"
 TOPK_OPS = ("iree_linalg_ext.topk", "iree_linalg_ext.topk_v2")
 SORT_OP = "iree_linalg_ext.sort"
+GATHER_OP = "iree_linalg_ext.gather"
 #: Contractions whose named form has no attribute: their generic form is all there is to them.
 _PLAIN_CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul", "linalg.matvec", "linalg.batch_matvec")
 _NOT_STRUCTURED = ("linalg.fill", "linalg.yield", "linalg.index", "linalg.pack", "linalg.unpack", "linalg.softmax")
@@ -322,8 +324,9 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             _global_load(state, op)
         elif name in (EXPAND_SHAPE, COLLAPSE_SHAPE):
             _reshape(state, op)
-        elif name in (INSERT_SLICE, SCATTER, SCAN_OP, SORT_OP, *TOPK_OPS):
-            build = {INSERT_SLICE: _insert_slice, SCATTER: _scatter, SCAN_OP: _scan, SORT_OP: _sort}.get(name, _topk)
+        elif name in (INSERT_SLICE, SCATTER, SCAN_OP, SORT_OP, GATHER_OP, *TOPK_OPS):
+            build = {INSERT_SLICE: _insert_slice, SCATTER: _scatter, SCAN_OP: _scan, SORT_OP: _sort,
+                     GATHER_OP: _gather}.get(name, _topk)
             state.ops.append(build(state, op))
             for k, v in enumerate(op.results):
                 state.values[v] = Ref("op", len(state.ops) - 1, k)
@@ -701,6 +704,17 @@ def _scan(state: _State, op: object) -> Op:
     inclusive = bool(ir.BoolAttr(op.attributes["inclusive"]).value)
     return TensorOp(SCAN_OP, SCAN, (source,), output, t, body=body, dimension=dimension, inclusive=inclusive,
                     more=(Output(acc, (), body, acc_t),))
+
+
+def _gather(state: _State, op: object) -> Op:
+    """`iree_linalg_ext.gather` on tensors: (source, indices[, mask]) into an output."""
+    refs = [_ref(state, op, v, "gather operand") for v in op.operands]
+    if len(op.results) != 1 or len(refs) not in (3, 4):
+        raise state.error(op, "iree_linalg_ext.gather with other than (source, indices[, mask]) into one output")
+    if refs[1].kind == "arg":  # drawn inputs would mostly run out of bounds: nothing to judge
+        raise state.error(op, "gather indices are modelled only as a constant or computed in the program")
+    t = _tensor_type(state, op, op.results[0].type, "gather result")
+    return TensorOp(GATHER_OP, GATHER, tuple(refs[:-1]), refs[-1], t, dimension_map=_i64s(state, op, "dimension_map"))
 
 
 def _sort(state: _State, op: object) -> Op:

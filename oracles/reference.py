@@ -49,6 +49,7 @@ from fuzzir.model import (
     COMBINERS,
     DIVISION_INT,
     EXACT_INTEGER_LIMIT,
+    GATHER,
     INSERT_SLICE,
     RESHAPE,
     SCAN,
@@ -195,6 +196,8 @@ class _Eval:
     def tensor_op(self, op: TensorOp, operands: list[np.ndarray]) -> np.ndarray:
         """insert_slice: a copy of the destination with the slice replaced; scatter: for each index row,
         original[row] = combiner(update, original[row]) (rows are unique, so their order does not matter)."""
+        if op.family == GATHER:
+            return self._gather(op, operands)
         if op.family == RESHAPE:  # row-major, as expand_shape and collapse_shape keep the elements
             return np.array(np.reshape(operands[0], op.result_type.shape), copy=True)
         out = np.array(operands[-1], copy=True)
@@ -225,6 +228,26 @@ class _Eval:
             out[where] = self.body(op.body, [np.asarray(update), out[where]], op.result_type.dtype)
         self._note(out, op.result_type.dtype)
         return out
+
+    def _gather(self, op: TensorOp, operands: list[np.ndarray]) -> np.ndarray:
+        """out[b, s] = source[indices[b], s] for each batch position b (`TensorOp`); a false mask keeps out[b]."""
+        source, out = np.asarray(operands[0]), np.array(operands[-1], copy=True)
+        depth = len(op.dimension_map)
+        batch = out.ndim - (source.ndim - depth)
+        rows = np.asarray(operands[1]).astype(np.int64).reshape(-1, depth)
+        keep = np.asarray(operands[2], bool).reshape(-1) if len(op.ins) == 3 else np.ones(len(rows), bool)
+        bound = np.array([source.shape[d] for d in op.dimension_map])
+        if np.any((rows[keep] < 0) | (rows[keep] >= bound)):
+            self.undefined = self.undefined or f"{op.name} at an index out of bounds"
+            return out
+        flat = out.reshape(-1, *out.shape[batch:])
+        for k, row in enumerate(rows):
+            if keep[k]:
+                position = [0] * depth
+                for i, d in enumerate(op.dimension_map):
+                    position[d] = int(row[i])
+                flat[k] = source[tuple(position)]
+        return flat.reshape(out.shape)
 
     def scan(self, op: TensorOp, operands: list[np.ndarray]) -> list[np.ndarray]:
         """IREE's scan, element by element along its dimension (`TensorOp`): the output, then the accumulator."""

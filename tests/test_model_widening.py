@@ -234,6 +234,17 @@ MASKED_SCATTER = """func.func @masked_scatter() -> tensor<5xi32> {
 }
 """
 
+# IREE's gather tests: rows of a source picked by a batch of indices.
+GATHER = """func.func @gather_rows() -> tensor<3x2xi32> {
+  %s = util.unfoldable_constant dense<[[0, 1], [2, 3], [4, 5], [6, 7]]> : tensor<4x2xi32>
+  %i = util.unfoldable_constant dense<[[3], [0], [2]]> : tensor<3x1xi32>
+  %e = tensor.empty() : tensor<3x2xi32>
+  %g = iree_linalg_ext.gather dimension_map = [0] ins(%s, %i : tensor<4x2xi32>, tensor<3x1xi32>)
+      outs(%e : tensor<3x2xi32>) -> tensor<3x2xi32>
+  return %g : tensor<3x2xi32>
+}
+"""
+
 
 def _run(tmp_path: Path, text: str) -> list[np.ndarray]:
     """The outputs of `text`'s entry function, compiled and run on llvm-cpu."""
@@ -411,6 +422,7 @@ def test_i1_logic_in_a_body_is_judged_and_a_changed_constant_is_told_apart(
     ("iota_scatter", IOTA_SCATTER, [[6, 7, 8, 9, 10, 11, 12, 13]], ("[5, 6, 7, 8", "[5, 6, 7, 9")),
     ("update_slice", UPDATE_SLICE, [[[0, 0, 0, 0], [0, 1, 2, 0], [0, 3, 4, 0]]], ("dense<3>", "dense<0>")),
     ("argmax", ARGMAX, [53.0, 11], ("%c11 = arith.constant 11", "%c11 = arith.constant 12")),
+    ("gather", GATHER, [[[6, 7], [0, 1], [4, 5]]], ("[[3], [0], [2]]", "[[3], [1], [2]]")),
     ("i1_mask", MASKED_SCATTER, [[10, 1, 30, 40, 3]], ("[true, false, true]", "[true, true, true]")),
     ("dynamic_constants", DYNAMIC_SCATTER, [[[5, 6, 7], [1, 1, 1], [2, 3, 4], [1, 1, 1]]],
      ("[[2], [0]]", "[[2], [1]]")),
@@ -418,8 +430,8 @@ def test_i1_logic_in_a_body_is_judged_and_a_changed_constant_is_told_apart(
 def test_indices_computed_in_the_program_are_judged(tmp_path: Path, name: str, text: str, want: list,
                                                     change: tuple[str, str]) -> None:
     # linalg.index in a body, a computed value reshaped and scattered by, offsets folded from constants,
-    # tensor.insert, a generic with results of two types, an i1 mask, dynamic constants: the reference
-    # follows each.
+    # tensor.insert, a generic with results of two types, an i1 mask, dynamic constants, a gather: the
+    # reference follows each.
     expected = _expected(text)
     assert [e.tolist() for e in expected] == want
     got = _run(tmp_path, text)
