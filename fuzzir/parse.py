@@ -341,6 +341,8 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             _concat(state, op)
         elif name == "tensor.insert":
             _insert(state, op)
+        elif name == "tensor.pad":
+            _pad(state, op)
         elif name in _SCALAR_OPS and len(op.results) == 1 and not isinstance(op.result.type, state.ir.ShapedType):
             _scalar_op(state, op)
         elif name == "tensor.extract":
@@ -549,6 +551,29 @@ def _scalar_op(state: _State, op: object) -> None:
         state.indexes[op.result] = value
     else:
         state.scalars[op.result] = (value, rtype)
+
+
+def _pad(state: _State, op: object) -> None:
+    """`tensor.pad` by a constant: the source inserted at `low` into a fill of the padding value (what it
+    means; its region must yield a constant)."""
+    src = _ref(state, op, op.operands[0], "tensor.pad source")
+    t = _tensor_type(state, op, op.result.type, "tensor.pad result")
+    src_t = _tensor_type(state, op, op.operands[0].type, "tensor.pad source")
+    dynamic = list(op.operands)[1:]
+    low = _mixed(state, op, "static_low", dynamic)
+    high = _mixed(state, op, "static_high", dynamic)
+    block = op.regions[0].blocks[0]
+    yielded = list(block.operations)[-1].operands[0]
+    scalar = state.scalars.get(yielded)
+    if len(list(block.operations)) != 1 or scalar is None or scalar[1] != t.dtype:
+        raise state.error(op, "tensor.pad is modelled only with a constant padding value")
+    if any(n < 0 for n in (*low, *high)) or tuple(a + n + b for a, n, b in zip(low, src_t.shape, high,
+                                                                              strict=True)) != t.shape:
+        raise state.error(op, f"tensor.pad of {src_t.mlir()} by {low}, {high} is not modelled")
+    fill = Ref("lit", len(state.literals))
+    state.literals.append(Literal(LiteralKind.FILL, t, np.full(t.shape, scalar[0], NUMPY_DTYPE[t.dtype])))
+    state.ops.append(insert_slice(src, fill, t, low, src_t.shape, (1,) * len(t.shape)))
+    state.values[op.result] = Ref("op", len(state.ops) - 1)
 
 
 def _insert(state: _State, op: object) -> None:

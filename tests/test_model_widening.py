@@ -245,6 +245,18 @@ GATHER = """func.func @gather_rows() -> tensor<3x2xi32> {
 }
 """
 
+# IREE's pad test: a constant padding value around a tensor.
+PAD = """func.func @pad() -> tensor<3x6xi32> {
+  %s = util.unfoldable_constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi32>
+  %c = arith.constant -7 : i32
+  %p = tensor.pad %s low[0, 1] high[1, 2] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %c : i32
+  } : tensor<2x3xi32> to tensor<3x6xi32>
+  return %p : tensor<3x6xi32>
+}
+"""
+
 
 def _run(tmp_path: Path, text: str) -> list[np.ndarray]:
     """The outputs of `text`'s entry function, compiled and run on llvm-cpu."""
@@ -423,6 +435,7 @@ def test_i1_logic_in_a_body_is_judged_and_a_changed_constant_is_told_apart(
     ("update_slice", UPDATE_SLICE, [[[0, 0, 0, 0], [0, 1, 2, 0], [0, 3, 4, 0]]], ("dense<3>", "dense<0>")),
     ("argmax", ARGMAX, [53.0, 11], ("%c11 = arith.constant 11", "%c11 = arith.constant 12")),
     ("gather", GATHER, [[[6, 7], [0, 1], [4, 5]]], ("[[3], [0], [2]]", "[[3], [1], [2]]")),
+    ("pad", PAD, [[[-7, 1, 2, 3, -7, -7], [-7, 4, 5, 6, -7, -7], [-7] * 6]], ("-7 : i32", "-8 : i32")),
     ("i1_mask", MASKED_SCATTER, [[10, 1, 30, 40, 3]], ("[true, false, true]", "[true, true, true]")),
     ("dynamic_constants", DYNAMIC_SCATTER, [[[5, 6, 7], [1, 1, 1], [2, 3, 4], [1, 1, 1]]],
      ("[[2], [0]]", "[[2], [1]]")),
@@ -430,8 +443,8 @@ def test_i1_logic_in_a_body_is_judged_and_a_changed_constant_is_told_apart(
 def test_indices_computed_in_the_program_are_judged(tmp_path: Path, name: str, text: str, want: list,
                                                     change: tuple[str, str]) -> None:
     # linalg.index in a body, a computed value reshaped and scattered by, offsets folded from constants,
-    # tensor.insert, a generic with results of two types, an i1 mask, dynamic constants, a gather: the
-    # reference follows each.
+    # tensor.insert, a generic with results of two types, an i1 mask, dynamic constants, a gather, a
+    # pad: the reference follows each.
     expected = _expected(text)
     assert [e.tolist() for e in expected] == want
     got = _run(tmp_path, text)

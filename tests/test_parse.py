@@ -326,9 +326,10 @@ ERRORS = {
                  ["ranked"]),
     "tensor_pad": (_main(
         "  %c = arith.constant 0.0 : f32\n"
-        "  %p = tensor.pad %a low[1] high[1] {\n  ^bb0(%i: index):\n    tensor.yield %c : f32\n"
+        "  %p = tensor.pad %a low[1] high[1] {\n  ^bb0(%i: index):\n    %x = arith.addf %c, %c : f32\n"
+        "    tensor.yield %x : f32\n"
         "  } : tensor<4xf32> to tensor<6xf32>\n  return %p : tensor<6xf32>",
-        "(%a: tensor<4xf32>) -> tensor<6xf32>"), ["bad.mlir:3:8", "unsupported op tensor.pad"]),
+        "(%a: tensor<4xf32>) -> tensor<6xf32>"), ["bad.mlir:3:8", "tensor.pad is modelled only with a constant"]),
     "f64": (_main("  return %a : tensor<4xf64>", "(%a: tensor<4xf64>) -> tensor<4xf64>"),
             ["unsupported element type f64"]),
     "divf": (_main(ELEMENTWISE_F32.replace("OP", "divf")),
