@@ -20,12 +20,14 @@ from fuzzir.model import (
     GATHER,
     INLINE_CONSTANT_LIMIT_BYTES,
     NUMPY_DTYPE,
+    PACK,
     RESHAPE,
     SCAN,
     SCATTER,
     SORT,
     TOPK,
     UNARY_DIALECT,
+    UNPACK,
     Expr,
     LinalgOp,
     Literal,
@@ -131,6 +133,11 @@ def _emit_tensor_op(program: Program, index: int, op: TensorOp) -> list[str]:
             f"    iree_linalg_ext.yield {result} : {dtype}",
             f"  }} -> {out_t}, {acc_t} {loc}",
         ]
+    if op.family in (PACK, UNPACK):
+        perm = f" outer_dims_perm = [{_ints(op.offsets)}]" if op.offsets else ""
+        return [f"{head}{op.name} {_ref_name(op.ins[0], program)}{perm} inner_dims_pos = [{_ints(op.dimension_map)}] "
+                f"inner_tiles = [{_ints(op.sizes)}] into {_ref_name(op.init, program)} : "
+                f"{program.mlir_type(op.ins[0])} -> {out_t} {loc}"]
     if op.family == GATHER:
         return [f"{head}{op.name} dimension_map = [{_ints(op.dimension_map)}] "
                 f"ins({', '.join(_ref_name(r, program) for r in op.ins)} : "

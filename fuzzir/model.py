@@ -326,7 +326,7 @@ class LinalgOp:
 
 #: TensorOp families: ops with no generic form, whose destination may be a constant.
 INSERT_SLICE, SCATTER, SCAN, TOPK, SORT, RESHAPE = "insert_slice", "scatter", "scan", "topk", "sort", "reshape"
-GATHER = "gather"
+GATHER, PACK, UNPACK = "gather", "pack", "unpack"
 
 
 @dataclass(frozen=True)
@@ -362,6 +362,10 @@ class TensorOp:
       shape: false leaves the output there), `init` the output (batch dims, then the slice: the source's
       dims after the `len(dimension_map)` it is indexed by, `dimension_map` a permutation of those);
       out[b, s] = source[indices[b], s]. Indices out of bounds are undefined: not judged.
+    - `linalg.pack` / `linalg.unpack` (families `pack`, `unpack`): `ins = (source,)`, `init` the
+      destination (only its shape matters); `dimension_map` the `inner_dims_pos`, `sizes` the
+      `inner_tiles`, `offsets` the `outer_dims_perm` (empty: none). A pack tiles dims that its tiles
+      divide (no padding); an unpack may drop the tail of its last tiles, as its destination says.
     - `tensor.expand_shape` / `tensor.collapse_shape` of a computed value (family `reshape`; a constant
       reshaped is a `Literal` with a `Reshape`): `ins = (source,)`, the same elements in row-major order;
       `init` is a `tensor.empty` of the result's type (an EMPTY literal: no destination is written),
@@ -415,6 +419,16 @@ class TensorOp:
         more = tuple(dataclasses.replace(o, init=r) for o, r in zip(self.more, inits[1:], strict=True))
         return dataclasses.replace(self, ins=ins, init=inits[0], more=more)
 
+    def packed_shape(self, shape: tuple[int, ...]) -> tuple[int, ...] | None:
+        """A pack's (or unpack's) packed shape for the unpacked `shape`; None where its attributes do not fit."""
+        n, tiles = len(shape), dict(zip(self.dimension_map, self.sizes, strict=False))
+        perm = self.offsets or tuple(range(n))
+        if (len(self.dimension_map) != len(self.sizes) or len(tiles) != len(self.sizes) or sorted(perm) != list(
+                range(n)) or any(not 0 <= d < n for d in tiles) or any(t < 1 for t in self.sizes)):
+            return None
+        outer = [-(-shape[d] // tiles[d]) if d in tiles else shape[d] for d in range(n)]
+        return (*(outer[d] for d in perm), *self.sizes)
+
     @property
     def reassociation(self) -> tuple[tuple[int, ...], ...]:
         """A reshape's groups, from `dimension_map` (groups separated by -1)."""
@@ -462,6 +476,14 @@ class TensorOp:
                 raise ValueError(f"op {i}: gather of {src.mlir()} at {idx.mlir()} into {dest.mlir()} does not fit")
             if len(self.ins) == 3 and program.type_of(self.ins[2]) != TensorType(dest.shape[:batch], "i1"):
                 raise ValueError(f"op {i}: gather mask does not fit")
+            return
+        if self.family in (PACK, UNPACK):
+            src = program.type_of(self.ins[0])
+            flat, packed = (src, dest) if self.family == PACK else (dest, src)
+            if len(self.ins) != 1 or src.dtype != dest.dtype or packed.shape != self.packed_shape(flat.shape) or (
+                    self.family == PACK and any(flat.shape[d] % t for d, t in zip(self.dimension_map, self.sizes,
+                                                                                  strict=True))):
+                raise ValueError(f"op {i}: {self.name} of {src.mlir()} into {dest.mlir()} is not modelled")
             return
         if self.family == RESHAPE:
             src = program.type_of(self.ins[0])

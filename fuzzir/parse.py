@@ -53,6 +53,7 @@ from fuzzir.model import (
     EXPAND_SHAPE,
     GATHER,
     NUMPY_DTYPE,
+    PACK,
     RESHAPE,
     SCAN,
     SORT,
@@ -60,6 +61,7 @@ from fuzzir.model import (
     UNARY_DIALECT,
     UNARY_FLOAT,
     UNARY_INT,
+    UNPACK,
     AffineExpr,
     AffineMap,
     Expr,
@@ -343,6 +345,9 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             _insert(state, op)
         elif name == "tensor.pad":
             _pad(state, op)
+        elif name in ("linalg.pack", "linalg.unpack"):
+            state.ops.append(_pack(state, op))
+            state.values[op.results[0]] = Ref("op", len(state.ops) - 1)
         elif name in _SCALAR_OPS and len(op.results) == 1 and not isinstance(op.result.type, state.ir.ShapedType):
             _scalar_op(state, op)
         elif name == "tensor.extract":
@@ -551,6 +556,20 @@ def _scalar_op(state: _State, op: object) -> None:
         state.indexes[op.result] = value
     else:
         state.scalars[op.result] = (value, rtype)
+
+
+def _pack(state: _State, op: object) -> Op:
+    """`linalg.pack` / `linalg.unpack` with static tiles (a pack's padding value is unused: its tiles divide)."""
+    name = op.operation.name
+    src = _ref(state, op, op.operands[0], f"{name} source")
+    dest = _ref(state, op, op.operands[1], f"{name} destination")
+    t = _tensor_type(state, op, op.results[0].type, f"{name} result")
+    segments = list(state.ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))
+    tiles = _mixed(state, op, "static_inner_tiles", list(op.operands)[sum(segments[:-1]):])  # the last segment
+    positions = _i64s(state, op, "inner_dims_pos")
+    perm = _i64s(state, op, "outer_dims_perm") if "outer_dims_perm" in op.attributes else ()
+    family = PACK if name == "linalg.pack" else UNPACK
+    return TensorOp(name, family, (src,), dest, t, dimension_map=positions, sizes=tiles, offsets=perm)
 
 
 def _pad(state: _State, op: object) -> None:

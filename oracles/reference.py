@@ -51,10 +51,12 @@ from fuzzir.model import (
     EXACT_INTEGER_LIMIT,
     GATHER,
     INSERT_SLICE,
+    PACK,
     RESHAPE,
     SCAN,
     SORT,
     TOPK,
+    UNPACK,
     Expr,
     LinalgOp,
     LiteralKind,
@@ -198,6 +200,8 @@ class _Eval:
         original[row] = combiner(update, original[row]) (rows are unique, so their order does not matter)."""
         if op.family == GATHER:
             return self._gather(op, operands)
+        if op.family in (PACK, UNPACK):
+            return self._pack(op, operands[0])
         if op.family == RESHAPE:  # row-major, as expand_shape and collapse_shape keep the elements
             return np.array(np.reshape(operands[0], op.result_type.shape), copy=True)
         out = np.array(operands[-1], copy=True)
@@ -228,6 +232,29 @@ class _Eval:
             out[where] = self.body(op.body, [np.asarray(update), out[where]], op.result_type.dtype)
         self._note(out, op.result_type.dtype)
         return out
+
+    @staticmethod
+    def _pack(op: TensorOp, source: np.ndarray) -> np.ndarray:
+        """A pack: each tiled dim split into (outer, tile), outer dims permuted, tiles last in `inner_dims_pos`
+        order. An unpack: the inverse, then cut to its destination's shape."""
+        flat = op.result_type.shape if op.family == UNPACK else np.shape(source)
+        tiles = dict(zip(op.dimension_map, op.sizes, strict=True))
+        split, outer_axis, inner_axis = [], {}, {}
+        for d, n in enumerate(flat):
+            outer_axis[d] = len(split)
+            if d in tiles:
+                split += [-(-n // tiles[d]), tiles[d]]
+                inner_axis[d] = len(split) - 1
+            else:
+                split.append(n)
+        perm = op.offsets or tuple(range(len(flat)))
+        axes = [outer_axis[d] for d in perm] + [inner_axis[d] for d in op.dimension_map]
+        if op.family == PACK:
+            return np.array(np.transpose(np.reshape(source, split), axes), copy=True)
+        interleaved = np.transpose(source, np.argsort(axes))  # back in `split` order: the inverse permutation
+        padded = interleaved.reshape([split[outer_axis[d]] * (tiles[d] if d in tiles else 1)
+                                      for d in range(len(flat))])
+        return np.array(padded[tuple(slice(0, n) for n in flat)], copy=True)
 
     def _gather(self, op: TensorOp, operands: list[np.ndarray]) -> np.ndarray:
         """out[b, s] = source[indices[b], s] for each batch position b (`TensorOp`); a false mask keeps out[b]."""

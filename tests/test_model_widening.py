@@ -257,6 +257,23 @@ PAD = """func.func @pad() -> tensor<3x6xi32> {
 }
 """
 
+# IREE's pack and unpack tests, with the outer dims permuted, a tile on dim 1 only, and an unpack that
+# drops the tail of its last tiles.
+PACK = """func.func @pack_unpack() -> (tensor<3x2x2xi32>, tensor<3x3xi32>) {
+  %s = util.unfoldable_constant dense<[[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]> : tensor<3x4xi32>
+  %e = tensor.empty() : tensor<2x3x2xi32>
+  %p = linalg.pack %s outer_dims_perm = [1, 0] inner_dims_pos = [1] inner_tiles = [2] into %e
+      : tensor<3x4xi32> -> tensor<2x3x2xi32>
+  %q = util.optimization_barrier %p : tensor<2x3x2xi32>
+  %e2 = tensor.empty() : tensor<3x3xi32>
+  %u = linalg.unpack %q outer_dims_perm = [1, 0] inner_dims_pos = [1] inner_tiles = [2] into %e2
+      : tensor<2x3x2xi32> -> tensor<3x3xi32>
+  %e3 = tensor.empty() : tensor<3x2x2xi32>
+  %t = linalg.transpose ins(%p : tensor<2x3x2xi32>) outs(%e3 : tensor<3x2x2xi32>) permutation = [1, 0, 2]
+  return %t, %u : tensor<3x2x2xi32>, tensor<3x3xi32>
+}
+"""
+
 
 def _run(tmp_path: Path, text: str) -> list[np.ndarray]:
     """The outputs of `text`'s entry function, compiled and run on llvm-cpu."""
@@ -436,6 +453,8 @@ def test_i1_logic_in_a_body_is_judged_and_a_changed_constant_is_told_apart(
     ("argmax", ARGMAX, [53.0, 11], ("%c11 = arith.constant 11", "%c11 = arith.constant 12")),
     ("gather", GATHER, [[[6, 7], [0, 1], [4, 5]]], ("[[3], [0], [2]]", "[[3], [1], [2]]")),
     ("pad", PAD, [[[-7, 1, 2, 3, -7, -7], [-7, 4, 5, 6, -7, -7], [-7] * 6]], ("-7 : i32", "-8 : i32")),
+    ("pack", PACK, [[[[0, 1], [2, 3]], [[4, 5], [6, 7]], [[8, 9], [10, 11]]], [[0, 1, 2], [4, 5, 6], [8, 9, 10]]],
+     ("[8, 9, 10, 11]]", "[8, 9, 10, 12]]")),
     ("i1_mask", MASKED_SCATTER, [[10, 1, 30, 40, 3]], ("[true, false, true]", "[true, true, true]")),
     ("dynamic_constants", DYNAMIC_SCATTER, [[[5, 6, 7], [1, 1, 1], [2, 3, 4], [1, 1, 1]]],
      ("[[2], [0]]", "[[2], [1]]")),
@@ -444,7 +463,7 @@ def test_indices_computed_in_the_program_are_judged(tmp_path: Path, name: str, t
                                                     change: tuple[str, str]) -> None:
     # linalg.index in a body, a computed value reshaped and scattered by, offsets folded from constants,
     # tensor.insert, a generic with results of two types, an i1 mask, dynamic constants, a gather, a
-    # pad: the reference follows each.
+    # pad, a pack and an unpack: the reference follows each.
     expected = _expected(text)
     assert [e.tolist() for e in expected] == want
     got = _run(tmp_path, text)
