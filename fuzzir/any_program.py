@@ -16,7 +16,7 @@ import numpy as np
 from fuzzir.frontend_facts import FRONTEND_DIALECTS
 from fuzzir.judge import CaseResult
 from fuzzir.mlir_walk import plain_program
-from fuzzir.model import Program
+from fuzzir.model import Program, TensorType
 from fuzzir.parse import ParseError, parse_program
 from fuzzir.source import DEFAULT_DIM, Source, SourceError, read_source
 
@@ -95,9 +95,21 @@ def load_program(text: str, filename: str, *, function: str | None = None,
 MAX_REFERENCE_POINTS = 1 << 22
 
 
+#: The most reduction points the numpy reference folds one by one in one op (Python loops over them:
+#: IREE's argmax test reduces 131072 points so, half a minute per evaluation).
+MAX_SEQUENTIAL_POINTS = 1 << 14
+
+
 def _sized(source: Source, program: Program) -> Loaded:
-    """`program` as the model, unless the reference could not evaluate it in memory."""
+    """`program` as the model, unless the reference could not evaluate it in memory, or in time."""
+    from fuzzir.oracles.reference import sequential_points
+
     for k, op in enumerate(program.ops):
+        folds = sequential_points(op)
+        if folds > MAX_SEQUENTIAL_POINTS:
+            return Loaded(source, None, f"fuzzir's model does not cover it: op {k} ({op.name}) folds {folds} "
+                                        f"reduction points one by one, over the {MAX_SEQUENTIAL_POINTS} the numpy "
+                                        "reference evaluates")
         shapes = [getattr(op, "bounds", ())] + [t.shape for t in op.result_types]
         points = max(int(np.prod(s, dtype=np.int64)) for s in shapes)
         if points > MAX_REFERENCE_POINTS:
@@ -133,9 +145,19 @@ def _signature_mismatch(program: Program, source: Source) -> str:
     want = [(a.shape, a.dtype) for a in source.args]
     if got != want or any(a.scalar for a in source.args):
         return "the plain form's arguments are not the entry's"
-    if [t.mlir() for t in program.result_types()] != source.result_types():
+    if len(program.result_types()) != len(source.results) or any(
+            _as_written(t, r.type) != r.type for t, r in zip(program.result_types(), source.results, strict=True)):
         return "the plain form's results are not the entry's"
     return ""
+
+
+def _as_written(t: TensorType, written: str) -> str:
+    """`t` with `?` where the entry's result type `written` has a dynamic dim (`tensor<?x3xf32>`): a
+    result whose size only the computation fixes (a topk of a dynamic k) has its static size in the model."""
+    if not written.startswith("tensor<"):
+        return t.mlir()
+    dims = written[len("tensor<"):-1].split("x")[:len(t.shape)]
+    return t.mlir(tuple(d for d, text in enumerate(dims) if text == "?"))
 
 
 def cells_json(case: CaseResult) -> list[dict]:

@@ -17,10 +17,17 @@ from fuzzir.mlir_values import dense, format_scalar
 from fuzzir.model import (
     CASTS,
     EXPAND_SHAPE,
+    GATHER,
     INLINE_CONSTANT_LIMIT_BYTES,
     NUMPY_DTYPE,
+    PACK,
+    RESHAPE,
+    SCAN,
     SCATTER,
+    SORT,
+    TOPK,
     UNARY_DIALECT,
+    UNPACK,
     Expr,
     LinalgOp,
     Literal,
@@ -72,6 +79,10 @@ class _Body:
         if e.op == "const":
             self.lines.append(f"    {name} = arith.constant {format_scalar(e.value, t)} : {t}")
             return name
+        if e.op == "index":
+            self.lines.append(f"    {name}_i = linalg.index {e.index} : index")
+            self.lines.append(f"    {name} = arith.index_cast {name}_i : index to {t}")
+            return name
         operands = [self.value(a) for a in e.args]
         joined = ", ".join(operands)
         if e.op in ("cmpf", "cmpi"):
@@ -103,19 +114,83 @@ def _ints(values: tuple[int, ...]) -> str:
 
 
 def _emit_tensor_op(program: Program, index: int, op: TensorOp) -> list[str]:
-    """`tensor.insert_slice` or `iree_linalg_ext.scatter` (its combiner region over (update, original))."""
+    """`tensor.insert_slice`, `iree_linalg_ext.scatter` (its combiner region over (update, original)) or
+    `iree_linalg_ext.scan` (over (running value, input))."""
     head = f"  %op{index} = "
     loc = f'loc("{names.op_loc(index, op.name)}")'
     out_t = op.result_type.mlir()
+    if op.family == SCAN:
+        dtype = op.result_type.dtype
+        acc_t = op.more[0].result_type.mlir()
+        body = _Body(["%run", "%in"], dtype)
+        result = body.value(op.body)
+        return [
+            f"  %op{index}:2 = {op.name} dimension({op.dimension}) inclusive({str(op.inclusive).lower()}) "
+            f"ins({_ref_name(op.ins[0], program)} : {program.mlir_type(op.ins[0])}) "
+            f"outs({_ref_name(op.init, program)}, {_ref_name(op.more[0].init, program)} : {out_t}, {acc_t}) {{",
+            f"  ^bb0(%run: {dtype}, %in: {dtype}):",
+            *body.lines,
+            f"    iree_linalg_ext.yield {result} : {dtype}",
+            f"  }} -> {out_t}, {acc_t} {loc}",
+        ]
+    if op.family in (PACK, UNPACK):
+        perm = f" outer_dims_perm = [{_ints(op.offsets)}]" if op.offsets else ""
+        return [f"{head}{op.name} {_ref_name(op.ins[0], program)}{perm} inner_dims_pos = [{_ints(op.dimension_map)}] "
+                f"inner_tiles = [{_ints(op.sizes)}] into {_ref_name(op.init, program)} : "
+                f"{program.mlir_type(op.ins[0])} -> {out_t} {loc}"]
+    if op.family == GATHER:
+        return [f"{head}{op.name} dimension_map = [{_ints(op.dimension_map)}] "
+                f"ins({', '.join(_ref_name(r, program) for r in op.ins)} : "
+                f"{', '.join(program.mlir_type(r) for r in op.ins)}) "
+                f"outs({_ref_name(op.init, program)} : {out_t}) -> {out_t} {loc}"]
+    if op.family == RESHAPE:
+        src = op.ins[0]
+        groups = ", ".join(f"[{_ints(g)}]" for g in op.reassociation)
+        shape = f" output_shape [{_ints(op.result_type.shape)}]" if op.name == EXPAND_SHAPE else ""
+        return [f"{head}{op.name} {_ref_name(src, program)} [{groups}]{shape} : {program.mlir_type(src)} into "
+                f"{out_t} {loc}"]
+    if op.family == SORT:
+        types = [t.dtype for t in op.result_types]
+        names_ = [f"%{side}{k}" for k in range(len(types)) for side in ("l", "r")]
+        body = _Body(names_, types[0], [t for t in types for _ in (0, 1)])
+        result = body.value(op.body)
+        head = f"  %op{index}:{len(types)} = " if op.more else f"  %op{index} = "
+        out_types = ", ".join(t.mlir() for t in op.result_types)
+        block = ", ".join(f"{n}: {t}" for n, t in zip(names_, [t for t in types for _ in (0, 1)], strict=True))
+        return [
+            f"{head}{op.name} dimension({op.dimension}) outs({', '.join(_ref_name(r, program) for r in op.inits)} : "
+            f"{out_types}) {{",
+            f"  ^bb0({block}):",
+            *body.lines,
+            f"    iree_linalg_ext.yield {result} : i1",
+            f"  }} -> {out_types} {loc}",
+        ]
+    if op.family == TOPK:
+        dtype = op.result_type.dtype
+        body = _Body(["%a", "%b"], dtype)
+        result = body.value(op.body)
+        in_names = ", ".join(_ref_name(r, program) for r in op.ins)
+        in_types = ", ".join(program.mlir_type(r) for r in op.ins)
+        out_types = ", ".join(t.mlir() for t in op.result_types)
+        outs = ", ".join(_ref_name(r, program) for r in op.inits)
+        head = f"  %op{index}:{len(op.result_types)} = " if op.more else f"  %op{index} = "
+        sorted_ = " is_sorted" if op.name.endswith("_v2") else ""
+        return [
+            f"{head}{op.name} dimension({op.dimension}){sorted_} ins({in_names} : {in_types}) "
+            f"outs({outs} : {out_types}) {{",
+            f"  ^bb0(%a: {dtype}, %b: {dtype}):",
+            *body.lines,
+            f"    iree_linalg_ext.yield {result} : i1",
+            f"  }} -> {out_types} {loc}",
+        ]
     if op.family == SCATTER:
-        upd, idx = op.ins
         dtype = op.result_type.dtype
         body = _Body(["%upd", "%orig"], dtype)
         result = body.value(op.body)
         return [
             f"{head}{op.name} dimension_map = [{_ints(op.dimension_map)}] unique_indices(true) "
-            f"ins({_ref_name(upd, program)}, {_ref_name(idx, program)} : "
-            f"{program.mlir_type(upd)}, {program.mlir_type(idx)}) "
+            f"ins({', '.join(_ref_name(r, program) for r in op.ins)} : "
+            f"{', '.join(program.mlir_type(r) for r in op.ins)}) "
             f"outs({_ref_name(op.init, program)} : {out_t}) {{",
             f"  ^bb0(%upd: {dtype}, %orig: {dtype}):",
             *body.lines,
@@ -139,7 +214,7 @@ def emit_op(program: Program, index: int) -> list[str]:
     loc = f'loc("{names.op_loc(index, op.name)}")'
     head = f"  %op{index} = " if not op.more else f"  %op{index}:{len(out_types)} = "
     outs = ", ".join(_ref_name(r, program) for r in op.inits)
-    operands = f"ins({ins} : {', '.join(in_types)}) outs({outs} : {', '.join(out_types)})"
+    operands = (f"ins({ins} : {', '.join(in_types)}) " if op.ins else "") + f"outs({outs} : {', '.join(out_types)})"
     dtype = op.result_type.dtype
     dtypes = [program.type_of(r).dtype for r in op.ins] + [t.dtype for t in op.result_types]
     block_names = [f"%in{i}" for i in range(len(op.ins))] + ["%out"] + [f"%out{k}" for k in range(1, len(out_types))]

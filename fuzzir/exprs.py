@@ -28,7 +28,7 @@ class Expr:
     arguments take their block argument's type. `pred` is a compare's predicate.
     """
 
-    op: str  # "arg", "const", or an arith op name without the dialect, e.g. "addf"
+    op: str  # "arg", "const", "index" (loop `index`, cast to `dtype`), or an arith op name, e.g. "addf"
     args: tuple[Expr, ...] = ()
     index: int = 0
     value: float | int = 0
@@ -66,6 +66,8 @@ class Expr:
 #: arith ops a body may use, by element type class, with their arity.
 BINARY_FLOAT = ("addf", "subf", "mulf", "maximumf", "minimumf")
 BINARY_INT = ("addi", "subi", "muli", "maxsi", "minsi", "andi", "ori", "xori")
+#: Body ops on i1 values (booleans: and, or, xor of compare results).
+LOGIC_I1 = ("andi", "ori", "xori")
 #: Unary body ops (exact: no rounding), and the dialect of those that are not arith.
 UNARY_FLOAT = ("negf", "absf")
 UNARY_INT = ("absi",)
@@ -114,6 +116,10 @@ def check_body(e: Expr, arg_types: Sequence[str], default: str) -> str:
         raise ValueError(f"body value of type {t!r}")
     if e.op == "const":
         return t
+    if e.op == "index":  # `linalg.index d` cast to an integer type: the loop position
+        if is_float(t) or t == "i1" or e.args:
+            raise ValueError(f"linalg.index as {t}")
+        return t
     operands = [check_body(a, arg_types, default) for a in e.args]
     if e.op in ("cmpf", "cmpi"):
         float_cmp = e.op == "cmpf"
@@ -139,6 +145,7 @@ def check_body(e: Expr, arg_types: Sequence[str], default: str) -> str:
     binary = BINARY_FLOAT if floats else (*BINARY_INT, *DIVISION_INT)
     unary = UNARY_FLOAT if floats else UNARY_INT
     arity = 2 if e.op in binary else 1 if e.op in unary else 0
-    if not arity or t == "i1" or len(operands) != arity or any(o != t for o in operands):
+    # On i1 only the logic ops (compare results combined: StableHLO's division guards).
+    if not arity or (t == "i1" and e.op not in LOGIC_I1) or len(operands) != arity or any(o != t for o in operands):
         raise ValueError(f"ill-typed or unknown body op {e.op} on {operands} -> {t}")
     return t

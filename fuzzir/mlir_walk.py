@@ -134,7 +134,7 @@ def unwrap(ir: object, module: object, function: str) -> str:
             for result, operand in zip(op.results, list(op.operands)[:n], strict=True):
                 result.replace_all_uses_with(operand)
             op.operation.erase()
-        elif name in OPAQUE_CONSTANTS:
+        elif name in (*OPAQUE_CONSTANTS, "flow.tensor.constant"):  # the last: a dynamic constant at input
             try:
                 attr = op.attributes["value"]
             except TypeError:  # the bindings read no complex attribute

@@ -52,6 +52,7 @@ NUMPY_DTYPE: dict[str, type] = {
     "bf16": numpy_dtype("bf16").type,  # ml_dtypes.bfloat16: numpy has no bf16 of its own
     "i64": np.int64,
     "i16": np.int16,
+    "i1": np.bool_,  # constants only (a scatter's mask): never generated, never an argument or a result
 }
 #: Largest integer magnitude each float type holds exactly (2**(mantissa bits + 1)).
 EXACT_INTEGER_LIMIT: dict[str, int] = {"f32": 2**24, "f16": 2**11, "bf16": 2**8}
@@ -324,7 +325,8 @@ class LinalgOp:
 
 
 #: TensorOp families: ops with no generic form, whose destination may be a constant.
-INSERT_SLICE, SCATTER = "insert_slice", "scatter"
+INSERT_SLICE, SCATTER, SCAN, TOPK, SORT, RESHAPE = "insert_slice", "scatter", "scan", "topk", "sort", "reshape"
+GATHER, PACK, UNPACK = "gather", "pack", "unpack"
 
 
 @dataclass(frozen=True)
@@ -333,9 +335,41 @@ class TensorOp:
 
     - `tensor.insert_slice` (family `insert_slice`): `ins = (source,)`, `init` the destination,
       static `offsets`/`sizes`/`strides` (in bounds; `sizes` is the source's shape).
-    - `iree_linalg_ext.scatter` (family `scatter`): `ins = (updates, indices)`, `init` the original;
-      `indices` is an i32 literal (unique rows, in bounds), `dimension_map` maps index column k to
-      an original dim, and `body` combines `(update, original)` (block args 0 and 1).
+    - `iree_linalg_ext.scatter` (family `scatter`): `ins = (updates, indices)` or `(updates, indices,
+      mask)` (i1 of the batch shape: false leaves the original where that row would go), `init` the original;
+      `indices` is an i32 literal (unique rows, in bounds; its leading dims are batch dims, shared with
+      `updates`), `dimension_map` maps index column k to an original dim, and `body` combines
+      `(update, original)` (block args 0 and 1).
+    - `iree_linalg_ext.scan` (family `scan`): `ins = (input,)`, `init` the output, and one further
+      output in `more`: the accumulator (the input's shape without `dimension`). As IREE defines it
+      (`ScanOp::generateScalarImplementation`): out[0] = input[0] (`inclusive`) or the accumulator's
+      initial value (exclusive), then out[i] = body(out[i-1], input[i]) (inclusive) or
+      body(out[i-1], input[i-1]) (exclusive), and the accumulator becomes out[n-1]. Its body is one
+      combiner (`COMBINERS`) of its block arguments (running value, input), so the order of the two
+      does not matter; the scan dimension holds at least 2 (with 1 IREE writes no accumulator).
+    - `iree_linalg_ext.topk` and `topk_v2` (family `topk`): `ins = (values,)` or `(values, indices)`,
+      `init` the output values and, in `more`, the output indices (topk_v2 may have none); `body` the
+      comparator over two values, yielding i1 (true: the first goes before the second), `dimension`
+      the one reduced from N to K (K <= N). The reference judges only values whose order the
+      comparator makes total (no ties, no NaN) and that all go before the initial output values:
+      then every implementation (IREE's insertion, a split reduction) gives the K first in order.
+      topk_v2 is modelled only `is_sorted` (else the order of the K is unspecified).
+    - `iree_linalg_ext.sort` (family `sort`): no `ins`; `init` the first operand sorted in place and
+      `more` the others, permuted alike; `body` the comparator over (lhs, rhs) of each operand in turn,
+      yielding i1 (true: lhs goes first; XLA's sort). Judged only where the comparator orders the
+      elements totally: then stable or not, every sort gives the same answer.
+    - `iree_linalg_ext.gather` (family `gather`): `ins = (source, indices)` or with a mask (i1 of the batch
+      shape: false leaves the output there), `init` the output (batch dims, then the slice: the source's
+      dims after the `len(dimension_map)` it is indexed by, `dimension_map` a permutation of those);
+      out[b, s] = source[indices[b], s]. Indices out of bounds are undefined: not judged.
+    - `linalg.pack` / `linalg.unpack` (families `pack`, `unpack`): `ins = (source,)`, `init` the
+      destination (only its shape matters); `dimension_map` the `inner_dims_pos`, `sizes` the
+      `inner_tiles`, `offsets` the `outer_dims_perm` (empty: none). A pack tiles dims that its tiles
+      divide (no padding); an unpack may drop the tail of its last tiles, as its destination says.
+    - `tensor.expand_shape` / `tensor.collapse_shape` of a computed value (family `reshape`; a constant
+      reshaped is a `Literal` with a `Reshape`): `ins = (source,)`, the same elements in row-major order;
+      `init` is a `tensor.empty` of the result's type (an EMPTY literal: no destination is written),
+      `dimension_map` the flattened reassociation (each group's dims, groups in order, -1 between groups).
     The fields linalg ops have and these do not (`bounds`, `maps`, `iterators`) are empty, so code
     that walks linalg loops skips them.
     """
@@ -350,21 +384,23 @@ class TensorOp:
     strides: tuple[int, ...] = ()
     dimension_map: tuple[int, ...] = ()
     body: Expr = Expr("arg", index=0)
+    dimension: int = 0  # scan: the dimension scanned
+    inclusive: bool = True  # scan: whether out[i] includes input[i]
 
     bounds: tuple[int, ...] = ()
     maps: tuple[AffineMap, ...] = ()
     iterators: tuple[str, ...] = ()
     dilations: tuple[int, ...] = ()
 
-    more: tuple[Output, ...] = ()  # a tensor op has one result
+    more: tuple[Output, ...] = ()  # a scan's accumulator (its `map` empty, its body the op's); else none
 
     @property
     def inits(self) -> tuple[Ref, ...]:
-        return (self.init,)
+        return (self.init, *(o.init for o in self.more))
 
     @property
     def operands(self) -> tuple[Ref, ...]:
-        return (*self.ins, self.init)
+        return (*self.ins, *self.inits)
 
     @property
     def all_maps(self) -> tuple[AffineMap, ...]:
@@ -372,15 +408,37 @@ class TensorOp:
 
     @property
     def bodies(self) -> tuple[Expr, ...]:
-        return (self.body,)
+        return (self.body, *(o.body for o in self.more))
 
     @property
     def result_types(self) -> tuple[TensorType, ...]:
-        return (self.result_type,)
+        return (self.result_type, *(o.result_type for o in self.more))
 
     def with_inits(self, ins: tuple[Ref, ...], inits: tuple[Ref, ...]) -> TensorOp:
-        """This op reading `ins` and writing into `inits[0]`."""
-        return dataclasses.replace(self, ins=ins, init=inits[0])
+        """This op reading `ins` and writing into `inits` (one per result)."""
+        more = tuple(dataclasses.replace(o, init=r) for o, r in zip(self.more, inits[1:], strict=True))
+        return dataclasses.replace(self, ins=ins, init=inits[0], more=more)
+
+    def packed_shape(self, shape: tuple[int, ...]) -> tuple[int, ...] | None:
+        """A pack's (or unpack's) packed shape for the unpacked `shape`; None where its attributes do not fit."""
+        n, tiles = len(shape), dict(zip(self.dimension_map, self.sizes, strict=False))
+        perm = self.offsets or tuple(range(n))
+        if (len(self.dimension_map) != len(self.sizes) or len(tiles) != len(self.sizes) or sorted(perm) != list(
+                range(n)) or any(not 0 <= d < n for d in tiles) or any(t < 1 for t in self.sizes)):
+            return None
+        outer = [-(-shape[d] // tiles[d]) if d in tiles else shape[d] for d in range(n)]
+        return (*(outer[d] for d in perm), *self.sizes)
+
+    @property
+    def reassociation(self) -> tuple[tuple[int, ...], ...]:
+        """A reshape's groups, from `dimension_map` (groups separated by -1)."""
+        groups: list[list[int]] = [[]]
+        for d in self.dimension_map:
+            if d < 0:
+                groups.append([])
+            else:
+                groups[-1].append(d)
+        return tuple(tuple(g) for g in groups)
 
     @property
     def reduction_dims(self) -> tuple[int, ...]:
@@ -388,7 +446,7 @@ class TensorOp:
 
     @property
     def reads_out(self) -> bool:
-        return self.family == SCATTER and self.body.reads(1)
+        return (self.family == SCATTER and self.body.reads(1)) or self.family in (SCAN, TOPK, SORT)
 
     @property
     def is_named(self) -> bool:
@@ -399,6 +457,54 @@ class TensorOp:
         dest = program.type_of(self.init)
         if dest != self.result_type:
             raise ValueError(f"op {i}: init type differs from result type")
+        if any(e.op == "index" for b in self.bodies for e in b.walk()):
+            raise ValueError(f"op {i}: linalg.index in a {self.family} body")
+        if self.more and self.family not in (SCAN, TOPK, SORT):
+            raise ValueError(f"op {i}: a {self.family} has one result")
+        if self.family == SCAN:
+            self._check_scan(program, i)
+            return
+        if self.family == GATHER:
+            src, idx = (program.type_of(r) for r in self.ins[:2])
+            depth = len(self.dimension_map)
+            batch = len(dest.shape) - (len(src.shape) - depth)
+            index_dim = len(idx.shape) > batch
+            if (len(self.ins) not in (2, 3) or batch < 0 or sorted(self.dimension_map) != list(range(depth))
+                    or dest.shape[batch:] != src.shape[depth:] or src.dtype != dest.dtype or is_float(idx.dtype)
+                    or idx.shape != dest.shape[:batch] + ((depth,) if index_dim else ())
+                    or (not index_dim and depth != 1)):
+                raise ValueError(f"op {i}: gather of {src.mlir()} at {idx.mlir()} into {dest.mlir()} does not fit")
+            if len(self.ins) == 3 and program.type_of(self.ins[2]) != TensorType(dest.shape[:batch], "i1"):
+                raise ValueError(f"op {i}: gather mask does not fit")
+            return
+        if self.family in (PACK, UNPACK):
+            src = program.type_of(self.ins[0])
+            flat, packed = (src, dest) if self.family == PACK else (dest, src)
+            if len(self.ins) != 1 or src.dtype != dest.dtype or packed.shape != self.packed_shape(flat.shape) or (
+                    self.family == PACK and any(flat.shape[d] % t for d, t in zip(self.dimension_map, self.sizes,
+                                                                                  strict=True))):
+                raise ValueError(f"op {i}: {self.name} of {src.mlir()} into {dest.mlir()} is not modelled")
+            return
+        if self.family == RESHAPE:
+            src = program.type_of(self.ins[0])
+            if len(self.ins) != 1 or src.dtype != dest.dtype or src.numel != dest.numel or self.name not in (
+                    EXPAND_SHAPE, COLLAPSE_SHAPE) or self.init.kind != "lit":
+                raise ValueError(f"op {i}: {self.name} of {src.mlir()} to {dest.mlir()} does not fit")
+            Reshape(self.name, src, self.reassociation).check(dest)
+            return
+        if self.family == TOPK:
+            self._check_topk(program, i)
+            return
+        if self.family == SORT:
+            shape = self.result_type.shape
+            if self.ins or not 0 <= self.dimension < len(shape) or any(
+                    o.result_type.shape != shape or o.map or o.body != self.body
+                    or program.type_of(o.init) != o.result_type for o in self.more):
+                raise ValueError(f"op {i}: sort operands do not fit")
+            pairs = [x.dtype for x in self.result_types for _ in (0, 1)]
+            if check_body(self.body, pairs, self.result_type.dtype) != "i1":
+                raise ValueError(f"op {i}: a sort comparator yields i1")
+            return
         if self.family == INSERT_SLICE:
             src = program.type_of(self.ins[0])
             rank = len(dest.shape)
@@ -411,19 +517,61 @@ class TensorOp:
                     raise ValueError(f"op {i}: insert_slice runs outside {dest.mlir()}")
             return
         if self.family == SCATTER:
-            upd, idx = (program.type_of(r) for r in self.ins)
+            upd, idx = (program.type_of(r) for r in self.ins[:2])
             depth = len(self.dimension_map)
-            if idx.dtype != "i32" or len(idx.shape) != 2 or idx.shape[1] != depth or upd.shape[0] != idx.shape[0]:
+            batch = len(idx.shape) - 1  # the leading dims of indices and updates: one update slice each
+            if (idx.dtype != "i32" or batch < 1 or idx.shape[-1] != depth
+                    or upd.shape[:batch] != idx.shape[:-1] or len(self.ins) not in (2, 3)):
                 raise ValueError(f"op {i}: scatter indices {idx.mlir()} do not fit")
-            if upd.shape[1:] != dest.shape[depth:] or sorted(self.dimension_map) != list(range(depth)):
+            mask = program.type_of(self.ins[2]) if len(self.ins) == 3 else TensorType(idx.shape[:-1], "i1")
+            if mask != TensorType(idx.shape[:-1], "i1"):
+                raise ValueError(f"op {i}: scatter mask {mask.mlir()} does not fit {idx.mlir()}")
+            if upd.shape[batch:] != dest.shape[depth:] or sorted(self.dimension_map) != list(range(depth)):
                 raise ValueError(f"op {i}: scatter updates {upd.mlir()} do not fit {dest.mlir()}")
             if self.ins[1].kind == "lit":
-                rows = np.asarray(program.literals[self.ins[1].index].data).reshape(idx.shape)
+                rows = np.asarray(program.literals[self.ins[1].index].data).reshape(-1, depth)
                 bound = np.array([dest.shape[d] for d in self.dimension_map])
                 if np.any(rows < 0) or np.any(rows >= bound) or len({tuple(r) for r in rows.tolist()}) != len(rows):
                     raise ValueError(f"op {i}: scatter indices are not unique and in bounds")
             return
         raise ValueError(f"op {i}: unknown tensor op family {self.family!r}")
+
+    def _check_topk(self, program: Program, i: int) -> None:
+        t = self.result_type
+        values = program.type_of(self.ins[0])
+        d = self.dimension
+        if (len(self.ins) not in (1, 2) or len(self.more) > 1 or values.dtype != t.dtype
+                or len(values.shape) != len(t.shape) or not 0 <= d < len(t.shape)
+                or values.shape[:d] + values.shape[d + 1:] != t.shape[:d] + t.shape[d + 1:]):
+            raise ValueError(f"op {i}: topk of {values.mlir()} into {t.mlir()} does not fit")
+        if not 1 <= t.shape[d] <= values.shape[d]:
+            raise ValueError(f"op {i}: a topk of {t.shape[d]} of {values.shape[d]} values is not modelled")
+        if len(self.ins) == 2:
+            idx = program.type_of(self.ins[1])
+            if idx.shape != values.shape or is_float(idx.dtype) or not self.more:
+                raise ValueError(f"op {i}: topk indices {idx.mlir()} do not fit {values.mlir()}")
+        for o in self.more:
+            if (o.result_type.shape != t.shape or is_float(o.result_type.dtype) or o.map or o.body != self.body
+                    or program.type_of(o.init) != o.result_type):
+                raise ValueError(f"op {i}: topk output indices {o.result_type.mlir()} do not fit {t.mlir()}")
+        if check_body(self.body, [t.dtype, t.dtype], t.dtype) != "i1":
+            raise ValueError(f"op {i}: a topk comparator yields i1")
+
+    def _check_scan(self, program: Program, i: int) -> None:
+        t = self.result_type
+        if len(self.ins) != 1 or program.type_of(self.ins[0]) != t or len(self.more) != 1:
+            raise ValueError(f"op {i}: a scan reads one input of its output's type and has an accumulator")
+        acc = self.more[0]
+        if not 0 <= self.dimension < len(t.shape) or t.shape[self.dimension] < 2:
+            raise ValueError(f"op {i}: a scan along dimension {self.dimension} of {t.mlir()} is not modelled "
+                             "(it needs a dimension of at least 2 elements)")
+        want = TensorType(t.shape[:self.dimension] + t.shape[self.dimension + 1:], t.dtype)
+        if acc.result_type != want or program.type_of(acc.init) != want or acc.map or acc.body != self.body:
+            raise ValueError(f"op {i}: scan accumulator {acc.result_type.mlir()} does not fit {t.mlir()}")
+        b = self.body
+        if b.op not in COMBINERS[dtype_class(t.dtype)] or b.dtype or sorted(
+                (a.op, a.index) for a in b.args) != [("arg", 0), ("arg", 1)]:
+            raise ValueError(f"op {i}: a scan body other than one combiner of its two arguments is not modelled")
 
 
 Op = LinalgOp | TensorOp

@@ -18,6 +18,7 @@ walk's state); splitting it would scatter that state across files.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -50,10 +51,17 @@ from fuzzir.model import (
     DIVISION_INT,
     DTYPES,
     EXPAND_SHAPE,
+    GATHER,
     NUMPY_DTYPE,
+    PACK,
+    RESHAPE,
+    SCAN,
+    SORT,
+    TOPK,
     UNARY_DIALECT,
     UNARY_FLOAT,
     UNARY_INT,
+    UNPACK,
     AffineExpr,
     AffineMap,
     Expr,
@@ -65,6 +73,7 @@ from fuzzir.model import (
     Program,
     Ref,
     Reshape,
+    TensorOp,
     TensorType,
     check_body,
 )
@@ -75,6 +84,12 @@ __all__ = ["ParseError", "parse_program"]
 NAMED_OPS = families.NAMED_OPS
 LINALG_OPS = ("linalg.generic", *NAMED_OPS)
 #: linalg ops that are not structured computations over ins/outs (fill is a literal here)
+SCAN_OP = "iree_linalg_ext.scan"
+TOPK_OPS = ("iree_linalg_ext.topk", "iree_linalg_ext.topk_v2")
+SORT_OP = "iree_linalg_ext.sort"
+GATHER_OP = "iree_linalg_ext.gather"
+#: Contractions whose named form has no attribute: their generic form is all there is to them.
+_PLAIN_CONTRACTIONS = ("linalg.matmul", "linalg.batch_matmul", "linalg.matvec", "linalg.batch_matvec")
 _NOT_STRUCTURED = ("linalg.fill", "linalg.yield", "linalg.index", "linalg.pack", "linalg.unpack", "linalg.softmax")
 
 
@@ -122,6 +137,7 @@ class _State:
     arg_shapes: list[list[int | None]] = field(default_factory=list)  # None: a dynamic dim not yet sized
     dynamic: set[tuple[int, int]] = field(default_factory=set)  # (argument, dim) printed `?`
     dims: dict[tuple[int, int], int] = field(default_factory=dict)  # sizes for dynamic dims no op fixes
+    indexes: dict[object, int] = field(default_factory=dict)  # index values known at compile time
 
     def dim_size(self, arg: int, dim: int) -> int:
         """The size of a dynamic argument dim that no static operand fixes (as `fuzzir.source` sizes it)."""
@@ -270,15 +286,16 @@ def _generalized_named_ops(state: _State, module: object, ctx: object) -> dict[i
     return found
 
 
-def _tensor_type(state: _State, op: object, t: object, what: str) -> TensorType:
-    """A static ranked tensor of a supported element type, or a ParseError saying which part fails."""
+def _tensor_type(state: _State, op: object, t: object, what: str, *, i1: bool = False) -> TensorType:
+    """A static ranked tensor of a supported element type (i1 too where `i1`: a constant mask), or a
+    ParseError saying which part fails."""
     ir = state.ir
     if not isinstance(t, ir.RankedTensorType):
         raise state.error(op, f"{what} has type {t}; only ranked tensors are supported")
     if not t.has_static_shape:
         raise state.error(op, f"{what} has dynamic shape {t}; only static shapes are supported")
     dtype = str(t.element_type)
-    if dtype not in DTYPES:
+    if dtype not in DTYPES and not (i1 and dtype == "i1"):
         raise state.error(op, f"{what} has unsupported element type {dtype} (supported: {', '.join(DTYPES)})")
     return TensorType(tuple(int(d) for d in t.shape), dtype)
 
@@ -309,9 +326,12 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             _global_load(state, op)
         elif name in (EXPAND_SHAPE, COLLAPSE_SHAPE):
             _reshape(state, op)
-        elif name in (INSERT_SLICE, SCATTER):
-            state.ops.append(_insert_slice(state, op) if name == INSERT_SLICE else _scatter(state, op))
-            state.values[op.results[0]] = Ref("op", len(state.ops) - 1)
+        elif name in (INSERT_SLICE, SCATTER, SCAN_OP, SORT_OP, GATHER_OP, *TOPK_OPS):
+            build = {INSERT_SLICE: _insert_slice, SCATTER: _scatter, SCAN_OP: _scan, SORT_OP: _sort,
+                     GATHER_OP: _gather}.get(name, _topk)
+            state.ops.append(build(state, op))
+            for k, v in enumerate(op.results):
+                state.values[v] = Ref("op", len(state.ops) - 1, k)
         elif _structured(name):
             generic = generics.get(pos) if name != "linalg.generic" else op
             if generic is None:
@@ -319,12 +339,25 @@ def _walk_main(state: _State, main: object, generics: dict[int, object]) -> Prog
             state.ops.append(_linalg(state, op, generic))
             for k, v in enumerate(op.results):
                 state.values[v] = Ref("op", len(state.ops) - 1, k)
+        elif name == "tensor.concat":
+            _concat(state, op)
+        elif name == "tensor.insert":
+            _insert(state, op)
+        elif name == "tensor.pad":
+            _pad(state, op)
+        elif name in ("linalg.pack", "linalg.unpack"):
+            state.ops.append(_pack(state, op))
+            state.values[op.results[0]] = Ref("op", len(state.ops) - 1)
+        elif name in _SCALAR_OPS and len(op.results) == 1 and not isinstance(op.result.type, state.ir.ShapedType):
+            _scalar_op(state, op)
         elif name == "tensor.extract":
             _extract(state, op)
         elif name == "tensor.cast":  # the same values under another type (a dynamic one cast back)
             if op.operands[0] not in state.values:
                 raise state.error(op, "tensor.cast of a value that is not a tensor the model knows")
             state.values[op.results[0]] = state.values[op.operands[0]]
+        elif name == "flow.tensor.reshape":
+            _same_shape(state, op)
         elif name in ("func.return", "util.return"):
             results = tuple(_ref(state, op, v, "func.return operand") for v in op.operands)
             if any(r.kind == "arg" and any(a == r.index for a, _ in state.dynamic) for r in results):
@@ -411,7 +444,7 @@ def _constant(state: _State, op: object) -> None:
     ir = state.ir
     rtype = op.result.type
     if isinstance(rtype, ir.ShapedType):
-        t = _tensor_type(state, op, rtype, "arith.constant")  # before the value: the bindings read no complex
+        t = _tensor_type(state, op, rtype, "arith.constant", i1=True)  # first: the bindings read no complex
         attr = op.attributes["value"]
         data, splat = _dense_data(state, op, attr, t, "arith.constant")
         if resource_name(attr) is not None:
@@ -419,6 +452,9 @@ def _constant(state: _State, op: object) -> None:
         else:
             kind = LiteralKind.SPLAT if splat else LiteralKind.DENSE
         state.add_literal(op.result, Literal(kind, t, data))
+        return
+    if str(rtype) == "index":
+        state.indexes[op.result] = int(ir.IntegerAttr(op.attributes["value"]).value)
         return
     if str(rtype) not in BODY_DTYPES:
         return  # a scalar the model has no type for: an error where it is used
@@ -456,16 +492,15 @@ def _fill(state: _State, op: object) -> None:
 def _extract(state: _State, op: object) -> None:
     """An element of a constant at constant indices is a scalar constant (StableHLO's reductions
     take their init value so: `tensor.extract %cst[] : tensor<i32>`, then a `linalg.fill`)."""
-    ir = state.ir
     ref = state.values.get(op.operands[0])
     if ref is None or ref.kind != "lit" or str(op.result.type) not in BODY_DTYPES:
         raise state.error(op, "tensor.extract of a value that is not a constant; only constant elements are modelled")
     index = []
     for v in list(op.operands)[1:]:
-        owner = v.owner
-        if isinstance(owner, ir.Block) or owner.operation.name != "arith.constant":
+        known = _known_int(state, v)
+        if known is None:
             raise state.error(op, "tensor.extract at an index that is not a constant")
-        index.append(ir.IntegerAttr(owner.attributes["value"]).value)
+        index.append(known)
     literal = state.literals[ref.index]
     if literal.kind == LiteralKind.EMPTY:
         raise state.error(op, "tensor.extract of an uninitialized tensor.empty")
@@ -492,6 +527,105 @@ def _global_load(state: _State, op: object) -> None:
     state.add_literal(op.result, Literal(LiteralKind.GLOBAL, t, data))
 
 
+#: Scalar integer ops folded where all their operands are known (offsets computed from constants, as
+#: StableHLO's dynamic_update_slice clamps its start indices).
+_SCALAR_OPS = ("arith.index_cast", "arith.maxsi", "arith.minsi", "arith.addi", "arith.subi", "arith.muli")
+
+
+def _known_int(state: _State, v: object) -> int | None:
+    if v in state.indexes:
+        return state.indexes[v]
+    scalar = state.scalars.get(v)
+    return int(scalar[0]) if scalar is not None and scalar[1] in ("i64", "i32", "i16", "i8") else None
+
+
+def _scalar_op(state: _State, op: object) -> None:
+    """An integer scalar op of known operands, folded (index is 64 bits wide; results wrap to their width)."""
+    name = op.operation.name
+    args = [_known_int(state, v) for v in op.operands]
+    rtype = str(op.result.type)
+    if any(a is None for a in args) or rtype not in ("index", "i64", "i32", "i16", "i8"):
+        raise state.error(op, f"unsupported op {name} (folded only of known integer operands)")
+    a = [int(x) for x in args if x is not None]
+    value = {"arith.index_cast": lambda: a[0], "arith.maxsi": lambda: max(a), "arith.minsi": lambda: min(a),
+             "arith.addi": lambda: a[0] + a[1], "arith.subi": lambda: a[0] - a[1],
+             "arith.muli": lambda: a[0] * a[1]}[name]()
+    width = 64 if rtype == "index" else int(rtype[1:])
+    value = (value + (1 << (width - 1))) % (1 << width) - (1 << (width - 1))
+    if rtype == "index":
+        state.indexes[op.result] = value
+    else:
+        state.scalars[op.result] = (value, rtype)
+
+
+def _pack(state: _State, op: object) -> Op:
+    """`linalg.pack` / `linalg.unpack` with static tiles (a pack's padding value is unused: its tiles divide)."""
+    name = op.operation.name
+    src = _ref(state, op, op.operands[0], f"{name} source")
+    dest = _ref(state, op, op.operands[1], f"{name} destination")
+    t = _tensor_type(state, op, op.results[0].type, f"{name} result")
+    segments = list(state.ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))
+    tiles = _mixed(state, op, "static_inner_tiles", list(op.operands)[sum(segments[:-1]):])  # the last segment
+    positions = _i64s(state, op, "inner_dims_pos")
+    perm = _i64s(state, op, "outer_dims_perm") if "outer_dims_perm" in op.attributes else ()
+    family = PACK if name == "linalg.pack" else UNPACK
+    return TensorOp(name, family, (src,), dest, t, dimension_map=positions, sizes=tiles, offsets=perm)
+
+
+def _pad(state: _State, op: object) -> None:
+    """`tensor.pad` by a constant: the source inserted at `low` into a fill of the padding value (what it
+    means; its region must yield a constant)."""
+    src = _ref(state, op, op.operands[0], "tensor.pad source")
+    t = _tensor_type(state, op, op.result.type, "tensor.pad result")
+    src_t = _tensor_type(state, op, op.operands[0].type, "tensor.pad source")
+    dynamic = list(op.operands)[1:]
+    low = _mixed(state, op, "static_low", dynamic)
+    high = _mixed(state, op, "static_high", dynamic)
+    block = op.regions[0].blocks[0]
+    yielded = list(block.operations)[-1].operands[0]
+    scalar = state.scalars.get(yielded)
+    if len(list(block.operations)) != 1 or scalar is None or scalar[1] != t.dtype:
+        raise state.error(op, "tensor.pad is modelled only with a constant padding value")
+    if any(n < 0 for n in (*low, *high)) or tuple(a + n + b for a, n, b in zip(low, src_t.shape, high,
+                                                                              strict=True)) != t.shape:
+        raise state.error(op, f"tensor.pad of {src_t.mlir()} by {low}, {high} is not modelled")
+    fill = Ref("lit", len(state.literals))
+    state.literals.append(Literal(LiteralKind.FILL, t, np.full(t.shape, scalar[0], NUMPY_DTYPE[t.dtype])))
+    state.ops.append(insert_slice(src, fill, t, low, src_t.shape, (1,) * len(t.shape)))
+    state.values[op.result] = Ref("op", len(state.ops) - 1)
+
+
+def _insert(state: _State, op: object) -> None:
+    """`tensor.insert` of a known scalar at known indices: a one-element `tensor.insert_slice` of it."""
+    scalar = state.scalars.get(op.operands[0])
+    dest = _ref(state, op, op.operands[1], "tensor.insert destination")
+    t = _tensor_type(state, op, op.result.type, "tensor.insert result")
+    where = [_known_int(state, v) for v in list(op.operands)[2:]]
+    if scalar is None or scalar[1] != t.dtype or any(w is None for w in where):
+        raise state.error(op, "tensor.insert is modelled only of a constant scalar at constant indices")
+    one = TensorType((1,) * len(t.shape), t.dtype)
+    src = Ref("lit", len(state.literals))
+    state.literals.append(Literal(LiteralKind.SPLAT, one, np.full(one.shape, scalar[0], NUMPY_DTYPE[t.dtype])))
+    offsets = tuple(int(w) for w in where if w is not None)
+    state.ops.append(insert_slice(src, dest, t, offsets, one.shape, one.shape))
+    state.values[op.result] = Ref("op", len(state.ops) - 1)
+
+
+def _mixed(state: _State, op: object, attr_name: str, values: list[object]) -> tuple[int, ...]:
+    """A static `array<i64: ...>` attribute whose dynamic entries take, in order, the known index values
+    `values` (consumed from the front)."""
+    out = []
+    for v in state.ir.DenseI64ArrayAttr(op.attributes[attr_name]):
+        if int(v) < -(2**62):  # ShapedType::kDynamic: the next operand
+            known = _known_int(state, values.pop(0)) if values else None
+            if known is None:
+                raise state.error(op, f"{op.operation.name} has {attr_name} not known at compile time")
+            out.append(known)
+        else:
+            out.append(int(v))
+    return tuple(out)
+
+
 def _i64s(state: _State, op: object, attr_name: str) -> tuple[int, ...]:
     """A static `array<i64: ...>` attribute; dynamic values (a `?`) are not modelled."""
     values = tuple(int(v) for v in state.ir.DenseI64ArrayAttr(op.attributes[attr_name]))
@@ -505,11 +639,20 @@ def _reshape(state: _State, op: object) -> None:
     ir, name = state.ir, op.operation.name
     src = _ref(state, op, op.operands[0], f"{name} source")
     lit = state.literals[src.index] if src.kind == "lit" else None
-    if lit is None or lit.reshape is not None or lit.kind in (LiteralKind.FILL, LiteralKind.EMPTY):
-        raise state.error(op, f"{name} is modelled only of a constant (arith.constant or util.global.load)")
     t = _tensor_type(state, op, op.results[0].type, f"{name} result")
     groups = tuple(tuple(int(ir.IntegerAttr(d).value) for d in ir.ArrayAttr(g))
                    for g in ir.ArrayAttr(op.attributes["reassociation"]))
+    if src.kind == "op" or (src.kind == "arg" and not any(a == src.index for a, _ in state.dynamic)):
+        # A computed value reshaped (StableHLO's scatter indices from an iota): the same elements.
+        empty = Ref("lit", len(state.literals))
+        state.literals.append(Literal(LiteralKind.EMPTY, t, np.zeros(t.shape, NUMPY_DTYPE[t.dtype])))
+        flat = tuple(d for k, g in enumerate(groups) for d in ((-1,) if k else ()) + g)
+        state.ops.append(TensorOp(name, RESHAPE, (src,), empty, t, dimension_map=flat))
+        state.values[op.results[0]] = Ref("op", len(state.ops) - 1)
+        return
+    if lit is None or lit.reshape is not None or lit.kind in (LiteralKind.FILL, LiteralKind.EMPTY):
+        raise state.error(op, f"{name} is modelled only of a constant (arith.constant or util.global.load) "
+                              "or of a computed value")
     reshape = Reshape(name, lit.type, groups)
     try:
         reshape.check(t)
@@ -525,31 +668,128 @@ def _reshape(state: _State, op: object) -> None:
 
 def _insert_slice(state: _State, op: object) -> Op:
     """`tensor.insert_slice` with static offsets, sizes and strides and a source of the destination's rank."""
-    if len(op.operands) != 2:
-        raise state.error(op, "tensor.insert_slice with dynamic offsets, sizes or strides is not modelled")
     src = _ref(state, op, op.operands[0], "tensor.insert_slice source")
     dest = _ref(state, op, op.operands[1], "tensor.insert_slice destination")
     t = _tensor_type(state, op, op.results[0].type, "tensor.insert_slice result")
     src_t = _tensor_type(state, op, op.operands[0].type, "tensor.insert_slice source")
-    sizes = _i64s(state, op, "static_sizes")
+    dynamic = list(op.operands)[2:]  # offsets, sizes, strides that are values: they must be known
+    offsets = _mixed(state, op, "static_offsets", dynamic)
+    sizes = _mixed(state, op, "static_sizes", dynamic)
+    strides = _mixed(state, op, "static_strides", dynamic)
     if src_t.shape != sizes:
         raise state.error(op, "a rank-reducing tensor.insert_slice is not modelled")
-    return insert_slice(src, dest, t, _i64s(state, op, "static_offsets"), sizes, _i64s(state, op, "static_strides"))
+    return insert_slice(src, dest, t, offsets, sizes, strides)
 
 
 def _scatter(state: _State, op: object) -> Op:
-    """`iree_linalg_ext.scatter` with constant i32 indices (unique, in bounds: the model checks) and a
-    combiner region over (update, original)."""
-    if len(op.operands) != 3 or len(op.results) != 1:
-        raise state.error(op, "iree_linalg_ext.scatter with other than (updates, indices) into one output")
+    """`iree_linalg_ext.scatter` with i32 indices (unique, in bounds: the model checks constant ones, the
+    reference computed ones) and a combiner region over (update, original)."""
+    if len(op.operands) not in (3, 4) or len(op.results) != 1:
+        raise state.error(op, "iree_linalg_ext.scatter with other than (updates, indices[, mask]) into one output")
     updates = _ref(state, op, op.operands[0], "scatter updates")
     indices = _ref(state, op, op.operands[1], "scatter indices")
-    original = _ref(state, op, op.operands[2], "scatter original")
-    if indices.kind != "lit":
-        raise state.error(op, "scatter indices are modelled only as a constant (unique and in bounds)")
+    if indices.kind == "arg":  # drawn inputs would mostly repeat or run out of bounds: nothing to judge
+        raise state.error(op, "scatter indices are modelled only as a constant or computed in the program, "
+                              "not as an argument")
+    mask = (_ref(state, op, op.operands[2], "scatter mask"),) if len(op.operands) == 4 else ()
+    original = _ref(state, op, op.operands[-1], "scatter original")
     t = _tensor_type(state, op, op.results[0].type, "scatter result")
     (body,) = _body(state, op, op, t.dtype)
-    return scatter(updates, indices, original, t, _i64s(state, op, "dimension_map"), body)
+    made = scatter(updates, indices, original, t, _i64s(state, op, "dimension_map"), body)
+    return dataclasses.replace(made, ins=(*made.ins, *mask))
+
+
+def _same_shape(state: _State, op: object) -> None:
+    """`flow.tensor.reshape` to the same shape under a dynamic type (a dynamic constant at IREE's input
+    phase: `tensor<2x1xi32> -> tensor<?x1xi32>{%c2}`): the same values, like a `tensor.cast`."""
+    ir = state.ir
+    src = op.operands[0]
+    t = ir.RankedTensorType(op.results[0].type)
+    dims = list(op.operands)[1:]
+    sizes = [_known_int(state, dims.pop(0)) if t.is_dynamic_dim(d) and dims else
+             (int(t.shape[d]) if not t.is_dynamic_dim(d) else None) for d in range(t.rank)]
+    src_t = ir.RankedTensorType(src.type)
+    if src not in state.values or not src_t.has_static_shape or sizes != [int(n) for n in src_t.shape]:
+        raise state.error(op, "flow.tensor.reshape is modelled only to the same shape of a known tensor")
+    state.values[op.results[0]] = state.values[src]
+
+
+def _concat(state: _State, op: object) -> None:
+    """`tensor.concat` as what it means (and IREE decomposes it into): each input inserted in turn, at its
+    offset along `dim`, into a `tensor.empty` of the result's shape (an EMPTY literal, every element written)."""
+    t = _tensor_type(state, op, op.result.type, "tensor.concat result")
+    dim = int(state.ir.IntegerAttr(op.attributes["dim"]).value)
+    dest = Ref("lit", len(state.literals))
+    state.literals.append(Literal(LiteralKind.EMPTY, t, np.zeros(t.shape, NUMPY_DTYPE[t.dtype])))
+    offset = 0
+    for v in op.operands:
+        src = _ref(state, op, v, "tensor.concat input")
+        src_t = _tensor_type(state, op, v.type, "tensor.concat input")
+        offsets = tuple(offset if d == dim else 0 for d in range(len(t.shape)))
+        state.ops.append(insert_slice(src, dest, t, offsets, src_t.shape, (1,) * len(t.shape)))
+        dest = Ref("op", len(state.ops) - 1)
+        offset += src_t.shape[dim]
+    if offset != t.shape[dim]:
+        raise state.error(op, f"tensor.concat inputs do not fill {t.mlir()}")
+    state.values[op.result] = dest
+
+
+def _scan(state: _State, op: object) -> Op:
+    """`iree_linalg_ext.scan` on tensors: (output, accumulator) from one input along `dimension`."""
+    ir = state.ir
+    if len(op.operands) != 3 or len(op.results) != 2:
+        raise state.error(op, "iree_linalg_ext.scan with other than one input, an output and an accumulator")
+    source, output, acc = (_ref(state, op, v, f"scan {what}")
+                           for v, what in zip(op.operands, ("input", "output", "accumulator"), strict=True))
+    t = _tensor_type(state, op, op.results[0].type, "scan result")
+    acc_t = _tensor_type(state, op, op.results[1].type, "scan accumulator")
+    (body,) = _body(state, op, op, t.dtype)
+    dimension = int(ir.IntegerAttr(op.attributes["dimension"]).value)
+    inclusive = bool(ir.BoolAttr(op.attributes["inclusive"]).value)
+    return TensorOp(SCAN_OP, SCAN, (source,), output, t, body=body, dimension=dimension, inclusive=inclusive,
+                    more=(Output(acc, (), body, acc_t),))
+
+
+def _gather(state: _State, op: object) -> Op:
+    """`iree_linalg_ext.gather` on tensors: (source, indices[, mask]) into an output."""
+    refs = [_ref(state, op, v, "gather operand") for v in op.operands]
+    if len(op.results) != 1 or len(refs) not in (3, 4):
+        raise state.error(op, "iree_linalg_ext.gather with other than (source, indices[, mask]) into one output")
+    if refs[1].kind == "arg":  # drawn inputs would mostly run out of bounds: nothing to judge
+        raise state.error(op, "gather indices are modelled only as a constant or computed in the program")
+    t = _tensor_type(state, op, op.results[0].type, "gather result")
+    return TensorOp(GATHER_OP, GATHER, tuple(refs[:-1]), refs[-1], t, dimension_map=_i64s(state, op, "dimension_map"))
+
+
+def _sort(state: _State, op: object) -> Op:
+    """`iree_linalg_ext.sort` of tensors in place (`outs` only), by a comparator over each operand's pair."""
+    if len(op.operands) != len(op.results) or not len(op.results):
+        raise state.error(op, "iree_linalg_ext.sort with ins is not modelled (only outs, sorted in place)")
+    refs = [_ref(state, op, v, "sort operand") for v in op.operands]
+    types = [_tensor_type(state, op, v.type, "sort result") for v in op.results]
+    (body,) = _body(state, op, op, types[0].dtype, arg_types=[t.dtype for t in types for _ in (0, 1)], yields="i1")
+    more = tuple(Output(r, (), body, t) for r, t in zip(refs[1:], types[1:], strict=True))
+    dimension = int(state.ir.IntegerAttr(op.attributes["dimension"]).value)
+    return TensorOp(SORT_OP, SORT, (), refs[0], types[0], body=body, dimension=dimension, more=more)
+
+
+def _topk(state: _State, op: object) -> Op:
+    """`iree_linalg_ext.topk` / `topk_v2` on tensors: values (and indices) in, the K first out."""
+    name = op.operation.name
+    n_out = len(op.results)
+    if name == TOPK_OPS[1] and "is_sorted" not in op.attributes:
+        raise state.error(op, f"{name} without is_sorted (the order of its K results is unspecified) is not "
+                              "modelled")
+    refs = [_ref(state, op, v, f"{name} operand") for v in op.operands]
+    ins, outs = tuple(refs[:-n_out]), refs[-n_out:]
+    t = _tensor_type(state, op, op.results[0].type, f"{name} result")
+    more = ()
+    (body,) = _body(state, op, op, t.dtype, yields="i1")
+    if n_out == 2:
+        idx_t = _tensor_type(state, op, op.results[1].type, f"{name} indices")
+        more = (Output(outs[1], (), body, idx_t),)
+    dimension = int(state.ir.IntegerAttr(op.attributes["dimension"]).value)
+    return TensorOp(name, TOPK, ins, outs[0], t, body=body, dimension=dimension, more=more)
 
 
 def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
@@ -568,26 +808,26 @@ def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
         if r.kind == "arg" and any(a == r.index for a, _ in state.dynamic):
             raise state.error(op, f"{name} writes into a dynamic-shaped argument; only static destinations "
                                   "are modelled")
-    shapes, dtype_set = [], set()
+    shapes, operand_types = [], []
     for i, (v, r) in enumerate(zip(values, refs, strict=True)):
         if r.kind == "arg":
             shapes.append(tuple(state.arg_shapes[r.index]))
-            dtype_set.add(str(state.ir.ShapedType(v.type).element_type))
+            operand_types.append(str(state.ir.ShapedType(v.type).element_type))
         else:
             t = _tensor_type(state, op, v.type, f"{name} operand #{i}")
             shapes.append(t.shape)
-            dtype_set.add(t.dtype)
+            operand_types.append(t.dtype)
     result_types = tuple(_tensor_type(state, op, v.type, f"{name} result") for v in op.results)
-    dtypes = sorted(dtype_set | {t.dtype for t in result_types})
-    if len(dtypes) != 1:
-        raise state.error(op, f"{name} mixes element types {', '.join(dtypes)}; all operands must share one")
     dtype = result_types[0].dtype
+    # Inputs may have other element types (an i8 x i8 -> i32 matmul): the body casts them, and each
+    # block argument has its operand's type (`_body` checks that the region says so).
+    operand_dtypes = [*operand_types[:n_in], *(t.dtype for t in result_types)]
     maps = tuple(_affine_map(state, op, a) for a in generic.attributes["indexing_maps"])
     iterators = tuple(_iterator(state, op, a) for a in generic.attributes["iterator_types"])
     if len(maps) != len(shapes):
         raise state.error(op, f"{name} has {len(maps)} indexing maps for {len(shapes)} operands")
     bounds = _bounds(state, op, maps, shapes, refs, len(iterators))
-    bodies = _body(state, op, generic, dtype, n_out)
+    bodies = _body(state, op, generic, dtype, n_out, operand_dtypes, result_dtypes=[t.dtype for t in result_types])
     family = MULTI_RESULT if n_out > 1 else families.family_of("linalg.generic", iterators, maps)
     more = tuple(Output(inits[k], maps[n_in + k], bodies[k], result_types[k]) for k in range(1, n_out))
     model = LinalgOp(
@@ -607,6 +847,11 @@ def _linalg(state: _State, op: object, generic: object) -> LinalgOp:
     # A named op with non-default maps (e.g. `linalg.matmul indexing_maps = [...]`) is
     # modelled, and printed again, as the generic op MLIR says it is.
     named = _named_form(state, op, model, dtype)
+    if named is None and name in _PLAIN_CONTRACTIONS and "indexing_maps" not in op.attributes and (
+            _plain_attributes(op)):
+        # No maps or cast of its own (an i8 x i8 -> i32 batch_matvec): the named op prints back as
+        # exactly this generic form (inputs sign-extended), so the model keeps its name.
+        return dataclasses.replace(model, name=name)
     return named if named is not None else model
 
 
@@ -667,13 +912,19 @@ def _named_form(state: _State, op: object, model: LinalgOp, dtype: str) -> Linal
     else:
         return None
     named = build()
-    same = (
-        named.maps == model.maps
-        and named.iterators == model.iterators
-        and named.body == model.body
-        and named.result_type == model.result_type
-    )
-    return named if same else None
+    same_loops = named.maps == model.maps and named.iterators == model.iterators
+    if same_loops and named.body == model.body and named.result_type == model.result_type:
+        return named
+    if same_loops and name in _PLAIN_CONTRACTIONS and _plain_attributes(op):
+        # Its default maps, other types (an i8 x i8 -> i32 matmul): the named op prints back as
+        # exactly this generic form (inputs sign-extended), so the model keeps its name.
+        return dataclasses.replace(model, name=name)
+    return None
+
+
+def _plain_attributes(op: object) -> bool:
+    """Whether a named contraction has no attribute that printing it again would lose (a `cast`)."""
+    return all(a in ("operandSegmentSizes", "indexing_maps", "linalg.memoized_indexing_maps") for a in op.attributes)
 
 
 def _int_pair(state: _State, op: object, attr_name: str) -> tuple[int, int]:
@@ -770,47 +1021,70 @@ def _bounds(
     return tuple(int(b) for b in bounds if b is not None)
 
 
-def _body(state: _State, op: object, generic: object, dtype: str, n_out: int = 1) -> tuple[Expr, ...]:
-    """The region of a linalg.generic as one expression tree per yielded value, over its block arguments."""
+def _body(state: _State, op: object, generic: object, dtype: str, n_out: int = 1,
+          arg_types: Sequence[str] | None = None, yields: str = "",
+          result_dtypes: Sequence[str] | None = None) -> tuple[Expr, ...]:
+    """The region of a linalg.generic as one expression tree per yielded value, over its block arguments
+    (of the types `arg_types`, one per operand; all `dtype` when not given), each of type `yields`
+    (`dtype` when not given; a comparator yields i1), or value k of `result_dtypes[k]`. Where those
+    differ (an argmax: f32 and i32) every node names its type: no output's type is the body's."""
+    explicit = result_dtypes is not None and len(set(result_dtypes)) > 1
+
+    def tag(t: str) -> str:
+        return t if explicit or t != dtype else ""
+
     region = generic.regions[0]
     if len(region.blocks) != 1:
         raise state.error(op, "linalg body must have exactly one block")
     block = region.blocks[0]
     exprs: dict[object, Expr] = {}
     sizes: dict[int, int] = {}  # id(Expr) -> tree size, without walking shared subtrees again
+    arg_types = list(arg_types) if arg_types is not None else [dtype] * len(block.arguments)
+    if len(arg_types) != len(block.arguments):
+        raise state.error(op, f"linalg body has {len(block.arguments)} arguments for {len(arg_types)} operands")
     for i, a in enumerate(block.arguments):
-        if str(a.type) != dtype:
-            raise state.error(op, f"linalg body argument #{i} has type {a.type}, expected {dtype}")
+        if str(a.type) != arg_types[i]:
+            raise state.error(op, f"linalg body argument #{i} has type {a.type}, expected {arg_types[i]}")
         exprs[a] = Expr.arg(i)
-    arg_types = [dtype] * len(block.arguments)
 
     def operand(body_op: object, v: object) -> Expr:
         if v in exprs:
             return exprs[v]
         scalar = state.scalars.get(v)
         if scalar is not None and scalar[1] in BODY_DTYPES:  # a constant captured from @main
-            return Expr.const(scalar[0], "" if scalar[1] == dtype else scalar[1])
+            return Expr.const(scalar[0], tag(scalar[1]))
         raise state.error(body_op, f"{body_op.operation.name} in linalg body uses a value it cannot model")
 
+    positions: dict[object, int] = {}  # `linalg.index` results: the loop dim
     for body_op in block.operations:
         bname = body_op.operation.name
+        if bname == "linalg.index" and generic.operation.name == "linalg.generic":
+            positions[body_op.result] = int(state.ir.IntegerAttr(body_op.attributes["dim"]).value)
+            continue
+        if bname == "arith.index_cast" and body_op.operands[0] in positions:
+            rtype = str(body_op.result.type)
+            if rtype not in BODY_DTYPES or rtype.startswith(("f", "bf")) or rtype == "i1":
+                raise state.error(body_op, f"arith.index_cast of linalg.index to {rtype} is not modelled")
+            exprs[body_op.result] = Expr("index", index=positions[body_op.operands[0]], dtype=tag(rtype))
+            continue
         if bname in ("linalg.yield", "iree_linalg_ext.yield"):
             if len(body_op.operands) != n_out:
                 raise state.error(op, f"linalg.yield must yield {n_out} value{'s' if n_out > 1 else ''}")
             results = tuple(operand(body_op, v) for v in body_op.operands)
-            for result in results:
+            for k, result in enumerate(results):
+                want = result_dtypes[k] if result_dtypes is not None else yields or dtype
                 try:
                     yielded = check_body(result, arg_types, dtype)
                 except ValueError as e:
                     raise state.error(body_op, f"unsupported linalg body: {e}") from None
-                if yielded != dtype:
-                    raise state.error(body_op, f"linalg.yield of a {yielded}, not {dtype}")
+                if yielded != want:
+                    raise state.error(body_op, f"linalg.yield of a {yielded}, not {want}")
             return results
         rtype = str(body_op.results[0].type) if len(body_op.results) == 1 else ""
         if rtype not in BODY_DTYPES:
             raise state.error(body_op, f"unsupported body op {bname} (only arith ops on "
                                        f"{', '.join(BODY_DTYPES)} values are modelled)")
-        node_dtype = "" if rtype == dtype else rtype
+        node_dtype = tag(rtype)
         if bname == "arith.constant":
             scalar = _scalar_value(state, body_op.attributes["value"])
             if scalar is None:

@@ -27,6 +27,7 @@ from fuzzir.model import (
     LiteralKind,
     Program,
     Ref,
+    TensorOp,
     TensorType,
 )
 
@@ -100,6 +101,8 @@ def drop_output(program: Program) -> Candidates:
     read a fresh argument instead."""
     for i, op in enumerate(program.ops):
         n_in, n_out = len(op.ins), len(op.inits)
+        if isinstance(op, TensorOp):  # a scan's accumulator is part of the op
+            continue
         for k in reversed(range(n_out)):
             if n_out < 2 or any(b.reads(n_in + k) for j, b in enumerate(op.bodies) if j != k):
                 continue

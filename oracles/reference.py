@@ -49,7 +49,14 @@ from fuzzir.model import (
     COMBINERS,
     DIVISION_INT,
     EXACT_INTEGER_LIMIT,
+    GATHER,
     INSERT_SLICE,
+    PACK,
+    RESHAPE,
+    SCAN,
+    SORT,
+    TOPK,
+    UNPACK,
     Expr,
     LinalgOp,
     LiteralKind,
@@ -117,6 +124,8 @@ class _Eval:
         self.peak = 0.0  # abs mode: the largest float intermediate magnitude seen
         self.peaks: dict[str, float] = {}  # abs mode: the same, per float type
         self.undefined = ""  # native mode: why some value is undefined behaviour (poison), if one is
+        self.ambiguous = ""  # native mode: why the op's definition leaves some value open here, if it does
+        self.grid: list[np.ndarray] | None = None  # the loop positions a body's `linalg.index` reads
 
     def ufunc(self, name: str) -> np.ufunc:
         if name not in _UFUNC:
@@ -142,6 +151,10 @@ class _Eval:
         t = e.dtype or dtype
         if e.op == "const":
             return self.cast(e.value, t)
+        if e.op == "index":
+            if self.grid is None:
+                raise UnsupportedOp("linalg.index outside a linalg op")
+            return self.cast(self.grid[e.index], t)
         vals = [self.body(a, args, dtype) for a in e.args]
         out = self.cast(self.apply(e, vals, t), t)
         self._note(out, t)
@@ -185,6 +198,12 @@ class _Eval:
     def tensor_op(self, op: TensorOp, operands: list[np.ndarray]) -> np.ndarray:
         """insert_slice: a copy of the destination with the slice replaced; scatter: for each index row,
         original[row] = combiner(update, original[row]) (rows are unique, so their order does not matter)."""
+        if op.family == GATHER:
+            return self._gather(op, operands)
+        if op.family in (PACK, UNPACK):
+            return self._pack(op, operands[0])
+        if op.family == RESHAPE:  # row-major, as expand_shape and collapse_shape keep the elements
+            return np.array(np.reshape(operands[0], op.result_type.shape), copy=True)
         out = np.array(operands[-1], copy=True)
         if op.family == INSERT_SLICE:
             window = tuple(slice(o, o + (n - 1) * s + 1, s) for o, n, s in zip(op.offsets, op.sizes, op.strides,
@@ -192,7 +211,20 @@ class _Eval:
             out[window] = operands[0]
             return out
         updates, indices = operands[0], np.asarray(operands[1]).astype(np.int64)
-        for row, update in zip(indices.reshape(len(updates), -1), updates, strict=True):
+        batch = indices.ndim - 1  # leading dims of both: one update slice per index row
+        slices = np.reshape(updates, (-1, *np.shape(updates)[batch:]))
+        rows = indices.reshape(-1, len(op.dimension_map))
+        bound = np.array([op.result_type.shape[d] for d in op.dimension_map])
+        if np.any(rows < 0) or np.any(rows >= bound):  # computed indices (constant ones the model checks)
+            self.undefined = self.undefined or f"{op.name} at an index out of bounds"
+            return out
+        keep = (np.asarray(operands[2], bool).reshape(-1) if len(op.ins) == 3
+                else np.ones(len(rows), bool))  # a false mask leaves the original there
+        rows, slices = rows[keep], slices[keep]
+        if len({tuple(r) for r in rows.tolist()}) != len(rows):
+            self.ambiguous = self.ambiguous or f"{op.name} with repeated indices (their order is not defined)"
+            return out
+        for row, update in zip(rows, slices, strict=True):
             position = [0] * len(op.dimension_map)
             for k, d in enumerate(op.dimension_map):
                 position[d] = int(row[k])
@@ -200,6 +232,133 @@ class _Eval:
             out[where] = self.body(op.body, [np.asarray(update), out[where]], op.result_type.dtype)
         self._note(out, op.result_type.dtype)
         return out
+
+    @staticmethod
+    def _pack(op: TensorOp, source: np.ndarray) -> np.ndarray:
+        """A pack: each tiled dim split into (outer, tile), outer dims permuted, tiles last in `inner_dims_pos`
+        order. An unpack: the inverse, then cut to its destination's shape."""
+        flat = op.result_type.shape if op.family == UNPACK else np.shape(source)
+        tiles = dict(zip(op.dimension_map, op.sizes, strict=True))
+        split, outer_axis, inner_axis = [], {}, {}
+        for d, n in enumerate(flat):
+            outer_axis[d] = len(split)
+            if d in tiles:
+                split += [-(-n // tiles[d]), tiles[d]]
+                inner_axis[d] = len(split) - 1
+            else:
+                split.append(n)
+        perm = op.offsets or tuple(range(len(flat)))
+        axes = [outer_axis[d] for d in perm] + [inner_axis[d] for d in op.dimension_map]
+        if op.family == PACK:
+            return np.array(np.transpose(np.reshape(source, split), axes), copy=True)
+        interleaved = np.transpose(source, np.argsort(axes))  # back in `split` order: the inverse permutation
+        padded = interleaved.reshape([split[outer_axis[d]] * (tiles[d] if d in tiles else 1)
+                                      for d in range(len(flat))])
+        return np.array(padded[tuple(slice(0, n) for n in flat)], copy=True)
+
+    def _gather(self, op: TensorOp, operands: list[np.ndarray]) -> np.ndarray:
+        """out[b, s] = source[indices[b], s] for each batch position b (`TensorOp`); a false mask keeps out[b]."""
+        source, out = np.asarray(operands[0]), np.array(operands[-1], copy=True)
+        depth = len(op.dimension_map)
+        batch = out.ndim - (source.ndim - depth)
+        rows = np.asarray(operands[1]).astype(np.int64).reshape(-1, depth)
+        keep = np.asarray(operands[2], bool).reshape(-1) if len(op.ins) == 3 else np.ones(len(rows), bool)
+        bound = np.array([source.shape[d] for d in op.dimension_map])
+        if np.any((rows[keep] < 0) | (rows[keep] >= bound)):
+            self.undefined = self.undefined or f"{op.name} at an index out of bounds"
+            return out
+        flat = out.reshape(-1, *out.shape[batch:])
+        for k, row in enumerate(rows):
+            if keep[k]:
+                position = [0] * depth
+                for i, d in enumerate(op.dimension_map):
+                    position[d] = int(row[i])
+                flat[k] = source[tuple(position)]
+        return flat.reshape(out.shape)
+
+    def scan(self, op: TensorOp, operands: list[np.ndarray]) -> list[np.ndarray]:
+        """IREE's scan, element by element along its dimension (`TensorOp`): the output, then the accumulator."""
+        dtype = op.result_type.dtype
+        source = np.moveaxis(np.asarray(operands[0]), op.dimension, 0)
+        out = np.array(np.moveaxis(np.asarray(operands[1]), op.dimension, 0), copy=True)
+        out[0] = source[0] if op.inclusive else operands[2]
+        for i in range(1, len(source)):
+            value = source[i] if op.inclusive else source[i - 1]
+            out[i] = self.body(op.body, [out[i - 1], value], dtype)
+        self._note(out, dtype)
+        return [np.moveaxis(out, 0, op.dimension), np.array(out[-1], copy=True)]
+
+    def _order(self, op: TensorOp, rows: list[np.ndarray]) -> np.ndarray | None:
+        """The positions of one row's elements in the comparator's order (`rows`: the row of each operand the
+        comparator reads, as its (lhs, rhs) pairs), or None where that order is not total (ties, NaN)."""
+        pairs = [a for row in rows for a in (row[:, None], row[None, :])]
+        before = np.asarray(self.body(op.body, pairs, op.result_type.dtype), bool)
+        before = np.broadcast_to(before, (len(rows[0]), len(rows[0])))
+        off = ~np.eye(len(rows[0]), dtype=bool)
+        wins = (before & off).sum(axis=1)
+        # Exactly one of each pair goes first, and the order is transitive (all win counts differ).
+        if not np.all((before ^ before.T)[off]) or len(set(wins.tolist())) != len(wins):
+            return None
+        return np.argsort(-wins, kind="stable")
+
+    def sort(self, op: TensorOp, operands: list[np.ndarray]) -> list[np.ndarray]:
+        """Every operand permuted along `op.dimension` by the comparator's order of its elements (`TensorOp`).
+        abs mode: each element bounded by the largest of its row."""
+        d = op.dimension
+        rows = [np.moveaxis(np.asarray(x), d, -1) for x in operands]
+        if self.mode == "abs":
+            return [np.moveaxis(np.array(np.broadcast_to(np.max(r, axis=-1, keepdims=True), r.shape)), -1, d)
+                    for r in rows]
+        outs = [np.array(r, copy=True) for r in rows]
+        for pos in np.ndindex(rows[0].shape[:-1]):
+            order = self._order(op, [r[pos] for r in rows])
+            if order is None:
+                self.ambiguous = self.ambiguous or f"{op.name} of elements its comparator does not order totally (ties)"
+                continue
+            for out, r in zip(outs, rows, strict=True):
+                out[pos] = r[pos][order]
+        return [np.moveaxis(o, -1, d) for o in outs]
+
+    def topk(self, op: TensorOp, operands: list[np.ndarray]) -> list[np.ndarray]:
+        """The K first values along `op.dimension` by the comparator, and their indices (`TensorOp`).
+
+        Judged only where the comparator orders the values totally (no ties, no NaN: tied values are
+        ordered by index in IREE's insertion but not in every implementation) and every value goes before
+        every initial output value (else an initial value may stay): then the answer is the K first in
+        order, however computed. Elsewhere `ambiguous` says why. abs mode: each output bounded by the
+        largest value."""
+        d, n_in = op.dimension, len(op.ins)
+        values = np.moveaxis(np.asarray(operands[0]), d, -1)
+        k = op.result_type.shape[d]
+        if self.mode == "abs":
+            bound = np.broadcast_to(np.max(values, axis=-1, keepdims=True), (*values.shape[:-1], k))
+            return [np.moveaxis(np.array(bound), -1, d) for _ in op.result_types]
+        indices = (np.moveaxis(np.asarray(operands[1]), d, -1) if n_in == 2
+                   else np.broadcast_to(np.arange(values.shape[-1]), values.shape))
+        inits = np.moveaxis(np.asarray(operands[n_in]), d, -1)
+        out_v = np.array(inits, copy=True)
+        out_i = (np.array(np.moveaxis(np.asarray(operands[n_in + 1]), d, -1), copy=True) if op.more
+                 else np.zeros(out_v.shape, np.int64))
+        dtype = op.result_type.dtype
+        for pos in np.ndindex(values.shape[:-1]):
+            x, init = values[pos], inits[pos]
+            order = self._order(op, [x])
+            if order is None:
+                self.ambiguous = self.ambiguous or f"{op.name} of values its comparator does not order totally (ties)"
+                continue
+            ahead = np.asarray(self.body(op.body, [x[:, None], init[None, :]], dtype), bool)
+            behind = np.asarray(self.body(op.body, [init[None, :], x[:, None]], dtype), bool)
+            if not (np.all(ahead) and not np.any(behind)):
+                self.ambiguous = self.ambiguous or (f"{op.name} of values that do not all go before its initial "
+                                                    "output values")
+                continue
+            first = order[:k]
+            out_v[pos] = x[first]
+            out_i[pos] = indices[pos][first]
+        outputs = [np.moveaxis(out_v, -1, d)]
+        if op.more:
+            outputs.append(np.moveaxis(self.cast(out_i, op.more[0].result_type.dtype), -1, d))
+        return outputs
 
     def op(self, op: LinalgOp | TensorOp, operands: list[np.ndarray]) -> np.ndarray:
         if isinstance(op, TensorOp):
@@ -211,6 +370,7 @@ class _Eval:
         out = np.array(operands[-1], copy=True)
         out_ix = idx[-1]
         red = op.reduction_dims
+        self.grid = grid
         if not red:
             value = self.body(op.body, [*ins, out[out_ix]], dtype)
             full = np.broadcast_shapes(*(g.shape for g in grid)) if grid else ()
@@ -251,13 +411,20 @@ class _Eval:
                 return b.op, other
         return None
 
-    def outputs(self, op: LinalgOp, operands: list[np.ndarray]) -> list[np.ndarray]:
+    def outputs(self, op: LinalgOp | TensorOp, operands: list[np.ndarray]) -> list[np.ndarray]:
         """Every result of `op` (`operands`: ins, then every init).
 
         A multi-result op is one single-result op per output when no output's body reads
         another output's running value: an all-parallel op's out values are its inits' (read
         as further ins), a reduction output whose body reads only its own out value is folded
         alone. Otherwise the outputs are folded together, point by point, in loop order."""
+        self.grid = None  # set by each linalg op for its own body
+        if isinstance(op, TensorOp) and op.family == SCAN:
+            return self.scan(op, operands)
+        if isinstance(op, TensorOp) and op.family == TOPK:
+            return self.topk(op, operands)
+        if isinstance(op, TensorOp) and op.family == SORT:
+            return self.sort(op, operands)
         if not op.more:
             return [self.op(op, operands)]
         n_in, n_out = len(op.ins), len(op.inits)
@@ -295,6 +462,7 @@ class _Eval:
                 grid[d] = np.asarray(v)
             ins = [arr[tuple(e.evaluate(grid) for e in amap)]
                    for arr, amap in zip(operands[:n_in], op.maps[:-1], strict=True)]
+            self.grid = grid
             accs = [self.body(b, [*ins, *accs], dtype) for b in op.bodies]
         for o, ix, acc in zip(outs, out_ix, accs, strict=True):
             o[ix] = acc
@@ -315,6 +483,7 @@ class _Eval:
                 grid[d] = np.asarray(v)
             ins = [arr[tuple(e.evaluate(grid) for e in amap)]
                    for arr, amap in zip(operands[:-1], op.maps[:-1], strict=True)]
+            self.grid = grid
             acc = self.body(op.body, [*ins, acc], dtype)
         out[out_ix] = acc
         self._note(out, dtype)
@@ -336,6 +505,21 @@ class _Eval:
         return [np.array(values[r]) for r in program.results]
 
 
+def sequential_points(op: LinalgOp | TensorOp) -> int:
+    """How many reduction points the reference folds one by one for `op` (0 when it reduces all at once):
+    a reduction whose body is no combiner of its own running value, or whose outputs read each other's."""
+    if isinstance(op, TensorOp) or not op.reduction_dims:
+        return 0
+    n_in, n_out = len(op.ins), len(op.inits)
+    cross = any(b.reads(n_in + j) for k, b in enumerate(op.bodies) for j in range(n_out) if j != k)
+    outputs = [op.output(k) for k in range(n_out)]
+    singles = [dataclasses.replace(op, init=o.init, maps=(*op.maps[:-1], o.map), body=o.body.remap({n_in + k: n_in}),
+                                   result_type=o.result_type, more=()) for k, o in enumerate(outputs)]
+    if not cross and all(_Eval("native")._combiner_form(single) is not None for single in singles):
+        return 0
+    return int(np.prod([op.bounds[d] for d in op.reduction_dims], dtype=np.int64))
+
+
 def evaluate(program: Program, inputs: list[np.ndarray]) -> list[np.ndarray]:
     """The program's outputs, in its own element types (exact when the program is)."""
     with np.errstate(all="ignore"):
@@ -348,6 +532,8 @@ def rounding_depth(program: Program) -> list[int]:
     for i, op in enumerate(program.ops):
         before = max((depth.get(r, 0) for r in op.operands), default=0)
         red = int(np.prod([op.bounds[d] for d in op.reduction_dims], dtype=np.int64))
+        if isinstance(op, TensorOp) and op.family == SCAN:  # a chain along the scanned dimension
+            red = op.result_type.shape[op.dimension] - 1
         # Every output's body counts: a body may read the other outputs' running values.
         arith = sum(1 for b in op.bodies for e in b.walk() if e.op not in ("arg", "const"))
         for ref in program.op_refs(i):
@@ -381,6 +567,20 @@ def _body_consts(program: Program) -> list[np.ndarray]:
             if e.op == "const" and is_float(e.dtype or op.result_type.dtype)]
 
 
+def _compared_only(program: Program) -> set[int]:
+    """Literals used only as a topk's initial output values (-inf, as frontends write them): never computed
+    with, only compared, and judged only where every value goes before them, so they need not be integral."""
+    uses: dict[int, set[bool]] = {}
+    for op in program.ops:
+        for r in op.operands:
+            if r.kind == "lit":
+                uses.setdefault(r.index, set()).add(isinstance(op, TensorOp) and op.family == TOPK and r == op.init)
+    for r in program.results:
+        if r.kind == "lit":
+            uses.setdefault(r.index, set()).add(False)
+    return {i for i, kinds in uses.items() if kinds == {True}}
+
+
 def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
     """What IREE must produce for `inputs`, with a derived tolerance where one is needed."""
     with np.errstate(all="ignore"):
@@ -388,14 +588,17 @@ def expect(program: Program, inputs: list[np.ndarray]) -> Expectation:
         native = evaluation.program(program, inputs)
         if evaluation.undefined:  # IREE may compute anything there (and so may the compiler's folds)
             return _unjudged(native, f"undefined behaviour: {evaluation.undefined}")
+        if evaluation.ambiguous:
+            return _unjudged(native, evaluation.ambiguous)
         float_types = {t.dtype for t in program.result_types() if is_float(t.dtype)}
         float_types |= {t for t in (*program.dtypes(), *program.body_dtypes()) if is_float(t)}
         if not float_types:
             return Expectation(native, [None] * len(native), True)
         absolute = _Eval("abs")
         abs_out = absolute.program(program, inputs)
-        lits = [np.asarray(lit.data, dtype=np.float64) for lit in program.literals
-                if is_float(lit.type.dtype) and lit.kind is not LiteralKind.EMPTY]
+        compared = _compared_only(program)
+        lits = [np.asarray(lit.data, dtype=np.float64) for i, lit in enumerate(program.literals)
+                if is_float(lit.type.dtype) and lit.kind is not LiteralKind.EMPTY and i not in compared]
         ins = [np.asarray(x, dtype=np.float64) for x, t in zip(inputs, program.args, strict=True)
                if is_float(t.dtype)]
         # Every value integral and, in each float type, within the integers it holds exactly.
