@@ -96,6 +96,8 @@ def minimize_unmodelled(entry: Entry, store: DirectoryStore, *, time_budget: flo
     if is_frontend_program(original_text):
         front = reduce_frontend(original_text, cell, key, settings, seed=seed, time_budget=time_budget,
                                 filename=str(path / "program.mlir"))
+        if front.reproduces is False:
+            raise StoreError(f"{path}: {front.problem}; nothing to minimize")
         tried = (f"nothing smaller in its own dialect shows the signature ({front.checks} candidates in "
                  f"{front.seconds:.0f}s), and ")
         if front.accepted:

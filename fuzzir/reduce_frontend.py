@@ -21,7 +21,9 @@ kept only when it still shows the finding's signature key in the finding's cell,
 whatever the machine's load; the first kept candidate starts the next round. Each check
 compiles and runs, so the candidates stay few: top-level ops of the entry function only, each
 edit tried once (one that failed is not tried again in a later round), and candidates that
-would leave no computing op at all are not tried.
+would leave no computing op at all are not tried. A finding whose cell needs a device this
+machine lacks is checked as it is first: stored elsewhere, it may not show here at all, and
+then every candidate would fail.
 
 Edits never change a value that selects rather than computes: scatter and gather indices,
 dynamic slice offsets, divisors and shift amounts, TOSA zero points, shifts, multipliers and
@@ -40,7 +42,7 @@ from fuzzir.frontend_facts import LINALG, frontend_of
 from fuzzir.judge import Settings
 from fuzzir.reduce_any import interesting_within, reducer_spec
 from fuzzir.source import SourceError, read_source
-from fuzzir.targets import Cell
+from fuzzir.targets import Cell, device_available
 
 __all__ = ["FrontendReduction", "is_frontend_program", "reduce_frontend"]
 
@@ -81,6 +83,7 @@ class FrontendReduction:
     checks: int  # candidates judged
     accepted: list[str] = field(default_factory=list)  # the edit kind of each kept candidate
     problem: str = ""  # why the reducer did not run ("" when it did)
+    reproduces: bool | None = None  # whether the input shows the signature here (None: not checked)
 
 
 def is_frontend_program(text: str) -> bool:
@@ -320,6 +323,14 @@ def reduce_frontend(text: str, cell: Cell, key: str, settings: Settings, *, seed
         except ir.MLIRError as e:
             return FrontendReduction(text, 0.0, 0, problem=f"invalid MLIR: {' '.join(str(e).split())[:200]}")
         current_text = current.get_asm()
+        reproduces = None
+        if not device_available(cell.target):  # a finding seen elsewhere may need a run this machine cannot do
+            checks += 1
+            reproduces = interesting_within(spec, text, max(0.0, deadline - time.monotonic()))
+            if not reproduces:
+                return FrontendReduction(text, time.monotonic() - start, checks, problem=(
+                    f"it does not show its signature in its cell here (no {cell.target.name} device)"
+                    if reproduces is False else "the budget ran out checking it"), reproduces=reproduces)
         progress = True
         while progress and checks < MAX_CHECKS:
             progress = False
@@ -338,4 +349,4 @@ def reduce_frontend(text: str, cell: Cell, key: str, settings: Settings, *, seed
                     progress = True
                     break
         final = current_text if accepted else text
-    return FrontendReduction(final, time.monotonic() - start, checks, accepted)
+    return FrontendReduction(final, time.monotonic() - start, checks, accepted, reproduces=reproduces)
