@@ -293,7 +293,7 @@ def _candidates(ir: object, module: object, function: str, current: str, tried: 
             _clean(ir, func)
             if not _computes(func) or not clone.verify():
                 continue
-        except ir.MLIRError:
+        except (ir.MLIRError, ValueError, TypeError):  # an edit the IR or the bindings refuse: not a candidate
             continue
         text = clone.get_asm()
         if text not in seen:  # a bypass with no operand to take is the same edit as op-to-argument
