@@ -15,6 +15,7 @@ from fuzzir.model import Program
 from fuzzir.needs import Needs
 from fuzzir.pipeline import iree_compiler_version
 from fuzzir.record import CellRecord, FindingRecord
+from fuzzir.source import Source
 from fuzzir.store import DirectoryStore, NewFinding
 from fuzzir.targets import TARGETS
 
@@ -39,10 +40,14 @@ def program_shape(case: CaseResult, program: Program | None) -> Shape:
     if src is None:
         return Shape([], [], [], [], (1 << 30, 1 << 62))
     producers = [p for p in src.producers if p.op]
-    elements = sum(int(np.prod(a.shape)) for a in (*src.args, *src.results))
     # Without a model, an op's "family" is its name: what a person reads in the report.
     return Shape([p.op for p in producers], sorted({p.op for p in producers}) or ["unknown"],
-                 [p.init_kind for p in producers], src.dtypes(), (max(1, len(src.ops_at)), elements))
+                 [p.init_kind for p in producers], src.dtypes(), source_size(src))
+
+
+def source_size(src: Source) -> tuple[int, int]:
+    """(ops, elements) of a program read without a model: the ops written, the arguments' and results' elements."""
+    return max(1, len(src.ops_at)), sum(int(np.prod(a.shape)) for a in (*src.args, *src.results))
 
 
 def new_record(finding: Finding, case: CaseResult, program: Program | None, *, seed: int | None,

@@ -78,6 +78,22 @@ def interesting(spec: dict, text: str, filename: str = "candidate.mlir") -> bool
                                                    source=loaded.source, unmodelled=loaded.unmodelled).observations)
 
 
+def interesting_within(spec: dict, text: str, seconds: float) -> bool | None:
+    """`interesting(spec, text)` judged in a child process killed after `seconds`; None when it ran out
+    of time. A reducer with a budget checks this way, so no check outlasts the budget however loaded the
+    machine is; the child's compile and run timeouts are capped at `seconds` too, so a tool it started
+    does not outlive the budget by more than that."""
+    spec = {**spec, "compile_timeout": min(spec["compile_timeout"], seconds),
+            "run_timeout": min(spec["run_timeout"], seconds)}
+    with tempfile.TemporaryDirectory(prefix="fuzzir-check-") as work:
+        spec_path, candidate = os.path.join(work, "spec.json"), os.path.join(work, "candidate.mlir")
+        Path(spec_path).write_text(json.dumps(spec))
+        Path(candidate).write_text(text)
+        res = run_tool([sys.executable, "-m", "fuzzir.reduce_any", spec_path, candidate], timeout=seconds, cwd=work,
+                       mem_limit_mb=None)  # its children limit their own tools
+    return None if res.timed_out else res.returncode == 0
+
+
 def reduce_text(text: str, cell: Cell, key: str, settings: Settings, *, function: str | None = None,
                 dims: dict | None = None, seed: int = 0, time_budget: float = 300.0) -> Reduced:
     """`text` reduced by iree-reduce while it shows signature `key` in `cell`."""

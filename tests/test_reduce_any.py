@@ -89,8 +89,9 @@ def test_a_frontend_program_is_lowered_to_what_the_reducer_reads() -> None:
 
 
 @pytest.mark.slow
-def test_minimize_reduces_a_stablehlo_finding_through_its_input_phase(tmp_path: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_minimize_reduces_a_stablehlo_finding_in_stablehlo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A frontend program is reduced in its own dialect first (`fuzzir.reduce_frontend`); IREE's reducer
+    # (through the input phase) only gets the time left when that keeps nothing.
     src = tmp_path / "user.mlir"
     src.write_text(STABLEHLO)
     out = tmp_path / "findings"
@@ -101,8 +102,9 @@ def test_minimize_reduces_a_stablehlo_finding_through_its_input_phase(tmp_path: 
     assert main(["minimize", str(entry), "--time", "300"]) == 0
     meta = json.loads((entry / "meta.json").read_text())
     assert meta["signature_key"] == key
-    assert meta["minimization"]["passes"] == ["lower-to-input", "iree-reduce"]
+    assert meta["minimization"]["passes"][0] == "drop-result"  # the unrelated second result goes first
+    assert "iree-reduce" not in meta["minimization"]["passes"]
     reduced = (entry / "program.mlir").read_text()
-    assert "stablehlo" not in reduced and "iree_linalg_ext.scatter" in reduced
-    assert "arith.muli" not in reduced  # the unrelated multiply is gone
+    assert "stablehlo.scatter" in reduced and "linalg" not in reduced
+    assert "stablehlo.multiply" not in reduced  # the unrelated multiply is gone
     assert (entry / "original.mlir").read_text() == STABLEHLO
