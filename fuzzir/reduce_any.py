@@ -85,7 +85,7 @@ def interesting_within(spec: dict, text: str, seconds: float) -> bool | None:
     does not outlive the budget by more than that."""
     spec = {**spec, "compile_timeout": min(spec["compile_timeout"], seconds),
             "run_timeout": min(spec["run_timeout"], seconds)}
-    with tempfile.TemporaryDirectory(prefix="fuzzir-check-") as work:
+    with scratch.temp_dir("check") as work:
         spec_path, candidate = os.path.join(work, "spec.json"), os.path.join(work, "candidate.mlir")
         Path(spec_path).write_text(json.dumps(spec))
         Path(candidate).write_text(text)

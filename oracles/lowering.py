@@ -10,9 +10,9 @@ form with the bindings instead of knowing each frontend's ops.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 
+from fuzzir import scratch
 from fuzzir.diagnostics import first_error_line, first_line
 from fuzzir.frontend_facts import FRONTEND_DIALECTS
 from fuzzir.sandbox import run_tool, tool_path
@@ -38,7 +38,7 @@ def _as_named(filename: str) -> str:
 
 def lower(text: str, filename: str, *, timeout: float = 60.0, debuginfo: bool = True) -> Lowered:
     """`iree-compile --compile-to=input` on `text`; locations name `filename` (the user's file) with `debuginfo`."""
-    with tempfile.TemporaryDirectory(prefix="fuzzir-lower-") as work:
+    with scratch.temp_dir("lower") as work:
         name = _as_named(filename)
         if os.path.isabs(filename) and os.path.isfile(filename):
             with open(filename) as f:

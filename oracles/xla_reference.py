@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 
 import numpy as np
 
+from fuzzir import scratch
 from fuzzir.findings import Observation
 from fuzzir.mlir_walk import plain_program, walk_ops
 from fuzzir.oracles import Abstain, Evidence, Verdict, register
@@ -132,7 +132,7 @@ class XlaReference:
         if ev.work:
             return run_xla(text, "main", list(ev.inputs), workdir=os.path.join(os.path.dirname(ev.work), "xla"),
                            timeout=timeout)
-        with tempfile.TemporaryDirectory(prefix="fuzzir-xla-") as work:
+        with scratch.temp_dir("xla") as work:
             return run_xla(text, "main", list(ev.inputs), workdir=work, timeout=timeout)
 
     @staticmethod
