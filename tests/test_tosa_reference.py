@@ -82,6 +82,15 @@ def test_a_conv2d_with_a_constant_bias_and_an_int8_control_are_clean_and_judged(
     assert all(c["ran"] and c["oracles"][ORACLE] == "judged" for c in report["cells"]), report["cells"]
 
 
+def test_a_quantized_conv_with_a_per_channel_rescale_runs_and_is_judged_by_the_reference(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # The rescale's shifts are data shifted by constant amounts: inputs are drawn, every value oracle judges.
+    code, report = check(capsys, DATA / "conv2d_rescale_i8.mlir", "llvm-cpu")
+    assert code == 0 and report["counts"] == {"defect": 0, "latent": 0, "guarded": 0}
+    assert all(c["ran"] and c["oracles"][ORACLE] == "judged" and c["oracles"]["differential"] == "judged"
+               for c in report["cells"]), report["cells"]
+
+
 def test_a_program_mixing_in_util_unfoldable_constant_makes_the_reference_abstain(
         capsys: pytest.CaptureFixture[str]) -> None:
     code, report = check(capsys, DATA / "conv2d_unfoldable_bias.mlir", "llvm-cpu")
