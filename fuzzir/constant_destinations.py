@@ -7,40 +7,49 @@ phase (`oracles.lowering.lower`) with the bindings and names each destination of
 linalg, `iree_linalg_ext` or `tensor.insert_slice` op that is a constant (`source.init_kind`:
 splat, nonsplat, large, global), or a value computed from constants only: no function
 argument reaches it, and a tensor constant does (a `linalg.fill` of a scalar is not one:
-that is how every reduction's init is written).
+that is how every reduction's init is written). The constant-as-argument oracle passes those
+constants (`constant_sources`) as arguments.
 """
 
 from __future__ import annotations
 
-from fuzzir.mlir_walk import module_globals, walk_ops
+from fuzzir.mlir_walk import OPAQUE_CONSTANTS, module_globals, walk_ops
 from fuzzir.source import destinations, init_kind
 
-__all__ = ["CONSTANT_KINDS", "constant_destinations"]
+__all__ = ["CONSTANT_KINDS", "constant_destinations", "constant_sources"]
 
 CONSTANT_KINDS = ("splat", "nonsplat", "large", "global")
 
 
-def _from_constants(ir: object, value: object) -> bool:
-    """Whether `value` is computed from constants only, a tensor constant among them."""
+def constant_sources(ir: object, value: object, globals_: dict[str, object]) -> list[object]:
+    """The tensor constants `value` is computed from when it is computed from constants only: the
+    tensor `arith.constant`, `util.unfoldable_constant` / `flow.tensor.dynamic_constant` ops and loads
+    of immutable initialized globals, in the order met; [] when a function argument, a region's value
+    or a mutable global reaches it, or no tensor constant does (a `linalg.fill` of a scalar)."""
     seen: set[object] = set()
     stack = [value]
-    tensor_constant = False
+    found: list[object] = []
     while stack:
         v = stack.pop()
         owner = v.owner
         if isinstance(owner, ir.Block):
-            return False  # a function argument, or a value of a loop or region
+            return []  # a function argument, or a value of a loop or region
         op = owner.operation
         if op in seen:
             continue
         seen.add(op)
-        if op.name in ("arith.constant", "util.global.load") and "tensor<" in str(v.type):
-            tensor_constant = True
+        tensor = isinstance(v.type, ir.RankedTensorType)
         if op.name == "util.global.load":
+            glob = globals_.get(ir.FlatSymbolRefAttr(op.attributes["global"]).value)
+            if glob is None or "is_mutable" in glob.attributes or "initial_value" not in glob.attributes:
+                return []  # state, not a constant
+            found.extend([owner] if tensor else [])
             continue
+        if op.name in ("arith.constant", *OPAQUE_CONSTANTS) and tensor:
+            found.append(owner)
         stack.extend(_captured(op))  # a value a body uses from above
         stack.extend(op.operands)
-    return tensor_constant
+    return found
 
 
 def _captured(op: object) -> list[object]:
@@ -87,6 +96,6 @@ def constant_destinations(lowered: str) -> list[str]:
                 kind = init_kind(ir, dest, globals_)
                 if kind in CONSTANT_KINDS:
                     found.append(f"{op.operation.name}: {kind}")
-                elif _from_constants(ir, dest):
+                elif constant_sources(ir, dest, globals_):
                     found.append(f"{op.operation.name}: computed")
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from fuzzir.mlir_walk import file_loc, module_globals, walk_ops
+from fuzzir.mlir_walk import file_loc, module_globals, scatter_combiner, walk_ops
 from fuzzir.source import Source, SourceOp, destination_facts, destinations
 
 __all__ = ["FRONTEND_DIALECTS", "LINALG", "frontend_of", "refine"]
@@ -56,7 +56,7 @@ def refine(source: Source, lowered: str) -> Source:
             # Of the ops one frontend op becomes (a fill, then the op filling into it ...), the
             # one writing into a constant, else the last with a destination.
             if old is None or not set(old.init_kind.split(",")) & set(_CONSTANT_INITS):
-                at[loc] = SourceOp(frontend[loc].name, kinds, dtype, op.operation.name)
+                at[loc] = SourceOp(frontend[loc].name, kinds, dtype, op.operation.name, scatter_combiner(op))
     if not at:
         return source
     ops_at = {**source.ops_at, **at}

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import numpy as np
 
 __all__ = ["IDENTITIES", "OPAQUE_CONSTANTS", "file_loc", "function_ops", "inline_calls", "inline_text",
-           "literal_elements", "module_globals", "plain_program", "unwrap", "walk_ops"]
+           "literal_elements", "module_globals", "plain_program", "scatter_combiner", "unwrap", "upstream_locations",
+           "walk_ops"]
 
 
 def module_globals(ir: object, module: object) -> dict[str, object]:
@@ -214,3 +215,36 @@ def literal_elements(op: object) -> np.ndarray | None:
     if pairs.ndim < 1 or pairs.shape[-1] != 2:
         return None
     return pairs[..., 0] + 1j * pairs[..., 1]
+
+
+def upstream_locations(ir: object, value: object) -> frozenset[tuple[int, int]]:
+    """Where in the file every op is whose results reach `value` through operands (wrong values flow on)."""
+    seen: set[object] = set()
+    found: set[tuple[int, int]] = set()
+    stack = [value]
+    while stack:
+        owner = stack.pop().owner
+        if isinstance(owner, ir.Block) or owner.operation in seen:
+            continue
+        seen.add(owner.operation)
+        loc = file_loc(ir, owner.location)
+        if loc is not None:
+            found.add(loc)
+        stack.extend(owner.operands)
+    return frozenset(found)
+
+
+def scatter_combiner(op: object) -> str:
+    """The op an `iree_linalg_ext.scatter`'s body combines its update and the original element with
+    (`arith.addi` for an accumulating scatter); "" for another op, a body that overwrites, or any
+    other body."""
+    if op.operation.name != "iree_linalg_ext.scatter" or not len(op.regions):
+        return ""
+    block = op.regions[0].blocks[0]
+    args, ops = list(block.arguments), list(block.operations)
+    if len(args) != 2 or len(ops) != 2 or len(ops[1].operands) != 1 or ops[1].operands[0] != ops[0].results[0]:
+        return ""
+    pair = list(ops[0].operands)
+    both = len(pair) == 2 and ((pair[0] == args[0] and pair[1] == args[1])
+                               or (pair[0] == args[1] and pair[1] == args[0]))
+    return ops[0].operation.name if both else ""

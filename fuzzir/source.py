@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fuzzir.dtypes import ELEMENT_TYPES, VALUE_TYPES, numpy_dtype, value_dtype
-from fuzzir.mlir_walk import file_loc, module_globals, walk_ops
+from fuzzir.mlir_walk import file_loc, module_globals, scatter_combiner, upstream_locations, walk_ops
 
 __all__ = ["DEFAULT_DIM", "SCALAR_TYPES", "Arg", "Producer", "Source", "SourceError", "SourceOp", "destinations",
            "destination_facts", "init_kind", "read_source", "resource_array", "resource_name"]
@@ -77,6 +77,7 @@ class Producer:
     init_kind: str  # splat, nonsplat, large, global, mutable-global, fill, empty, arg, result, none
     where: str = ""  # file:line:col
     lowered: str = ""  # a frontend op's linalg form at input (`refine`), whose facts these are
+    upstream: frozenset[tuple[int, int]] = frozenset()  # (line, col) of every op whose values reach the result
 
     @property
     def family(self) -> str:
@@ -92,6 +93,7 @@ class SourceOp:
     init_kind: str = "none"  # of its destination (see `init_kind`), "none" when it has none
     dtype: str = ""  # element type of its first result
     lowered: str = ""  # a frontend op's linalg form at input (`refine`), whose facts these are
+    combiner: str = ""  # a scatter's one op combining update and original (`scatter_combiner`), else ""
 
     @property
     def family(self) -> str:
@@ -267,7 +269,7 @@ def _producers(ir: object, entry: object, filename: str, globals_: dict[str, obj
         loc = file_loc(ir, owner.location)
         where = f"{filename}:{loc[0]}:{loc[1]}" if loc else ""
         out.append(Producer(owner.operation.name, kinds[0] if len(set(kinds)) == 1 else
-                            (",".join(sorted(set(kinds))) or "none"), where))
+                            (",".join(sorted(set(kinds))) or "none"), where, upstream=upstream_locations(ir, value)))
     return tuple(out)
 
 
@@ -350,7 +352,7 @@ def _index_ops(ir: object, module: object, globals_: dict[str, object], ops_at: 
         loc = file_loc(ir, op.location)
         if loc is not None and loc not in ops_at:
             kinds, dtype = destination_facts(ir, op, globals_)
-            ops_at[loc] = SourceOp(name, kinds or "none", dtype)
+            ops_at[loc] = SourceOp(name, kinds or "none", dtype, combiner=scatter_combiner(op))
         if name == "util.global":
             sym = ir.StringAttr(op.attributes["sym_name"]).value
             if "is_mutable" in op.attributes:

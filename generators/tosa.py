@@ -147,9 +147,8 @@ class _Program:
 
     def _narrow(self, x: _Value) -> _Value:
         """An i32 value brought back to i8: a rescale, as quantized models do after every conv, or a
-        maximum/minimum to the i8 range and a cast (TOSA's clamp takes no i32): fuzzir's value
-        analysis cannot draw inputs for a program with a rescale yet (its shifts), so not every
-        quantized program should need one."""
+        maximum/minimum to the i8 range and a cast (TOSA's clamp takes no i32), so that a quantized
+        program reaches i8 both ways."""
         if x.dtype != "i32":
             return x
         if self.rng.random() < 0.2:

@@ -1,7 +1,9 @@
 """The constant-as-argument oracle (metamorphic, in the spirit of equivalence modulo inputs).
 
 The program and its rewrite with every constant that reaches an op's destination
-passed in as an argument (`constants_to_args`) compute the same function, so in
+(directly, or as what a destination computed from constants only is computed from, such
+as a broadcast constant bias) passed in as an argument (`constants_to_args`) compute the
+same function, so in
 the same cell, on the same inputs (plus the constants' values), they must give
 the same outputs: bit for bit where values are exact (`value_facts`), else the
 output is not compared. A difference is a `miscompile` caused by how IREE

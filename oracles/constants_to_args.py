@@ -5,7 +5,10 @@ tensor `arith.constant` and every load of an immutable `util.global` whose value
 reaches the destination (`outs`) of a destination-style op (linalg,
 iree_linalg_ext, `tensor.insert_slice`), through reshapes, casts and slices, is
 replaced by a new trailing argument of the entry function; the caller passes the
-constant's value there. The rewritten program computes the same function, but
+constant's value there. A destination computed from constants only (the broadcast of a
+constant bias a TOSA `conv2d` accumulates into, `constant_destinations.constant_sources`)
+is a constant too: IREE may evaluate it at compile time and hand the op a constant, so
+every tensor constant it is computed from becomes an argument. The rewritten program computes the same function, but
 IREE can no longer treat those values as constants: no decoupling, no inlining
 into dispatches, no copy-on-write. Mutable globals are left alone (not constants).
 `util.unfoldable_constant` and `flow.tensor.dynamic_constant` (the forms IREE's own tests
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fuzzir.constant_destinations import constant_sources
 from fuzzir.dtypes import ELEMENT_TYPES, numpy_dtype
 from fuzzir.mlir_walk import OPAQUE_CONSTANTS, inline_text, module_globals
 from fuzzir.source import destinations, resource_array, resource_name
@@ -107,8 +111,9 @@ def constants_to_args(text: str, function: str) -> Rewritten:
         for op in block.operations:
             for dest in destinations(ir, op):
                 src = _source_op(ir, dest, globals_)
-                if src is not None and all(src != f for f in found):
-                    found.append(src)
+                for c in [src] if src is not None else constant_sources(ir, dest, globals_):
+                    if all(c.operation != f.operation for f in found):
+                        found.append(c)
         if not found:
             return Rewritten(problem=NO_CONSTANT)
         values, names = [], []

@@ -20,9 +20,12 @@ arguments are drawn in bounds and unique (`IndexSpec`). An argument (scalar or
 tensor) that becomes an offset of `tensor.extract_slice`/`insert_slice` or an
 index of `tensor.extract`/`insert` through arithmetic `index_ranges.Form` can
 invert gets the interval of values that keeps every such use in bounds
-(`Facts.ranges`). Any other index-like argument (a dynamic size, a loop bound,
-an op not analysed that takes integers, arithmetic not inverted, an empty
-interval) makes the value oracles abstain (`Facts.invalid`).
+(`Facts.ranges`). A shift amount is not an index, but an amount outside [0, width - 1] makes
+the shift poison: an argument that becomes one is bounded the same way, and a constant amount
+not known to lie within the width makes the result not exact (the data shifted, such as the
+i64 arithmetic a TOSA `rescale` becomes, is an ordinary value). Any other index-like
+argument (a dynamic size, a loop bound, an op not analysed that takes integers, arithmetic
+not inverted, an empty interval) makes the value oracles abstain (`Facts.invalid`).
 
 The module is long: one small handler per kind of op, all sharing one walk's
 state (the values known so far); splitting it would scatter that state.
@@ -60,6 +63,7 @@ _MOVES = ("tensor.expand_shape", "tensor.collapse_shape", "tensor.cast", "tensor
           "tensor.extract_slice", "tensor.extract", "tensor.splat", "tensor.from_elements",
           "tensor.concat", "tensor.insert", "tensor.insert_slice", "util.optimization_barrier",
           "linalg.fill", "flow.tensor.tie_shape")
+_SHIFTS = ("arith.shli", "arith.shrsi", "arith.shrui")
 _REDUCTION_STEPS = 1 << 16
 UNINIT = "it reads an uninitialized tensor.empty"
 
@@ -73,15 +77,17 @@ class V:
     why: str = ""  # non-empty: exactness is not established, and why
     args: frozenset[int] = frozenset()  # entry arguments the value depends on
     nonzero: bool = False  # no element is zero (a constant divisor, and what keeps its value)
+    nonneg: bool = False  # no element is negative (a constant shift amount, and what keeps its value)
 
 
 def join(vs: list[V], bound: float | None = None, why: str = "", *, one_of: bool = False) -> V:
     """What is known of a value computed from `vs`; `one_of`: each element is an element of one of
-    `vs` (a select, max, a move), so it is non-zero where all of them are."""
+    `vs` (a select, max, a move), so it is non-zero (non-negative) where all of them are."""
     reasons = [why] + [v.why for v in vs]
     return V(max((v.bound for v in vs), default=0.0) if bound is None else bound,
              all(v.integral for v in vs), next((r for r in reasons if r), ""),
-             frozenset().union(*(v.args for v in vs)), one_of and bool(vs) and all(v.nonzero for v in vs))
+             frozenset().union(*(v.args for v in vs)), one_of and bool(vs) and all(v.nonzero for v in vs),
+             one_of and bool(vs) and all(v.nonneg for v in vs))
 
 
 @dataclass(frozen=True)
@@ -123,8 +129,9 @@ def _fit(v: V, etype: str) -> V:
         return v
     if etype in INT_BITS:
         limit = 2.0 ** (INT_BITS[etype] - (etype != "i1"))
-        # A value that may wrap may wrap to zero.
-        return replace(v, bound=min(v.bound, limit), nonzero=v.nonzero and v.bound < limit)
+        # A value that may wrap may wrap to zero, or to a negative value (an i1 true is -1 when sign-extended).
+        return replace(v, bound=min(v.bound, limit), nonzero=v.nonzero and v.bound < limit,
+                       nonneg=v.nonneg and v.bound < limit and etype != "i1")
     return replace(v, why=f"element type {etype} is not analysed")
 
 
@@ -238,7 +245,8 @@ class _Walk:
         if handler is not None:
             handler(op, operands)
         elif name in _SAME:
-            self.set(op, [operands[0]] * len(op.results))
+            same = replace(operands[0], nonneg=False) if name in ("arith.negf", "complex.neg") else operands[0]
+            self.set(op, [same] * len(op.results))
         elif name in _MAX:
             self.set(op, [join(operands[1:] if name == "arith.select" else operands, why=operands[0].why,
                                one_of=True)])
@@ -255,6 +263,10 @@ class _Walk:
             self.set(op, [join(operands, bound=operands[0].bound * operands[1].bound + operands[2].bound)])
         elif name in ("arith.cmpf", "arith.cmpi"):
             self.set(op, [join(operands, bound=1.0)])
+        elif name in _SHIFTS:
+            self.set(op, [self._shift(op, operands)])
+        elif name == "arith.extui" and operands[0].nonneg:  # zero-extending a non-negative value keeps it
+            self.set(op, [operands[0]])
         elif name in _BITS:  # unsigned readings: below 2^bits of the operand
             bits = INT_BITS.get(_etype(op.operands[0].type), 64)
             self.set(op, [join(operands, bound=2.0**bits - 1)])
@@ -362,6 +374,38 @@ class _Walk:
         for a in operands[1].args or {-1}:
             self.index_args.setdefault(a, why)
         return join(operands, why=f"{op.operation.name}{self.where(op)} may divide by zero")
+
+    def _shift(self, op: object, operands: list[V]) -> V:
+        """A shift is arithmetic on its first operand, the data (a TOSA `rescale`'s scaled value),
+        by the second, the amount: an amount is not an index, but one that is negative or not
+        below the bit width makes the result poison (arith's rule), so an argument that becomes an
+        amount is drawn within [0, width - 1] where fuzzir can invert the arithmetic between
+        them (as an index is), and a program whose constant amount may lie outside is not exact."""
+        value, amount = operands
+        name = op.operation.name
+        bits = INT_BITS.get(_etype(op.operands[0].type), 64)
+        where = f"{name}{self.where(op)}"
+        why = ""
+        if amount.args:
+            form = self.forms.get(op.operands[1])
+            if form is not None and amount.args == {form.arg}:
+                self.constrain(form, (0, bits - 1), f"{where} needs a shift amount in [0, {bits - 1}]")
+            else:
+                for a in amount.args:
+                    self.index_args.setdefault(a, f"it becomes the shift amount of {where} through arithmetic "
+                                                  f"fuzzir cannot invert (an amount outside [0, {bits - 1}] is poison)")
+        elif amount.why or not (amount.nonneg and amount.bound <= bits - 1):
+            why = amount.why or f"{where}: its shift amount may lie outside [0, {bits - 1}] (poison)"
+        k = const_int(self.ir, op.operands[1])
+        low = k if k is not None and 0 <= k < bits else 0  # the least amount
+        high = min(amount.bound, bits - 1)
+        if name == "arith.shli":  # value * 2^amount, wrapping (`_fit`)
+            return replace(join(operands, bound=value.bound * 2.0**high, why=why), nonzero=value.nonzero,
+                           nonneg=value.nonneg)
+        if name == "arith.shrsi" or value.nonneg:  # floor(value / 2^amount): magnitude no larger, sign kept
+            return replace(join(operands, bound=_ceil(value.bound / 2.0**low), why=why), nonneg=value.nonneg)
+        # The unsigned reading of a possibly negative value shifted right: below 2^(bits - amount).
+        return replace(join(operands, bound=2.0 ** (bits - low) - 1, why=why), nonneg=low > 0)
 
     def _move(self, op: object, operands: list[V]) -> None:
         name = op.operation.name
@@ -702,7 +746,12 @@ def _data_value(data: np.ndarray) -> V:
     """What is known of every element of constant `data` (float64): bound, integral, non-zero."""
     finite = bool(np.all(np.isfinite(data)))
     return V(float(np.max(np.abs(data))) if data.size and finite else (0.0 if finite else math.inf),
-             finite and bool(np.all(np.floor(data) == data)), nonzero=bool(np.all(data != 0)))
+             finite and bool(np.all(np.floor(data) == data)), nonzero=bool(np.all(data != 0)),
+             nonneg=bool(np.all(data >= 0)))
+
+
+def _ceil(x: float) -> float:
+    return float(math.ceil(x)) if math.isfinite(x) else x
 
 
 def _type_range(etype: str) -> tuple[float, float]:

@@ -194,3 +194,54 @@ def test_gather_indices_read_inside_a_generic_are_bounded_even_from_a_splat() ->
     assert not f.invalid and f.ranges == {0: (0, 7)}, f
     inputs, _ = draw_any_inputs(read_source(GATHER, filename="g.mlir"), lowered, 3)
     assert inputs is not None and inputs[0].dtype == np.int32 and 0 <= inputs[0].min() and inputs[0].max() <= 7
+
+
+SHIFT = """  %c = arith.constant dense<[1, {amount}, 2, 3]> : tensor<4xi32>
+  %e = tensor.empty() : tensor<4xi32>
+  %r = linalg.generic {{indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>,
+                                        affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                       iterator_types = ["parallel"]}}
+      ins(%a, %b, %c : tensor<4xi32>, tensor<4xi32>, tensor<4xi32>) outs(%e : tensor<4xi32>) {{
+  ^bb0(%x: i32, %y: i32, %k: i32, %o: i32):
+    %c3 = arith.constant 3 : i32
+{body}
+    linalg.yield %q : i32
+  }} -> tensor<4xi32>
+  return %r : tensor<4xi32>"""
+SHIFT_SIG = "%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32>"
+
+
+@pytest.mark.parametrize("body", [
+    "    %q = arith.shrsi %x, %c3 : i32",  # a TOSA rescale's: data shifted by a constant amount
+    "    %q = arith.shrui %x, %k : i32",  # constant amounts 1, 4, 2, 3
+    "    %s = arith.shli %x, %k : i32\n    %q = arith.shrsi %s, %c3 : i32",
+])
+def test_data_shifted_by_amounts_within_the_width_is_exact_and_drawn(body: str) -> None:
+    f = facts(SHIFT.format(amount=4, body=body), SHIFT_SIG)
+    assert not f.invalid and f.exact == (True,) and f.ranges == {}, f
+
+
+def test_an_argument_that_becomes_a_shift_amount_is_drawn_within_the_width() -> None:
+    text = f"func.func @main({SHIFT_SIG} {{\n{SHIFT.format(amount=4, body='    %q = arith.shli %x, %y : i32')}\n}}\n"
+    lowered = lower(text, "s.mlir")
+    f = facts_for(lowered.text, "main", [8.0, 8.0])
+    assert not f.invalid and f.exact == (True,) and f.ranges == {1: (0, 31)}, f
+    for seed in range(10):
+        inputs, _ = draw_any_inputs(read_source(text, filename="s.mlir"), lowered, seed)
+        assert inputs is not None and 0 <= inputs[1].min() and inputs[1].max() <= 31
+
+
+@pytest.mark.parametrize("amount,body,invalid,why", [
+    # Two arguments added: the amount cannot be inverted to an interval of either.
+    (4, "    %s = arith.addi %x, %y : i32\n    %q = arith.shrui %x, %s : i32",
+     "argument #0: it becomes the shift amount of arith.shrui", ""),
+    # A constant amount that may be negative (or 32 and more) makes the result poison: not exact.
+    (-1, "    %q = arith.shrsi %x, %k : i32", "", "its shift amount may lie outside [0, 31] (poison)"),
+    (32, "    %q = arith.shli %x, %k : i32", "", "its shift amount may lie outside [0, 31] (poison)"),
+])
+def test_a_shift_amount_that_may_leave_the_width_is_not_run_or_not_exact(amount: int, body: str, invalid: str,
+                                                                         why: str) -> None:
+    f = facts(SHIFT.format(amount=amount, body=body), SHIFT_SIG)
+    assert invalid in f.invalid and (not invalid or f.invalid)
+    if why:
+        assert f.exact == (False,) and why in f.why[0], f

@@ -61,3 +61,20 @@ def test_a_conv_into_an_argument_is_wrong_on_vulkan_and_into_a_fill_right(init_a
     bad = [o for o in verdict.observations if o.kind == "miscompile"]
     assert bool(bad) == wrong, verdict.summary()
     assert all(o.target == "vulkan" and o.known == "vulkan-conv-accumulate" for o in bad)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("body", "wrong"), [("add", True), ("maximum", False)])
+def test_the_stablehlo_seed_21_scatter_add_is_wrong_on_vulkan_and_tagged(body: str, wrong: bool) -> None:
+    # `fuzzir gen --frontend stablehlo --seed 21`: XLA sees the wrong values come out of the reduce_window
+    # two ops below the scatter-add; with a max combiner the same program is right on Vulkan.
+    from fuzzir.generators.stablehlo import generate
+
+    text = generate(21).replace("%r = stablehlo.add %lhs, %rhs : tensor<f32>\n      stablehlo.return %r : tensor<f32>\n"
+                                "  }) {scatter", f"%r = stablehlo.{body} %lhs, %rhs : tensor<f32>\n"
+                                "      stablehlo.return %r : tensor<f32>\n  }) {scatter")
+    verdict = fuzzir.check(text, targets=("vulkan", "llvm-cpu"))
+    bad = [o for o in verdict.observations if o.kind == "miscompile"]
+    assert bool(bad) == wrong, verdict.summary()
+    assert all(o.target == "vulkan" and o.op_name == "stablehlo.reduce_window"
+               and o.known == "vulkan-scatter-accumulate" for o in bad)

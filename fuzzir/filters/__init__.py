@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from fuzzir.findings import Observation
 from fuzzir.model import Program
-from fuzzir.source import Source
+from fuzzir.source import Source, SourceOp
 
 #: A filter sees the program model, or for a program outside it the `Source` (which has `dtypes()`
 #: too; observations of such programs carry no op index).
@@ -63,6 +63,15 @@ def upstream_ops(program: Program, i: int) -> set[int]:
             seen.add(k)
             todo.extend(r.index for r in program.ops[k].operands if r.kind == "op")
     return seen
+
+
+def upstream_source_ops(source: Source, o: Observation) -> list[SourceOp]:
+    """For a program outside the model: the ops (in the user's file) whose values reach a result
+    produced by the op a miscompile names, that op included (`upstream_ops` for a `Source`)."""
+    if o.kind != "miscompile" or not o.op_name:
+        return []
+    locs = set().union(*(p.upstream for p in source.producers if p.op == o.op_name))
+    return [op for loc, op in sorted(source.ops_at.items()) if loc in locs]
 
 
 def tag(program: Program | Source, observations: list[Observation]) -> list[Observation]:
