@@ -187,6 +187,9 @@ def test_a_warm_child_serves_cell_after_cell_and_a_dead_one_is_replaced(tmp_path
     def calls(k: int, **kw: object):
         return run_calls(compiled.vmfb, TARGETS["llvm-cpu"], x, workdir=str(tmp_path / f"c{k}"), calls=CALLS, **kw)
 
+    for old in warm_calls._local.__dict__.setdefault("children", {}).values():  # other tests' children
+        old.kill()
+    warm_calls._local.children.clear()
     warm, fresh = calls(0), calls(1, warm=False)
     assert warm.status == fresh.status == "ok"
     assert [[o.data for o in c] for c in warm.calls] == [[o.data for o in c] for c in fresh.calls]
