@@ -268,13 +268,9 @@ def quiet() -> Iterator[None]:
     """Within this block, this thread's tools run alone among fuzzir's: other threads start none until it
     ends (those already running finish). For retrying a timeout on a machine as quiet as fuzzir can make it."""
     global _quiet_owner
-    me = threading.get_ident()
     with _quiet:
-        while _quiet_owner is not None and _quiet_owner != me:
-            if _cancelled():
-                raise Cancelled("quiet")
-            _quiet.wait(0.1)
-        _quiet_owner = me
+        _await_quiet()
+        _quiet_owner = threading.get_ident()
     try:
         yield
     finally:
@@ -285,12 +281,17 @@ def quiet() -> Iterator[None]:
 
 def _wait_for_quiet() -> None:
     """Before starting a tool: wait while another thread runs alone (`quiet`), or until cancelled."""
-    me = threading.get_ident()
     with _quiet:
-        while _quiet_owner is not None and _quiet_owner != me:
-            if _cancelled():
-                raise Cancelled("quiet")
-            _quiet.wait(0.1)
+        _await_quiet()
+
+
+def _await_quiet() -> None:
+    """With `_quiet` held: wait until no other thread runs alone; `Cancelled` if the command is stopped."""
+    me = threading.get_ident()
+    while _quiet_owner is not None and _quiet_owner != me:
+        if _cancelled():
+            raise Cancelled("quiet")
+        _quiet.wait(0.1)
 
 
 def allow_tools() -> None:
